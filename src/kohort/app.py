@@ -1,0 +1,67 @@
+"""Builds the FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import ORJSONResponse
+from sqlalchemy import text
+
+from kohort import __version__
+from kohort.api import include_routers
+from kohort.auth.service import KeyAuthenticator
+from kohort.config import Settings, get_settings
+from kohort.db import Database
+from kohort.errors import install_error_handlers
+from kohort.wire import ApiVersionMiddleware, add_documented_bodies
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """The application. Tests pass their own `database`; `kohort serve` lets it build one from settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.authenticator = KeyAuthenticator(
+            app.state.database.engine, cache_seconds=settings.api_key_cache_seconds
+        )
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.database.dispose()
+
+    app = FastAPI(
+        title="Kohort API",
+        version=__version__,
+        description="Referral groups and cashback, compatible with the KohortPay REST API.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.add_middleware(ApiVersionMiddleware)
+    install_error_handlers(app)
+    include_routers(app)
+
+    @app.get("/health", tags=["Health"])
+    async def health(request: Request) -> ORJSONResponse:
+        try:
+            async with request.app.state.database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+            return ORJSONResponse({"status": "unavailable"}, status_code=503)
+        return ORJSONResponse({"status": "ok"})
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = add_documented_bodies(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

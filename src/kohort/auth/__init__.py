@@ -1,0 +1,1 @@
+"""API key → (organization, mode, key kind)."""

@@ -1,0 +1,1 @@
+"""Customers (shoppers): create, update, soft delete, block and unblock."""

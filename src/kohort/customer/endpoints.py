@@ -1,0 +1,72 @@
+"""`/customers`. Secret keys only: customers are personal data."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import ORJSONResponse
+
+from kohort.auth.dependencies import secret_key
+from kohort.auth.service import Principal
+from kohort.customer import service
+from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate
+from kohort.db import unit_of_work
+from kohort.kit.listing import parse_list_params
+from kohort.wire import body_doc, parse_body, render, render_list
+
+router = APIRouter(prefix="/customers", tags=["Customers"])
+
+
+@router.post("", status_code=201, response_model=Customer, openapi_extra=body_doc(CustomerCreate))
+async def create_customer(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    data = await parse_body(request, CustomerCreate)
+    async with unit_of_work(request) as connection:
+        row = await service.create_customer(connection, principal.tenant, principal.key_id, data)
+    return render(request, service.to_customer(row), status_code=201)
+
+
+@router.get("")
+async def list_customers(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        rows, count = await service.list_customers(connection, principal.tenant, params)
+    return render_list(request, [service.to_customer(row) for row in rows], count)
+
+
+@router.get("/{customer_id}", response_model=Customer)
+async def get_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.get_customer(connection, principal.tenant, customer_id)
+    return render(request, service.to_customer(row))
+
+
+@router.patch("/{customer_id}", response_model=Customer, openapi_extra=body_doc(CustomerUpdate))
+async def update_customer(
+    customer_id: str, request: Request, principal: Principal = Depends(secret_key)
+) -> ORJSONResponse:
+    data = await parse_body(request, CustomerUpdate)
+    async with unit_of_work(request) as connection:
+        row = await service.update_customer(connection, principal.tenant, principal.key_id, customer_id, data)
+    return render(request, service.to_customer(row))
+
+
+@router.delete("/{customer_id}", response_model=Customer)
+async def delete_customer(
+    customer_id: str, request: Request, principal: Principal = Depends(secret_key)
+) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.delete_customer(connection, principal.tenant, principal.key_id, customer_id)
+    return render(request, service.to_customer(row))
+
+
+@router.patch("/{customer_id}/block", response_model=Customer)
+async def block_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=True)
+    return render(request, service.to_customer(row))
+
+
+@router.patch("/{customer_id}/unblock", response_model=Customer)
+async def unblock_customer(
+    customer_id: str, request: Request, principal: Principal = Depends(secret_key)
+) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=False)
+    return render(request, service.to_customer(row))

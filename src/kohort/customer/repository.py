@@ -1,0 +1,86 @@
+"""Queries for customers, always inside one tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.db import insert_ignoring_conflicts
+from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.models import customers
+from kohort.tenant import Tenant
+
+LIST_COLUMNS = wire_columns(customers, exclude=frozenset({"email_key"}))
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+async def get(
+    connection: AsyncConnection, tenant: Tenant, customer_id: str, *, include_deleted: bool = False
+) -> RowMapping | None:
+    statement = select(customers).where(tenant.owns(customers), customers.c.id == customer_id)
+    if not include_deleted:
+        statement = statement.where(customers.c.deleted_at.is_(None))
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def find_by_email(connection: AsyncConnection, tenant: Tenant, email: str) -> RowMapping | None:
+    """Deleted customers included: a returning shopper brings theirs back."""
+    statement = select(customers).where(tenant.owns(customers), customers.c.email_key == email_key(email))
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def insert_unless_email_exists(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
+    """Insert, or return None when the tenant already has this email (the unique index decides)."""
+    statement = insert_ignoring_conflicts(
+        connection, customers, ["organization_id", "livemode", "email_key"]
+    ).values(**values).returning(customers)
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def update_customer(
+    connection: AsyncConnection, tenant: Tenant, customer_id: str, values: dict[str, Any]
+) -> RowMapping:
+    statement = (
+        update(customers)
+        .where(tenant.owns(customers), customers.c.id == customer_id)
+        .values(**values)
+        .returning(customers)
+    )
+    return (await connection.execute(statement)).mappings().one()
+
+
+async def email_taken_by_other(connection: AsyncConnection, tenant: Tenant, email: str, customer_id: str) -> bool:
+    statement = select(customers.c.id).where(
+        tenant.owns(customers), customers.c.email_key == email_key(email), customers.c.id != customer_id
+    )
+    return (await connection.execute(statement)).first() is not None
+
+
+async def list_customers(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    conditions = [tenant.owns(customers), customers.c.deleted_at.is_(None)]
+    searched = search_clause(LIST_COLUMNS, params.search)
+    if searched is not None:
+        conditions.append(searched)
+    count = (await connection.execute(select(func.count()).select_from(customers).where(*conditions))).scalar_one()
+    statement = (
+        select(customers)
+        .where(*conditions)
+        .order_by(*order_clause(LIST_COLUMNS, params, customers.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    rows = list((await connection.execute(statement)).mappings())
+    return rows, int(count)
+
+
+async def get_many(connection: AsyncConnection, tenant: Tenant, customer_ids: set[str]) -> dict[str, RowMapping]:
+    if not customer_ids:
+        return {}
+    statement = select(customers).where(tenant.owns(customers), customers.c.id.in_(customer_ids))
+    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}

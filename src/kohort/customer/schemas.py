@@ -1,0 +1,48 @@
+"""Wire schemas for customers."""
+
+from __future__ import annotations
+
+from pydantic import EmailStr, Field
+
+from kohort.wire import Locale, Metadata, Timestamp, WireModel
+
+
+class Customer(WireModel):
+    id: str
+    email_address: str
+    first_name: str | None
+    last_name: str | None
+    phone_number: str | None
+    livemode: bool
+    locale: str
+    is_blocked: bool
+    organization_id: str
+    client_reference_id: str | None
+    metadata: dict[str, str] | None
+    created_at: Timestamp
+    created_by: str | None
+    updated_at: Timestamp
+    updated_by: str | None
+    blocked_at: Timestamp | None
+    blocked_by: str | None
+    deleted_at: Timestamp | None
+
+
+class CustomerCreate(WireModel):
+    email_address: EmailStr = Field(max_length=255)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    phone_number: str | None = Field(default=None, max_length=40)
+    metadata: Metadata = None
+    locale: Locale = None
+    client_reference_id: str | None = Field(default=None, max_length=100)
+
+
+class CustomerUpdate(WireModel):
+    email_address: EmailStr | None = Field(default=None, max_length=255)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    phone_number: str | None = Field(default=None, max_length=40)
+    metadata: Metadata = None
+    locale: Locale = None
+    client_reference_id: str | None = Field(default=None, max_length=100)

@@ -1,0 +1,87 @@
+"""Engines and the unit of work.
+
+The whole application speaks SQLAlchemy Core over an `AsyncConnection`: the order hot path must do a
+few hundred transactions a second on two cores, which the ORM unit of work cannot (see issue #2).
+One transaction per request (`get_connection`) or per task/CLI command (`Database.transaction()`);
+services never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def async_url(url: str) -> str:
+    """`sqlite:///x.db` → `sqlite+aiosqlite:///x.db`, `postgresql://…` → `postgresql+asyncpg://…`."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite"))
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"Unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    # SQLite upgrades a read lock to a write lock lazily and fails with SQLITE_BUSY when two
+    # transactions race; BEGIN IMMEDIATE takes the write lock up front so writers queue instead.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One engine and the transactions opened on it."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        target = async_url(url)
+        self.is_sqlite = target.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = create_async_engine(target)
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_async_engine(
+                target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+            )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """Commit on success, roll back on any error."""
+        async with self.engine.begin() as connection:
+            yield connection
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def unit_of_work(request: Request) -> Any:
+    """The request's transaction. Endpoints open it themselves so that the commit has happened before
+    the response is rendered: a client never sees a 201 for a write that then failed to commit."""
+    database: Database = request.app.state.database
+    return database.transaction()
+
+
+def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, index_elements: list[str]) -> Any:
+    """`INSERT … ON CONFLICT (…) DO NOTHING` for the connection's dialect."""
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)

@@ -1,0 +1,39 @@
+"""Identifiers, share codes and secrets, all from the OS CSPRNG (the original used Math.random)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+ID_RANDOM_BYTES = 10  # 80 bits: collisions are not a practical concern
+
+
+def new_id(prefix: str) -> str:
+    """`ord_3f9a0c2b7d1e4a5b6c7d` style identifiers."""
+    return f"{prefix}_{secrets.token_hex(ID_RANDOM_BYTES)}"
+
+
+def new_share_code(*, livemode: bool) -> str:
+    """`KHT-1A2B3C4D` (live) or `KHT-test-1A2B3C4D` (test): 8 upper-case hex digits, as the original."""
+    body = secrets.token_hex(4).upper()
+    return f"KHT-{body}" if livemode else f"KHT-test-{body}"
+
+
+def share_code_key(code: str) -> str:
+    """The case-insensitive lookup form of a share code: trimmed and upper-cased."""
+    return code.strip().upper()
+
+
+def new_secret(nbytes: int = 32) -> str:
+    """Opaque secret for bearer tokens (API keys, withdrawal tokens): lowercase hex, nbytes of entropy."""
+    return secrets.token_hex(nbytes)
+
+
+def hash_secret(secret: str) -> str:
+    """Secrets carry ≥128 bits of entropy, so a plain SHA-256 is a safe at-rest form (no need for bcrypt)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secrets_match(secret: str, expected_hash: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), expected_hash)

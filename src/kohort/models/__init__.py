@@ -1,0 +1,9 @@
+"""Every table, as SQLAlchemy Core `Table`s on one `metadata`, portable between SQLite and PostgreSQL."""
+
+from kohort.models.base import metadata
+from kohort.models.customer import customers
+from kohort.models.order import orders
+from kohort.models.organization import api_keys, group_settings, organizations
+from kohort.models.referral_group import payment_groups
+
+__all__ = ["api_keys", "customers", "group_settings", "metadata", "orders", "organizations", "payment_groups"]

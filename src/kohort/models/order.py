@@ -1,0 +1,40 @@
+"""Orders: one purchase reported by a merchant, the unit of participation in a group."""
+
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table
+
+from kohort.models.base import JSONType, UTCDateTime, metadata
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), nullable=False),
+    Column("livemode", Boolean, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("amount_cashback", BigInteger),
+    Column("application_fee_amount", BigInteger, nullable=False),
+    Column("customer_email", String(255)),
+    Column("customer_first_name", String(100)),
+    Column("customer_last_name", String(100)),
+    Column("customer_phone_number", String(40)),
+    Column("payment_group_share_id", String(40)),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("locale", String(5), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("metadata", JSONType),
+    Column("payment_group_id", ForeignKey("payment_groups.id")),
+    Column("ambassador_id", String(40)),
+    Column("client_reference_id", String(100)),
+    Column("risk_level", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(40)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(40)),
+    # A shop hook may fire twice: the database, not a check in code, keeps references unique.
+    Index("uq_orders_tenant_client_reference", "organization_id", "livemode", "client_reference_id", unique=True),
+    # One order per shopper per group: the owner cannot join their own group, nobody joins twice.
+    Index("uq_orders_group_customer", "payment_group_id", "customer_id", unique=True),
+    Index("ix_orders_tenant_created", "organization_id", "livemode", "created_at"),
+    Index("ix_orders_group_created", "payment_group_id", "created_at"),
+)

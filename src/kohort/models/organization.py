@@ -1,0 +1,48 @@
+"""Organizations (merchants), their API keys and their group settings per mode."""
+
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
+
+from kohort.models.base import JSONType, UTCDateTime, metadata
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # Default wire version for keys of this organization (see kohort.wire).
+    Column("api_version", String(10), nullable=False),
+    # Acquisition fee in hundredths of a percent: 1000 = 10.00 % (the original's decimal(5,2)).
+    Column("acquisition_fee_basis_points", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("livemode", Boolean, nullable=False),
+    Column("kind", String(12), nullable=False),  # "secret" | "publishable"
+    # SHA-256 of the whole key; the key itself is shown once, at creation.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("preview", String(20), nullable=False),  # "sk_test_…a1b2", for people
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+group_settings = Table(
+    "group_settings",
+    metadata,
+    Column("id", String(40), nullable=False, unique=True),
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("discount_type", String(12), nullable=False),
+    # [{"level": 1, "participantsToUnlock": 2, "value": 5}, …], ascending.
+    Column("discount_levels", JSONType, nullable=False),
+    Column("max_participants", Integer, nullable=False),
+    Column("minutes_duration", Integer, nullable=False),
+    Column("min_purchase_value", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Order intake: validates, finds or creates the customer, opens or joins a group."""

@@ -1,0 +1,44 @@
+"""`/orders`. Secret keys only."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import ORJSONResponse
+
+from kohort.auth.dependencies import secret_key
+from kohort.auth.service import Principal
+from kohort.db import unit_of_work
+from kohort.expansion import expand_orders
+from kohort.kit.listing import parse_list_params
+from kohort.order import service
+from kohort.order.schemas import Order, OrderCreate
+from kohort.wire import body_doc, dump, parse_body, render
+
+router = APIRouter(prefix="/orders", tags=["Orders"])
+
+
+@router.post("", status_code=201, response_model=Order, openapi_extra=body_doc(OrderCreate))
+async def create_order(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    """Opens a referral group for the shopper, or joins the group named by `paymentGroupShareId`.
+    Repeating a request with the same `clientReferenceId` and amount returns the first order (200)."""
+    data = await parse_body(request, OrderCreate)
+    async with unit_of_work(request) as connection:
+        intake = await service.create_order(connection, principal.tenant, principal.key_id, data)
+    return render(request, service.to_order(intake.order), status_code=200 if intake.replayed else 201)
+
+
+@router.get("")
+async def list_orders(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        rows, count = await service.list_orders(connection, principal.tenant, params)
+        payloads = [dump(service.to_order(row)) for row in rows]
+        payloads = await expand_orders(connection, principal.tenant, rows, payloads, params.expand)
+    return render(request, {"data": payloads, "count": count})
+
+
+@router.get("/{order_id}", response_model=Order)
+async def get_order(order_id: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        row = await service.get_order(connection, principal.tenant, order_id)
+        payloads = await expand_orders(connection, principal.tenant, [row], [dump(service.to_order(row))], params.expand)
+    return render(request, payloads[0])

@@ -1,0 +1,78 @@
+"""Queries for orders, always inside one tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.errors import Conflict, KohortError
+from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.models import orders
+from kohort.tenant import Tenant
+
+LIST_COLUMNS = wire_columns(orders)
+
+
+async def insert_order(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping:
+    """Insert; the unique indexes turn a replayed reference or a second seat for a shopper into a 4xx."""
+    try:
+        return (await connection.execute(insert(orders).values(**values).returning(orders))).mappings().one()
+    except IntegrityError as error:
+        text = str(error.orig)
+        if "client_reference" in text:
+            raise Conflict(
+                f"Order with client reference id {values['client_reference_id']} already exists.",
+                code="CLIENT_REFERENCE_ID_ALREADY_USED",
+            ) from None
+        if "group_customer" in text or "payment_group_id, orders.customer_id" in text:
+            raise KohortError(
+                f"Customer {values['customer_email'] or values['customer_id']} is already in this group.",
+                code="EMAIL_ALREADY_USED",
+            ) from None
+        raise
+
+
+async def get(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+    statement = select(orders).where(tenant.owns(orders), orders.c.id == order_id)
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def find_by_client_reference(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+    statement = select(orders).where(tenant.owns(orders), orders.c.client_reference_id == reference)
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def move_to_group(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, group_id: str, share_id: str, values: dict[str, Any]
+) -> RowMapping:
+    statement = (
+        update(orders)
+        .where(tenant.owns(orders), orders.c.id == order_id)
+        .values(payment_group_id=group_id, payment_group_share_id=share_id, **values)
+        .returning(orders)
+    )
+    return (await connection.execute(statement)).mappings().one()
+
+
+async def list_orders(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams, *, group_id: str | None = None
+) -> tuple[list[RowMapping], int]:
+    conditions = [tenant.owns(orders)]
+    if group_id is not None:
+        conditions.append(orders.c.payment_group_id == group_id)
+    searched = search_clause(LIST_COLUMNS, params.search)
+    if searched is not None:
+        conditions.append(searched)
+    count = (await connection.execute(select(func.count()).select_from(orders).where(*conditions))).scalar_one()
+    statement = (
+        select(orders)
+        .where(*conditions)
+        .order_by(*order_clause(LIST_COLUMNS, params, orders.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    return list((await connection.execute(statement)).mappings()), int(count)

@@ -1,0 +1,163 @@
+"""Order intake (BEHAVIOUR.md §4, its defects fixed). The whole request is one transaction: a refused
+order leaves nothing behind, not even the customer it would have created."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.customer import service as customer_service
+from kohort.errors import Conflict, KohortError, NotFound
+from kohort.kit import clock
+from kohort.kit.ids import new_id
+from kohort.kit.listing import ListParams
+from kohort.order import repository
+from kohort.order.schemas import Order, OrderCreate
+from kohort.organization import service as organization_service
+from kohort.referral_group import lifecycle
+from kohort.referral_group import service as group_service
+from kohort.referral_group.schemas import PaymentGroupCreate
+from kohort.tenant import Tenant
+
+
+@dataclass(frozen=True)
+class OrderIntake:
+    order: RowMapping
+    # True when the request repeated an earlier one (same clientReferenceId, same amount): the
+    # existing order is returned instead of a second one, so a shop hook firing twice is harmless.
+    replayed: bool
+
+
+def to_order(row: RowMapping) -> Order:
+    return Order.model_validate(dict(row))
+
+
+def _order_locale(requested: str | None, customer: RowMapping) -> str:
+    locale = requested or customer["locale"] or customer_service.DEFAULT_LOCALE
+    return "en_US" if locale == "en_GB" else locale  # orders carry en_US for British English (§1.5)
+
+
+async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, data: OrderCreate) -> OrderIntake:
+    if data.client_reference_id:
+        existing = await repository.find_by_client_reference(connection, tenant, data.client_reference_id)
+        if existing is not None:
+            if existing["amount"] != data.amount:
+                raise Conflict(
+                    f"Order with client reference id {data.client_reference_id} already exists with another amount.",
+                    code="CLIENT_REFERENCE_ID_ALREADY_USED",
+                )
+            return OrderIntake(order=existing, replayed=True)
+
+    email = str(data.customer_email) if data.customer_email else None
+    customer = await customer_service.resolve_for_order(
+        connection,
+        tenant,
+        actor,
+        customer_id=data.customer_id,
+        email=email,
+        first_name=data.customer_first_name,
+        last_name=data.customer_last_name,
+        phone_number=data.customer_phone_number,
+        locale=data.locale,
+    )
+
+    if data.payment_group_share_id:
+        group = await group_service.join_group(
+            connection,
+            tenant,
+            data.payment_group_share_id,
+            customer_id=customer["id"],
+            customer_email=customer["email_address"],
+            amount=data.amount,
+        )
+    else:
+        settings = await organization_service.get_group_settings(connection, tenant)
+        if data.amount < settings.min_purchase_value:
+            raise KohortError(
+                f"Amount {data.amount} is below the minimum purchase value of {settings.min_purchase_value}.",
+                code="AMOUNT_TOO_LOW",
+            )
+        # As in the original, a group opened by an order is recorded as created by its owner.
+        group = await group_service.open_group(connection, tenant, customer["id"], owner=customer, settings=settings)
+
+    now = clock.now()
+    order = await repository.insert_order(
+        connection,
+        {
+            "id": new_id("ord"),
+            **tenant.stamp(),
+            "amount": data.amount,
+            "amount_cashback": None,
+            "application_fee_amount": 0,
+            "customer_email": email,
+            "customer_first_name": data.customer_first_name,
+            "customer_last_name": data.customer_last_name,
+            "customer_phone_number": data.customer_phone_number,
+            # Filled for the owner's order too, so the merchant can show the share code at once.
+            "payment_group_share_id": group["share_id"],
+            "customer_id": customer["id"],
+            "currency": "EUR",
+            "locale": _order_locale(data.locale, customer),
+            "status": "CREATED",
+            "metadata": data.metadata,
+            "payment_group_id": group["id"],
+            "ambassador_id": None,
+            "client_reference_id": data.client_reference_id,
+            "risk_level": "LOW",
+            "created_at": now,
+            "created_by": actor,
+            "updated_at": now,
+            "updated_by": actor,
+        },
+    )
+    return OrderIntake(order=order, replayed=False)
+
+
+async def get_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping:
+    order = await repository.get(connection, tenant, order_id)
+    if order is None:
+        raise NotFound(f"Order {order_id} not found.")
+    return order
+
+
+async def list_orders(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    return await repository.list_orders(connection, tenant, params)
+
+
+async def list_group_orders(
+    connection: AsyncConnection, tenant: Tenant, reference: str, params: ListParams
+) -> tuple[list[RowMapping], int]:
+    """The seed's "List all orders in a group": the group's orders, of this tenant only."""
+    group = await group_service.get_group(connection, tenant, reference)
+    return await repository.list_orders(connection, tenant, params, group_id=group["id"])
+
+
+async def open_group_for_order(
+    connection: AsyncConnection, tenant: Tenant, actor: str, data: PaymentGroupCreate
+) -> RowMapping:
+    """`POST /groups`: a new group for a customer around one of their orders that is in no live group
+    (no group at all, or one that was canceled or expired without cashback)."""
+    customer = await customer_service.get_customer(connection, tenant, data.customer_id)
+    order = await get_order(connection, tenant, data.order_id)
+    if order["customer_id"] != customer["id"]:
+        raise KohortError(f"Order {order['id']} does not belong to customer {customer['id']}.", code="ORDER_MISMATCH")
+    if order["payment_group_id"] is not None:
+        current = await group_service.get_group(connection, tenant, order["payment_group_id"])
+        if current["status"] not in (lifecycle.CANCELED, lifecycle.EXPIRED):
+            raise Conflict(
+                f"Order {order['id']} is already in group {current['id']} ({current['status']}).",
+                code="ORDER_ALREADY_IN_GROUP",
+            )
+    settings = await organization_service.get_group_settings(connection, tenant)
+    expires_at = group_service.check_explicit_end(data.expires_at, clock.now()) if data.expires_at else None
+    group = await group_service.open_group(
+        connection, tenant, actor, owner=customer, settings=settings, metadata=data.metadata, expires_at=expires_at
+    )
+    values: dict[str, Any] = {"updated_at": clock.now(), "updated_by": actor}
+    await repository.move_to_group(
+        connection, tenant, order["id"], group_id=group["id"], share_id=group["share_id"], values=values
+    )
+    return group

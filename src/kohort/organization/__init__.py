@@ -1,0 +1,1 @@
+"""Organizations (merchants), their API keys and their group settings."""

@@ -1,0 +1,28 @@
+"""`/payment-group-settings`: the key's organization and mode."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import ORJSONResponse
+
+from kohort.auth.dependencies import secret_key
+from kohort.auth.service import Principal
+from kohort.db import unit_of_work
+from kohort.organization import service
+from kohort.organization.schemas import GroupSettings, GroupSettingsUpdate
+from kohort.wire import body_doc, parse_body, render
+
+router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"])
+
+
+@router.get("", response_model=GroupSettings)
+async def get_settings(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        settings = await service.get_group_settings(connection, principal.tenant)
+    return render(request, settings)
+
+
+@router.patch("", response_model=GroupSettings, openapi_extra=body_doc(GroupSettingsUpdate))
+async def update_settings(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    changes = await parse_body(request, GroupSettingsUpdate)
+    async with unit_of_work(request) as connection:
+        settings = await service.update_group_settings(connection, principal.tenant, changes=changes)
+    return render(request, settings)

@@ -1,0 +1,61 @@
+"""Queries for organizations, API keys and group settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.models import api_keys, group_settings, organizations
+from kohort.tenant import Tenant
+
+
+async def insert_organization(connection: AsyncConnection, values: dict[str, Any]) -> None:
+    await connection.execute(insert(organizations).values(**values))
+
+
+async def insert_api_keys(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    await connection.execute(insert(api_keys), rows)
+
+
+async def insert_group_settings(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    await connection.execute(insert(group_settings), rows)
+
+
+async def find_active_key(connection: AsyncConnection, key_hash: str) -> RowMapping | None:
+    """An unrevoked key by the hash of its secret, with its organization's default API version.
+    Not tenant-scoped: this is how the tenant is found."""
+    statement = (
+        select(
+            api_keys.c.id,
+            api_keys.c.organization_id,
+            api_keys.c.livemode,
+            api_keys.c.kind,
+            api_keys.c.key_hash,
+            organizations.c.api_version,
+        )
+        .join(organizations, organizations.c.id == api_keys.c.organization_id)
+        .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
+    )
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def get_organization(connection: AsyncConnection, organization_id: str) -> RowMapping | None:
+    statement = select(organizations).where(organizations.c.id == organization_id)
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> RowMapping | None:
+    statement = select(group_settings).where(tenant.owns(group_settings))
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def update_group_settings(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> RowMapping:
+    statement = update(group_settings).where(tenant.owns(group_settings)).values(**values).returning(group_settings)
+    return (await connection.execute(statement)).mappings().one()
+
+
+async def count_organizations(connection: AsyncConnection) -> int:
+    return int((await connection.execute(select(func.count()).select_from(organizations))).scalar_one())

@@ -1,0 +1,162 @@
+"""Organizations: creation with keys and default settings; group settings reads and updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.errors import KohortError
+from kohort.kit import clock
+from kohort.kit.ids import hash_secret, new_id, new_secret
+from kohort.organization import repository
+from kohort.organization.schemas import DiscountLevel, GroupSettings, GroupSettingsUpdate
+from kohort.tenant import Tenant
+from kohort.wire import API_VERSIONS, CURRENT_VERSION
+
+# New organizations: 2 → 5 %, 5 → 10 %, 10 → 15 %, at most 15 people, 7 days, no minimum (issue #2).
+DEFAULT_LEVELS = [
+    {"level": 1, "participantsToUnlock": 2, "value": 5},
+    {"level": 2, "participantsToUnlock": 5, "value": 10},
+    {"level": 3, "participantsToUnlock": 10, "value": 15},
+]
+DEFAULT_MAX_PARTICIPANTS = 15
+DEFAULT_MINUTES_DURATION = 10_080
+DEFAULT_ACQUISITION_FEE_BASIS_POINTS = 1000  # 10.00 %
+MAX_PERCENTAGE = 100
+
+KEY_KINDS = (("sk", "secret"), ("pk", "publishable"))
+
+
+@dataclass(frozen=True)
+class CreatedOrganization:
+    id: str
+    name: str
+    api_version: str
+    # The four keys in clear, shown once: sk_test, sk_live, pk_test, pk_live.
+    keys: dict[str, str]
+
+
+async def create_organization(
+    connection: AsyncConnection, *, name: str, api_version: str = CURRENT_VERSION
+) -> CreatedOrganization:
+    if not name.strip():
+        raise KohortError("name must not be empty.", code="VALIDATION_ERROR")
+    if api_version not in API_VERSIONS:
+        raise KohortError(f"Unknown API version {api_version!r}.", code="INVALID_API_VERSION")
+    now = clock.now()
+    organization_id = new_id("org")
+    await repository.insert_organization(
+        connection,
+        {
+            "id": organization_id,
+            "name": name.strip(),
+            "api_version": api_version,
+            "acquisition_fee_basis_points": DEFAULT_ACQUISITION_FEE_BASIS_POINTS,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    keys: dict[str, str] = {}
+    key_rows = []
+    for prefix, kind in KEY_KINDS:
+        for livemode in (False, True):
+            mode = "live" if livemode else "test"
+            secret = f"{prefix}_{mode}_{new_secret(24)}"  # 192 bits from the CSPRNG
+            keys[f"{prefix}_{mode}"] = secret
+            key_rows.append(
+                {
+                    "id": new_id("key"),
+                    "organization_id": organization_id,
+                    "livemode": livemode,
+                    "kind": kind,
+                    "key_hash": hash_secret(secret),
+                    "preview": f"{prefix}_{mode}_…{secret[-4:]}",
+                    "created_at": now,
+                    "revoked_at": None,
+                }
+            )
+    await repository.insert_api_keys(connection, key_rows)
+    await repository.insert_group_settings(
+        connection,
+        [
+            {
+                "id": new_id("pgset"),
+                "organization_id": organization_id,
+                "livemode": livemode,
+                "discount_type": "PERCENTAGE",
+                "discount_levels": DEFAULT_LEVELS,
+                "max_participants": DEFAULT_MAX_PARTICIPANTS,
+                "minutes_duration": DEFAULT_MINUTES_DURATION,
+                "min_purchase_value": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for livemode in (False, True)
+        ],
+    )
+    return CreatedOrganization(id=organization_id, name=name.strip(), api_version=api_version, keys=keys)
+
+
+def settings_from_row(row: Any) -> GroupSettings:
+    return GroupSettings.model_validate(dict(row))
+
+
+async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> GroupSettings:
+    row = await repository.get_group_settings(connection, tenant)
+    if row is None:  # every organization gets both rows at creation
+        raise KohortError("Group settings are missing for this organization.", code="SETTINGS_NOT_FOUND")
+    return settings_from_row(row)
+
+
+def check_discount_levels(discount_type: str, levels: list[DiscountLevel]) -> None:
+    """The ladder rules of the original (§1.7), with their messages, plus a percentage ceiling."""
+    if levels[0].participants_to_unlock != 2:
+        raise KohortError(
+            "discountLevels: the first discount level must be unlocked with 2 participants.", code="INVALID_LEVELS"
+        )
+    for previous, current in zip(levels, levels[1:], strict=False):
+        if current.participants_to_unlock <= previous.participants_to_unlock:
+            raise KohortError(
+                "discountLevels: participantsToUnlock must be in strictly ascending order.", code="INVALID_LEVELS"
+            )
+        if current.value <= previous.value:
+            raise KohortError("discountLevels: values must be in strictly ascending order.", code="INVALID_LEVELS")
+    if discount_type == "PERCENTAGE" and levels[-1].value > MAX_PERCENTAGE:
+        raise KohortError("discountLevels: a percentage value cannot exceed 100.", code="INVALID_LEVELS")
+
+
+async def update_group_settings(
+    connection: AsyncConnection, tenant: Tenant, *, changes: GroupSettingsUpdate
+) -> GroupSettings:
+    """Later changes only affect new groups: each group keeps the copy taken at its creation."""
+    current = await get_group_settings(connection, tenant)
+    discount_type = changes.discount_type or current.discount_type
+    levels = (
+        [
+            DiscountLevel(level=index, participants_to_unlock=item.participants_to_unlock, value=item.value)
+            for index, item in enumerate(changes.discount_levels, start=1)
+        ]
+        if changes.discount_levels is not None
+        else current.discount_levels
+    )
+    check_discount_levels(discount_type, levels)
+    values: dict[str, Any] = {
+        "discount_type": discount_type,
+        "discount_levels": [level.model_dump(by_alias=True) for level in levels],
+        "updated_at": clock.now(),
+    }
+    for field in ("max_participants", "minutes_duration", "min_purchase_value"):
+        new_value = getattr(changes, field)
+        if new_value is not None:
+            values[field] = new_value
+    return settings_from_row(await repository.update_group_settings(connection, tenant, values))
+
+
+async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
+    """What `expand[]=organization` shows: public facts only, never keys or internal settings."""
+    row = await repository.get_organization(connection, tenant.organization_id)
+    if row is None:
+        raise KohortError("Organization not found.", code="NOT_FOUND")
+    return {"id": row["id"], "name": row["name"], "livemode": tenant.livemode}

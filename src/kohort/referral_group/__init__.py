@@ -1,0 +1,1 @@
+"""Referral groups: open, join, validate, cancel, expire."""

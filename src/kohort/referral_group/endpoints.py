@@ -1,0 +1,109 @@
+"""Groups, served under both `/groups` and `/payment-groups` (aliases, as in the original).
+
+Secret keys for everything except `validate`, which browsers call with a publishable key."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import ORJSONResponse
+
+from kohort.auth.dependencies import any_key, secret_key
+from kohort.auth.service import Principal
+from kohort.db import unit_of_work
+from kohort.expansion import expand_groups
+from kohort.kit.listing import parse_list_params
+from kohort.order import service as order_service
+from kohort.referral_group import service
+from kohort.referral_group.schemas import (
+    GroupValidate,
+    GroupValidation,
+    PaymentGroup,
+    PaymentGroupCreate,
+    PaymentGroupUpdate,
+)
+from kohort.wire import body_doc, dump, parse_body, render
+
+router = APIRouter(tags=["Referral groups"])
+
+
+def to_group(row: object) -> PaymentGroup:
+    return PaymentGroup.model_validate(dict(row))  # type: ignore[call-overload]
+
+
+@router.post("", status_code=201, response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupCreate))
+async def create_group(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    data = await parse_body(request, PaymentGroupCreate)
+    async with unit_of_work(request) as connection:
+        group = await order_service.open_group_for_order(connection, principal.tenant, principal.key_id, data)
+    return render(request, to_group(group), status_code=201)
+
+
+@router.get("")
+async def list_groups(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        rows, count = await service.list_groups(connection, principal.tenant, params)
+        payloads = await expand_groups(
+            connection, principal.tenant, rows, [dump(to_group(row)) for row in rows], params.expand
+        )
+    return render(request, {"data": payloads, "count": count})
+
+
+@router.get("/{reference}", response_model=PaymentGroup)
+async def get_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    """By id (`pg_…`) or share code, case-insensitively."""
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        row = await service.get_group(connection, principal.tenant, reference)
+        payloads = await expand_groups(connection, principal.tenant, [row], [dump(to_group(row))], params.expand)
+    return render(request, payloads[0])
+
+
+@router.patch("/{reference}", response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupUpdate))
+async def update_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    changes = await parse_body(request, PaymentGroupUpdate)
+    async with unit_of_work(request) as connection:
+        row = await service.update_group(connection, principal.tenant, principal.key_id, reference, changes)
+    return render(request, to_group(row))
+
+
+@router.get("/{reference}/participants")
+async def list_participants(
+    reference: str, request: Request, principal: Principal = Depends(secret_key)
+) -> ORJSONResponse:
+    """The group's orders, oldest first unless `orderBy` says otherwise."""
+    query = request.query_params
+    if "orderBy" not in query and "order_by" not in query:
+        query = query.__class__([*query.multi_items(), ("orderBy", "createdAt:asc")])
+    params = parse_list_params(query)
+    async with unit_of_work(request) as connection:
+        rows, count = await order_service.list_group_orders(connection, principal.tenant, reference, params)
+    return render(request, {"data": [dump(order_service.to_order(row)) for row in rows], "count": count})
+
+
+@router.post("/{reference}/cancel", response_model=PaymentGroup)
+async def cancel_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.cancel_group(connection, principal.tenant, principal.key_id, reference)
+    return render(request, to_group(row))
+
+
+@router.post("/{reference}/expire", response_model=PaymentGroup)
+async def expire_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.expire_group(connection, principal.tenant, principal.key_id, reference)
+    return render(request, to_group(row))
+
+
+@router.post("/{reference}/validate", response_model=GroupValidation, openapi_extra=body_doc(GroupValidate))
+async def validate_group(reference: str, request: Request, principal: Principal = Depends(any_key)) -> ORJSONResponse:
+    """Whether a shopper can use this code now, and the level joining would unlock. Accepts publishable
+    keys and an empty body (WooCommerce sends none). Has no side effects."""
+    data = await parse_body(request, GroupValidate)
+    async with unit_of_work(request) as connection:
+        validation = await service.validate_code(
+            connection,
+            principal.tenant,
+            reference,
+            customer_email=str(data.customer_email) if data.customer_email else None,
+            amount=data.amount,
+        )
+    return render(request, validation)

@@ -1,0 +1,128 @@
+"""Queries for referral groups, always inside one tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.db import insert_ignoring_conflicts
+from kohort.kit.ids import share_code_key
+from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.models import customers, orders, payment_groups
+from kohort.tenant import Tenant
+
+LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "settings_id"}))
+
+
+async def insert_unless_code_taken(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
+    """Insert a group, or return None if its share code is already used (the caller draws another)."""
+    statement = (
+        insert_ignoring_conflicts(connection, payment_groups, ["share_key"]).values(**values).returning(payment_groups)
+    )
+    return (await connection.execute(statement)).mappings().first()
+
+
+def _by_reference(tenant: Tenant, reference: str) -> Any:
+    """By id (`pg_…`) or by share code, case-insensitively (legacy `KHTPAY-` codes included)."""
+    condition = (
+        payment_groups.c.id == reference
+        if reference.startswith("pg_")
+        else payment_groups.c.share_key == share_code_key(reference)
+    )
+    return select(payment_groups).where(tenant.owns(payment_groups), condition)
+
+
+async def get(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+    return (await connection.execute(_by_reference(tenant, reference))).mappings().first()
+
+
+async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, now: datetime) -> RowMapping | None:
+    """Take one place in an open, running, not-full group, atomically.
+
+    The conditional UPDATE locks the row and re-checks the limit against the committed count, so
+    concurrent joins queue on the row and the group can never exceed `max_participants`, on any number
+    of processes. None means the group cannot take anyone (the caller re-reads it to say why)."""
+    statement = (
+        update(payment_groups)
+        .where(
+            tenant.owns(payment_groups),
+            payment_groups.c.id == group_id,
+            payment_groups.c.status == "OPEN",
+            payment_groups.c.expires_at > now,
+            payment_groups.c.participant_count < payment_groups.c.max_participants,
+        )
+        .values(participant_count=payment_groups.c.participant_count + 1, updated_at=now)
+        .returning(payment_groups)
+    )
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def has_member(
+    connection: AsyncConnection, group_id: str, *, customer_id: str | None = None, email: str | None = None
+) -> bool:
+    """Whether the group already holds an order of this customer (by id or by email)."""
+    statement = select(orders.c.id).where(orders.c.payment_group_id == group_id)
+    if customer_id is not None:
+        statement = statement.where(orders.c.customer_id == customer_id)
+    if email is not None:
+        statement = statement.join(customers, customers.c.id == orders.c.customer_id).where(
+            customers.c.email_key == email.strip().lower()
+        )
+    return (await connection.execute(statement.limit(1))).first() is not None
+
+
+async def update_if(
+    connection: AsyncConnection,
+    tenant: Tenant,
+    group_id: str,
+    *,
+    expected_status: str,
+    max_participants: int | None = None,
+    values: dict[str, Any],
+) -> RowMapping | None:
+    """A conditional status change: applies only if the group is still in `expected_status` (and holds at
+    most `max_participants`). None means somebody else changed it first."""
+    conditions = [tenant.owns(payment_groups), payment_groups.c.id == group_id, payment_groups.c.status == expected_status]
+    if max_participants is not None:
+        conditions.append(payment_groups.c.participant_count <= max_participants)
+    statement = update(payment_groups).where(*conditions).values(**values).returning(payment_groups)
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def update_fields(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, values: dict[str, Any]
+) -> RowMapping:
+    statement = (
+        update(payment_groups)
+        .where(tenant.owns(payment_groups), payment_groups.c.id == group_id)
+        .values(**values)
+        .returning(payment_groups)
+    )
+    return (await connection.execute(statement)).mappings().one()
+
+
+async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    conditions = [tenant.owns(payment_groups)]
+    searched = search_clause(LIST_COLUMNS, params.search)
+    if searched is not None:
+        conditions.append(searched)
+    count = (await connection.execute(select(func.count()).select_from(payment_groups).where(*conditions))).scalar_one()
+    statement = (
+        select(payment_groups)
+        .where(*conditions)
+        .order_by(*order_clause(LIST_COLUMNS, params, payment_groups.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    return list((await connection.execute(statement)).mappings()), int(count)
+
+
+async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:
+    if not group_ids:
+        return {}
+    statement = select(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id.in_(group_ids))
+    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}

@@ -1,0 +1,96 @@
+"""Wire schemas for referral groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import EmailStr, Field
+
+from kohort.organization.schemas import DiscountLevel, DiscountType
+from kohort.wire import Cents, Metadata, Timestamp, WireModel
+
+GroupStatus = Literal["OPEN", "COMPLETED", "CANCELED", "EXPIRED"]
+
+
+class GroupSettingsCopy(WireModel):
+    """The settings a group was created with; later changes to the organization's settings don't touch it."""
+
+    id: str
+    discount_type: DiscountType
+    discount_levels: list[DiscountLevel]
+    max_participants: int
+    minutes_duration: int
+    min_purchase_value: int
+
+    @classmethod
+    def from_group(cls, group: Any) -> GroupSettingsCopy:
+        return cls(
+            id=group["settings_id"],
+            discount_type=group["discount_type"],
+            discount_levels=group["discount_levels"],
+            max_participants=group["max_participants"],
+            minutes_duration=group["minutes_duration"],
+            min_purchase_value=group["min_purchase_value"],
+        )
+
+
+class PaymentGroup(WireModel):
+    id: str
+    share_id: str
+    livemode: bool
+    organization_id: str
+    customer_id: str
+    creator_email: str | None
+    status: GroupStatus
+    metadata: dict[str, str] | None
+    expires_at: Timestamp
+    mid_expire_at: Timestamp | None
+    j_minus2_expire_at: Timestamp | None
+    j_plus3_start_at: Timestamp | None
+    reminder_email_sent: str
+    participant_count: int
+    created_at: Timestamp
+    created_by: str | None
+    updated_at: Timestamp
+    updated_by: str | None
+    canceled_at: Timestamp | None
+    completed_at: Timestamp | None
+
+
+class PaymentGroupCreate(WireModel):
+    customer_id: str = Field(max_length=50)
+    order_id: str = Field(max_length=50)
+    metadata: Metadata = None
+    expires_at: datetime | None = None
+
+
+class PaymentGroupUpdate(WireModel):
+    metadata: Metadata = None
+    creator_email: EmailStr | None = Field(default=None, max_length=255)
+
+
+class GroupValidate(WireModel):
+    customer_email: EmailStr | None = Field(default=None, max_length=255)
+    amount: Cents | None = None
+
+
+class GroupValidation(WireModel):
+    """What a cart needs to show a code's value. No participant's personal data: not even the owner's
+    email (the original returned every member's customer record here)."""
+
+    id: str
+    share_id: str
+    livemode: bool
+    organization_id: str
+    status: GroupStatus
+    expires_at: Timestamp
+    created_at: Timestamp
+    participant_count: int
+    discount_type: DiscountType
+    discount_levels: list[DiscountLevel]
+    max_participants: int
+    minutes_duration: int
+    min_purchase_value: int
+    payment_group_settings: GroupSettingsCopy
+    current_discount_level: DiscountLevel | None

@@ -1,0 +1,222 @@
+"""Group use cases. Every state change is a conditional write; see repository.claim_seat/update_if."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.errors import KohortError, NotFound
+from kohort.kit import clock
+from kohort.kit.ids import new_id, new_share_code, share_code_key
+from kohort.kit.listing import ListParams
+from kohort.organization.schemas import GroupSettings
+from kohort.referral_group import lifecycle, repository
+from kohort.referral_group.schemas import GroupSettingsCopy, GroupValidation, PaymentGroupUpdate
+from kohort.tenant import Tenant
+
+SHARE_CODE_ATTEMPTS = 8
+MIN_EXPLICIT_DURATION = timedelta(minutes=1)
+MAX_EXPLICIT_DURATION = timedelta(days=90)
+
+
+class GroupNotFound(NotFound):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"Group {reference} not found.", code="NOT_FOUND")
+
+
+def _ended(reference: str) -> KohortError:
+    return KohortError(
+        f"Group {reference} is already canceled, expired or completed.", code="COMPLETED_EXPIRED_CANCELED"
+    )
+
+
+def _full(reference: str) -> KohortError:
+    return KohortError(
+        f"Maximum number of participants reached for group {reference}.", code="MAX_PARTICIPANTS_REACHED"
+    )
+
+
+def _already_in(who: str, reference: str) -> KohortError:
+    return KohortError(f"Customer {who} is already in group {reference}.", code="EMAIL_ALREADY_USED")
+
+
+def _too_low(amount: int, minimum: int) -> KohortError:
+    return KohortError(f"Amount {amount} is below the minimum purchase value of {minimum}.", code="AMOUNT_TOO_LOW")
+
+
+async def get_group(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping:
+    group = await repository.get(connection, tenant, reference)
+    if group is None:
+        raise GroupNotFound(reference)
+    return group
+
+
+async def open_group(
+    connection: AsyncConnection,
+    tenant: Tenant,
+    actor: str,
+    *,
+    owner: RowMapping,
+    settings: GroupSettings,
+    metadata: dict[str, str] | None = None,
+    expires_at: datetime | None = None,
+) -> RowMapping:
+    """A new OPEN group owned by `owner`, holding one participant (the caller attaches the order) and a
+    copy of the settings in force now."""
+    now = clock.now()
+    values: dict[str, Any] = {
+        "id": new_id("pg"),
+        **tenant.stamp(),
+        "customer_id": owner["id"],
+        "creator_email": owner["email_address"],
+        "status": lifecycle.OPEN,
+        "metadata": metadata,
+        **lifecycle.schedule(now, minutes_duration=settings.minutes_duration, expires_at=expires_at),
+        "reminder_email_sent": "NOT_SENT",
+        "canceled_at": None,
+        "completed_at": None,
+        "participant_count": 1,
+        "settings_id": new_id("pgset"),
+        "discount_type": settings.discount_type,
+        "discount_levels": [level.model_dump(by_alias=True) for level in settings.discount_levels],
+        "max_participants": settings.max_participants,
+        "minutes_duration": settings.minutes_duration,
+        "min_purchase_value": settings.min_purchase_value,
+        "created_at": now,
+        "created_by": actor,
+        "updated_at": now,
+        "updated_by": actor,
+    }
+    for _ in range(SHARE_CODE_ATTEMPTS):
+        share_id = new_share_code(livemode=tenant.livemode)
+        group = await repository.insert_unless_code_taken(
+            connection, {**values, "share_id": share_id, "share_key": share_code_key(share_id)}
+        )
+        if group is not None:
+            return group
+    raise KohortError("Could not draw a free share code; retry the request.", code="SHARE_CODE_EXHAUSTED")
+
+
+def check_explicit_end(expires_at: datetime, now: datetime) -> datetime:
+    if expires_at.tzinfo is None:
+        raise KohortError("expiresAt must include a time zone (e.g. 2025-01-31T12:00:00.000Z).", code="VALIDATION_ERROR")
+    if not now + MIN_EXPLICIT_DURATION <= expires_at <= now + MAX_EXPLICIT_DURATION:
+        raise KohortError("expiresAt must be between 1 minute and 90 days from now.", code="VALIDATION_ERROR")
+    return expires_at
+
+
+async def check_can_take(
+    connection: AsyncConnection,
+    group: RowMapping,
+    reference: str,
+    *,
+    now: datetime,
+    customer_id: str | None = None,
+    customer_email: str | None = None,
+    amount: int | None = None,
+) -> None:
+    """The share-code checks, in the original's order (§5.3): open and running, not full, the shopper
+    not already in it (owner included: no self-referral), amount at least the group's minimum."""
+    if not lifecycle.is_joinable(group, now):
+        raise _ended(reference)
+    if group["participant_count"] >= group["max_participants"]:
+        raise _full(reference)
+    if customer_id is not None and (
+        customer_id == group["customer_id"] or await repository.has_member(connection, group["id"], customer_id=customer_id)
+    ):
+        raise _already_in(customer_email or customer_id, reference)
+    if customer_id is None and customer_email and await repository.has_member(connection, group["id"], email=customer_email):
+        raise _already_in(customer_email, reference)
+    if amount and amount < group["min_purchase_value"]:
+        raise _too_low(amount, group["min_purchase_value"])
+
+
+async def validate_code(
+    connection: AsyncConnection, tenant: Tenant, reference: str, *, customer_email: str | None, amount: int | None
+) -> GroupValidation:
+    """Answers whether a code can be used now, and what joining would unlock. No side effects."""
+    reference = reference.strip()
+    group = await get_group(connection, tenant, reference)
+    await check_can_take(connection, group, reference, now=clock.now(), customer_email=customer_email, amount=amount)
+    settings = GroupSettingsCopy.from_group(group)
+    return GroupValidation(
+        **{field: group[field] for field in ("id", "share_id", "livemode", "organization_id", "status", "expires_at",
+                                             "created_at", "participant_count")},
+        **settings.model_dump(exclude={"id"}),
+        payment_group_settings=settings,
+        current_discount_level=lifecycle.level_after_joining(group["discount_levels"], group["participant_count"]),
+    )
+
+
+async def join_group(
+    connection: AsyncConnection, tenant: Tenant, reference: str, *, customer_id: str, customer_email: str, amount: int
+) -> RowMapping:
+    """Take a place in the group named by `reference` for this customer, or raise the validate error."""
+    reference = reference.strip()
+    now = clock.now()
+    group = await get_group(connection, tenant, reference)
+    await check_can_take(
+        connection, group, reference, now=now, customer_id=customer_id, customer_email=customer_email, amount=amount
+    )
+    claimed = await repository.claim_seat(connection, tenant, group["id"], now)
+    if claimed is None:
+        # Lost a race since the read above: say which limit was hit.
+        latest = await get_group(connection, tenant, group["id"])
+        raise _ended(reference) if not lifecycle.is_joinable(latest, now) else _full(reference)
+    return claimed
+
+
+async def cancel_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> RowMapping:
+    group = await get_group(connection, tenant, reference)
+    now = clock.now()
+    refusal = lifecycle.cancel_refusal(group, now)
+    if refusal is None:
+        changed = await repository.update_if(
+            connection, tenant, group["id"], expected_status=lifecycle.OPEN, max_participants=1,
+            values={"status": lifecycle.CANCELED, "canceled_at": now, "updated_at": now, "updated_by": actor},
+        )
+        if changed is not None:
+            return changed
+        refusal = lifecycle.cancel_refusal(await get_group(connection, tenant, group["id"]), now) or "Group changed."
+    raise KohortError(refusal, code="NOT_CANCELABLE")
+
+
+async def expire_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> RowMapping:
+    group = await get_group(connection, tenant, reference)
+    now = clock.now()
+    refusal = lifecycle.expire_refusal(group, now)
+    if refusal is None:
+        changed = await repository.update_if(
+            connection, tenant, group["id"], expected_status=lifecycle.OPEN, max_participants=1,
+            values={"status": lifecycle.EXPIRED, "updated_at": now, "updated_by": actor},
+        )
+        if changed is not None:
+            return changed
+        refusal = lifecycle.expire_refusal(await get_group(connection, tenant, group["id"]), now) or "Group changed."
+    raise KohortError(refusal, code="NOT_EXPIRABLE")
+
+
+async def update_group(
+    connection: AsyncConnection, tenant: Tenant, actor: str, reference: str, changes: PaymentGroupUpdate
+) -> RowMapping:
+    group = await get_group(connection, tenant, reference)
+    values: dict[str, Any] = {
+        key: (str(value) if key == "creator_email" and value is not None else value)
+        for key, value in changes.model_dump(exclude_unset=True).items()
+    }
+    if "creator_email" in values and values["creator_email"] is None:
+        raise KohortError("creatorEmail cannot be removed.", code="VALIDATION_ERROR")
+    return await repository.update_fields(
+        connection, tenant, group["id"], {**values, "updated_at": clock.now(), "updated_by": actor}
+    )
+
+
+async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    return await repository.list_groups(connection, tenant, params)
+
+
+async def get_groups(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:
+    return await repository.get_many(connection, tenant, group_ids)
