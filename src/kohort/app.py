@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 from sqlalchemy import text
 
 from kohort import __version__
@@ -42,20 +42,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version=__version__,
         description="Referral groups and cashback, compatible with the KohortPay REST API.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        default_response_class=JsonResponse,
     )
     app.add_middleware(ApiVersionMiddleware)
     install_error_handlers(app)
     include_routers(app)
 
     @app.get("/health", tags=["Health"])
-    async def health(request: Request) -> ORJSONResponse:
+    async def health(request: Request) -> JsonResponse:
         try:
             async with request.app.state.database.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-            return ORJSONResponse({"status": "unavailable"}, status_code=503)
-        return ORJSONResponse({"status": "ok"})
+            return JsonResponse({"status": "unavailable"}, status_code=503)
+        return JsonResponse({"status": "ok"})
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -17,7 +17,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kohort.errors")
@@ -76,24 +76,24 @@ _STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KohortError)
-    async def _kohort_error(_: Request, exc: KohortError) -> ORJSONResponse:
-        return ORJSONResponse(error_body(exc.error_type, exc.message, exc.code), status_code=exc.status_code)
+    async def _kohort_error(_: Request, exc: KohortError) -> JsonResponse:
+        return JsonResponse(error_body(exc.error_type, exc.message, exc.code), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JsonResponse:
         message = describe_validation_errors(list(exc.errors()))
-        return ORJSONResponse(error_body("invalid_request_error", message, "BAD_REQUEST"), status_code=400)
+        return JsonResponse(error_body("invalid_request_error", message, "BAD_REQUEST"), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JsonResponse:
         error_type = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
         code = _STATUS_CODES.get(exc.status_code, "BAD_REQUEST")
         message = "Route not found." if exc.status_code == 404 else str(exc.detail)
-        return ORJSONResponse(error_body(error_type, message, code), status_code=exc.status_code)
+        return JsonResponse(error_body(error_type, message, code), status_code=exc.status_code)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> ORJSONResponse:
+    async def _unexpected(_: Request, exc: Exception) -> JsonResponse:
         log.exception("request.unhandled_error", exc_info=exc)
-        return ORJSONResponse(
+        return JsonResponse(
             error_body("api_error", "Internal server error.", "INTERNAL_ERROR"), status_code=500
         )

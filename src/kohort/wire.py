@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Request
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -140,15 +140,15 @@ def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True)
 
 
-def render(request: Request, payload: BaseModel | dict[str, Any], *, status_code: int = 200) -> ORJSONResponse:
+def render(request: Request, payload: BaseModel | dict[str, Any], *, status_code: int = 200) -> JsonResponse:
     """The response body in the request's API version."""
     body = dump(payload) if isinstance(payload, BaseModel) else payload
     if getattr(request.state, "api_version", CURRENT_VERSION) == LEGACY_VERSION:
         body = snake_keys(body)
-    return ORJSONResponse(body, status_code=status_code)
+    return JsonResponse(body, status_code=status_code)
 
 
-def render_list(request: Request, items: list[BaseModel], count: int) -> ORJSONResponse:
+def render_list(request: Request, items: list[BaseModel], count: int) -> JsonResponse:
     return render(request, {"data": [dump(item) for item in items], "count": count})
 
 
@@ -170,7 +170,7 @@ class ApiVersionMiddleware:
         state = scope.setdefault("state", {})
         if requested is not None and requested not in API_VERSIONS:
             message = f"Unknown API version {requested!r}; supported: {', '.join(API_VERSIONS)}."
-            response = ORJSONResponse(
+            response = JsonResponse(
                 error_body("invalid_request_error", message, "INVALID_API_VERSION"),
                 status_code=400,
                 headers={VERSION_HEADER: CURRENT_VERSION},

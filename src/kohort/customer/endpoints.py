@@ -1,7 +1,7 @@
 """`/customers`. Secret keys only: customers are personal data."""
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/customers", tags=["Customers"])
 
 
 @router.post("", status_code=201, response_model=Customer, openapi_extra=body_doc(CustomerCreate))
-async def create_customer(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def create_customer(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     data = await parse_body(request, CustomerCreate)
     async with unit_of_work(request) as connection:
         row = await service.create_customer(connection, principal.tenant, principal.key_id, data)
@@ -23,7 +23,7 @@ async def create_customer(request: Request, principal: Principal = Depends(secre
 
 
 @router.get("")
-async def list_customers(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def list_customers(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_customers(connection, principal.tenant, params)
@@ -31,7 +31,7 @@ async def list_customers(request: Request, principal: Principal = Depends(secret
 
 
 @router.get("/{customer_id}", response_model=Customer)
-async def get_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def get_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.get_customer(connection, principal.tenant, customer_id)
     return render(request, service.to_customer(row))
@@ -40,7 +40,7 @@ async def get_customer(customer_id: str, request: Request, principal: Principal 
 @router.patch("/{customer_id}", response_model=Customer, openapi_extra=body_doc(CustomerUpdate))
 async def update_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
-) -> ORJSONResponse:
+) -> JsonResponse:
     data = await parse_body(request, CustomerUpdate)
     async with unit_of_work(request) as connection:
         row = await service.update_customer(connection, principal.tenant, principal.key_id, customer_id, data)
@@ -50,14 +50,14 @@ async def update_customer(
 @router.delete("/{customer_id}", response_model=Customer)
 async def delete_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
-) -> ORJSONResponse:
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.delete_customer(connection, principal.tenant, principal.key_id, customer_id)
     return render(request, service.to_customer(row))
 
 
 @router.patch("/{customer_id}/block", response_model=Customer)
-async def block_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def block_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=True)
     return render(request, service.to_customer(row))
@@ -66,7 +66,7 @@ async def block_customer(customer_id: str, request: Request, principal: Principa
 @router.patch("/{customer_id}/unblock", response_model=Customer)
 async def unblock_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
-) -> ORJSONResponse:
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=False)
     return render(request, service.to_customer(row))

@@ -1,7 +1,7 @@
 """`/orders`. Secret keys only."""
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/orders", tags=["Orders"])
 
 
 @router.post("", status_code=201, response_model=Order, openapi_extra=body_doc(OrderCreate))
-async def create_order(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def create_order(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     """Opens a referral group for the shopper, or joins the group named by `paymentGroupShareId`.
     Repeating a request with the same `clientReferenceId` and amount returns the first order (200)."""
     data = await parse_body(request, OrderCreate)
@@ -26,7 +26,7 @@ async def create_order(request: Request, principal: Principal = Depends(secret_k
 
 
 @router.get("")
-async def list_orders(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def list_orders(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_orders(connection, principal.tenant, params)
@@ -36,7 +36,7 @@ async def list_orders(request: Request, principal: Principal = Depends(secret_ke
 
 
 @router.get("/{order_id}", response_model=Order)
-async def get_order(order_id: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def get_order(order_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         row = await service.get_order(connection, principal.tenant, order_id)

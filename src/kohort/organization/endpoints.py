@@ -1,7 +1,7 @@
 """`/payment-group-settings`: the key's organization and mode."""
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
@@ -14,14 +14,14 @@ router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"])
 
 
 @router.get("", response_model=GroupSettings)
-async def get_settings(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def get_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         settings = await service.get_group_settings(connection, principal.tenant)
     return render(request, settings)
 
 
 @router.patch("", response_model=GroupSettings, openapi_extra=body_doc(GroupSettingsUpdate))
-async def update_settings(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def update_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     changes = await parse_body(request, GroupSettingsUpdate)
     async with unit_of_work(request) as connection:
         settings = await service.update_group_settings(connection, principal.tenant, changes=changes)

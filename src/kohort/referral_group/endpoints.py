@@ -3,7 +3,7 @@
 Secret keys for everything except `validate`, which browsers call with a publishable key."""
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
+from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import any_key, secret_key
 from kohort.auth.service import Principal
@@ -29,7 +29,7 @@ def to_group(row: object) -> PaymentGroup:
 
 
 @router.post("", status_code=201, response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupCreate))
-async def create_group(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def create_group(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     data = await parse_body(request, PaymentGroupCreate)
     async with unit_of_work(request) as connection:
         group = await order_service.open_group_for_order(connection, principal.tenant, principal.key_id, data)
@@ -37,7 +37,7 @@ async def create_group(request: Request, principal: Principal = Depends(secret_k
 
 
 @router.get("")
-async def list_groups(request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def list_groups(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_groups(connection, principal.tenant, params)
@@ -48,7 +48,7 @@ async def list_groups(request: Request, principal: Principal = Depends(secret_ke
 
 
 @router.get("/{reference}", response_model=PaymentGroup)
-async def get_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def get_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     """By id (`pg_…`) or share code, case-insensitively."""
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -58,7 +58,7 @@ async def get_group(reference: str, request: Request, principal: Principal = Dep
 
 
 @router.patch("/{reference}", response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupUpdate))
-async def update_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def update_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     changes = await parse_body(request, PaymentGroupUpdate)
     async with unit_of_work(request) as connection:
         row = await service.update_group(connection, principal.tenant, principal.key_id, reference, changes)
@@ -68,7 +68,7 @@ async def update_group(reference: str, request: Request, principal: Principal = 
 @router.get("/{reference}/participants")
 async def list_participants(
     reference: str, request: Request, principal: Principal = Depends(secret_key)
-) -> ORJSONResponse:
+) -> JsonResponse:
     """The group's orders, oldest first unless `orderBy` says otherwise."""
     query = request.query_params
     if "orderBy" not in query and "order_by" not in query:
@@ -80,21 +80,21 @@ async def list_participants(
 
 
 @router.post("/{reference}/cancel", response_model=PaymentGroup)
-async def cancel_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def cancel_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.cancel_group(connection, principal.tenant, principal.key_id, reference)
     return render(request, to_group(row))
 
 
 @router.post("/{reference}/expire", response_model=PaymentGroup)
-async def expire_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> ORJSONResponse:
+async def expire_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.expire_group(connection, principal.tenant, principal.key_id, reference)
     return render(request, to_group(row))
 
 
 @router.post("/{reference}/validate", response_model=GroupValidation, openapi_extra=body_doc(GroupValidate))
-async def validate_group(reference: str, request: Request, principal: Principal = Depends(any_key)) -> ORJSONResponse:
+async def validate_group(reference: str, request: Request, principal: Principal = Depends(any_key)) -> JsonResponse:
     """Whether a shopper can use this code now, and the level joining would unlock. Accepts publishable
     keys and an empty body (WooCommerce sends none). Has no side effects."""
     data = await parse_body(request, GroupValidate)

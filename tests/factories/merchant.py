@@ -1,0 +1,66 @@
+"""A merchant for tests: an organization, its keys, and shortcuts for calling the API with them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from kohort.db import Database
+from kohort.organization import service as organization_service
+from kohort.wire import CURRENT_VERSION
+
+_sequence = itertools.count(1)
+
+
+def unique_email(prefix: str = "shopper") -> str:
+    return f"{prefix}{next(_sequence)}@example.com"
+
+
+@dataclass
+class Merchant:
+    id: str
+    keys: dict[str, str]
+    client: httpx.AsyncClient
+    api_version: str = CURRENT_VERSION
+    _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def headers(self, key: str = "sk_test", **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[key]}", **extra}
+
+    async def request(self, method: str, path: str, *, key: str = "sk_test", json: Any = None,
+                      headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        return await self.client.request(method, path, json=json, headers={**self.headers(key), **(headers or {})},
+                                         **kwargs)
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", path, json=json, **kwargs)
+
+    async def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", path, json=json, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", path, **kwargs)
+
+    async def order(self, *, amount: int = 10_000, email: str | None = None, share_code: str | None = None,
+                    key: str = "sk_test", **fields: Any) -> dict[str, Any]:
+        """POST /orders for a new shopper (or `email`); asserts 201 and returns the order."""
+        body = {"amount": amount, "customerEmail": email or unique_email(), "customerFirstName": "Ann",
+                "customerLastName": "Lee", **fields}
+        if share_code:
+            body["paymentGroupShareId"] = share_code
+        response = await self.post("/orders", json=body, key=key)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+async def create_merchant(database: Database, client: httpx.AsyncClient, *, name: str = "Test shop",
+                          api_version: str = CURRENT_VERSION) -> Merchant:
+    async with database.transaction() as connection:
+        created = await organization_service.create_organization(connection, name=name, api_version=api_version)
+    return Merchant(id=created.id, keys=created.keys, client=client, api_version=api_version)
