@@ -18,6 +18,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from kohort.kit.json_response import JsonResponse
+from kohort.kit.listing import InvalidListParameter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kohort.errors")
@@ -78,6 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KohortError)
     async def _kohort_error(_: Request, exc: KohortError) -> JsonResponse:
         return JsonResponse(error_body(exc.error_type, exc.message, exc.code), status_code=exc.status_code)
+
+    @app.exception_handler(InvalidListParameter)
+    async def _list_parameter_error(_: Request, exc: InvalidListParameter) -> JsonResponse:
+        return JsonResponse(error_body("invalid_request_error", exc.message, exc.code), status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JsonResponse:

@@ -16,13 +16,21 @@ from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, Table, and_, 
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.datastructures import QueryParams
 
-from kohort.errors import KohortError
 from kohort.kit.casing import to_camel
 
 DEFAULT_TAKE = 25
 MAX_TAKE = 100
 MAX_SKIP = 1_000_000
 MAX_SEARCH_LENGTH = 1000
+
+class InvalidListParameter(ValueError):
+    """A bad take/skip/orderBy/search/expand; rendered as a 400 by the API's error handler."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
 
 # Longest first so that ">=" wins over ">" at the same position.
 _OPERATORS = (">=", "<=", ">", "<", "=", ":", "~", "!")
@@ -45,9 +53,9 @@ def _non_negative_int(params: QueryParams, name: str, default: int, maximum: int
     try:
         value = int(raw)
     except ValueError:
-        raise KohortError(f"{name} must be an integer.", code="INVALID_PARAMETER") from None
+        raise InvalidListParameter(f"{name} must be an integer.", code="INVALID_PARAMETER") from None
     if not minimum <= value <= maximum:
-        raise KohortError(f"{name} must be between {minimum} and {maximum}.", code="INVALID_PARAMETER")
+        raise InvalidListParameter(f"{name} must be between {minimum} and {maximum}.", code="INVALID_PARAMETER")
     return value
 
 
@@ -58,10 +66,10 @@ def parse_list_params(params: QueryParams) -> ListParams:
     field, _, direction = order_by.partition(":")
     direction = direction.strip().lower() or "asc"  # the documented default direction
     if direction not in ("asc", "desc"):
-        raise KohortError("orderBy must look like field:asc or field:desc.", code="INVALID_PARAMETER")
+        raise InvalidListParameter("orderBy must look like field:asc or field:desc.", code="INVALID_PARAMETER")
     search = params.get("search")
     if search is not None and len(search) > MAX_SEARCH_LENGTH:
-        raise KohortError(f"search may be at most {MAX_SEARCH_LENGTH} characters.", code="INVALID_PARAMETER")
+        raise InvalidListParameter(f"search may be at most {MAX_SEARCH_LENGTH} characters.", code="INVALID_PARAMETER")
     expand = params.getlist("expand[]") + params.getlist("expand")
     return ListParams(
         take=take,
@@ -85,7 +93,7 @@ def wire_columns(table: Table, *, exclude: frozenset[str] = frozenset()) -> dict
 def order_clause(columns: dict[str, Column[Any]], params: ListParams, tiebreaker: Column[Any]) -> list[Any]:
     column = columns.get(params.order_field)
     if column is None:
-        raise KohortError(
+        raise InvalidListParameter(
             f"Cannot order by {params.order_field!r}; use one of: {', '.join(sorted(columns))}.",
             code="INVALID_PARAMETER",
         )
@@ -99,17 +107,17 @@ def _typed_value(column: Column[Any], raw: str) -> Any:
     if isinstance(column_type, Boolean):
         if raw.lower() in ("true", "false"):
             return raw.lower() == "true"
-        raise KohortError(f"search: {to_camel(column.name)} expects true or false.", code="INVALID_SEARCH")
+        raise InvalidListParameter(f"search: {to_camel(column.name)} expects true or false.", code="INVALID_SEARCH")
     if isinstance(column_type, Integer | BigInteger):
         try:
             return int(raw)
         except ValueError:
-            raise KohortError(f"search: {to_camel(column.name)} expects a number.", code="INVALID_SEARCH") from None
+            raise InvalidListParameter(f"search: {to_camel(column.name)} expects a number.", code="INVALID_SEARCH") from None
     if column_type.python_type is datetime:
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
-            raise KohortError(f"search: {to_camel(column.name)} expects a date.", code="INVALID_SEARCH") from None
+            raise InvalidListParameter(f"search: {to_camel(column.name)} expects a date.", code="INVALID_SEARCH") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return raw
 
@@ -117,7 +125,7 @@ def _typed_value(column: Column[Any], raw: str) -> Any:
 def _condition(columns: dict[str, Column[Any]], text: str) -> ColumnElement[bool]:
     found = [(text.find(op), -len(op), op) for op in _OPERATORS if op in text]
     if not found:
-        raise KohortError(f"search: {text.strip()!r} has no operator (use : ~ ! > < >= <=).", code="INVALID_SEARCH")
+        raise InvalidListParameter(f"search: {text.strip()!r} has no operator (use : ~ ! > < >= <=).", code="INVALID_SEARCH")
     position, _, operator = min(found)
     field = to_camel(text[:position].strip())
     raw = text[position + len(operator) :].strip()
@@ -125,7 +133,7 @@ def _condition(columns: dict[str, Column[Any]], text: str) -> ColumnElement[bool
         raw = raw[1:-1]
     column = columns.get(field)
     if column is None:
-        raise KohortError(
+        raise InvalidListParameter(
             f"search: unknown field {field!r}; use one of: {', '.join(sorted(columns))}.", code="INVALID_SEARCH"
         )
     value = _typed_value(column, raw)
@@ -135,10 +143,10 @@ def _condition(columns: dict[str, Column[Any]], text: str) -> ColumnElement[bool
         return column != value
     if operator == "~":
         if not isinstance(value, str):
-            raise KohortError(f"search: ~ only applies to text fields, not {field!r}.", code="INVALID_SEARCH")
+            raise InvalidListParameter(f"search: ~ only applies to text fields, not {field!r}.", code="INVALID_SEARCH")
         return column.contains(value, autoescape=True)
     if isinstance(value, bool):
-        raise KohortError(f"search: {operator} does not apply to {field!r}.", code="INVALID_SEARCH")
+        raise InvalidListParameter(f"search: {operator} does not apply to {field!r}.", code="INVALID_SEARCH")
     comparisons = {">": column > value, "<": column < value, ">=": column >= value, "<=": column <= value}
     return comparisons[operator]
 
