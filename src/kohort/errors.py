@@ -68,7 +68,8 @@ def describe_validation_errors(errors: list[dict]) -> str:
     for error in errors:
         location = [str(item) for item in error.get("loc", ()) if item not in ("body", "query", "path")]
         field = ".".join(location) or "request"
-        parts.append(f"{field}: {error.get('msg', 'is invalid')}")
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        parts.append(f"{field}: {message}")
     return "; ".join(parts) or "Invalid request."
 
 
