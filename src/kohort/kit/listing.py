@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, Table, and_, or_
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, Table, TypeDecorator, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.datastructures import QueryParams
 
@@ -96,6 +96,10 @@ def order_clause(columns: dict[str, Column[Any]], params: ListParams, tiebreaker
 
 def _typed_value(column: Column[Any], raw: str) -> Any:
     column_type = column.type
+    # A TypeDecorator (e.g. the UTC timestamp type) reports `object` as its python_type; what it
+    # stores is its implementation's type.
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
     if isinstance(column_type, Boolean):
         if raw.lower() in ("true", "false"):
             return raw.lower() == "true"
