@@ -99,6 +99,7 @@ def test_snake_case_field_names_are_accepted() -> None:
         "livemode:maybe",  # not a boolean
         "amount~5",  # contains on a number
         "livemode>true",  # ordering a boolean
+        "amount>=99999999999999999999999",  # beyond any stored amount
     ],
 )
 def test_bad_searches_are_400(search: str) -> None:
@@ -119,3 +120,12 @@ def test_timestamp_columns_take_dates() -> None:
 
 def test_json_columns_are_not_searchable() -> None:
     assert "metadata" not in wire_columns(orders)
+
+
+def test_numbers_beyond_the_column_range_are_400() -> None:
+    # The database drivers refuse them (asyncpg: "value out of int64 range"; SQLite: OverflowError).
+    with pytest.raises(KohortError):
+        search_clause(wire_columns(orders), f"amount>{2**63}")
+    assert search_clause(wire_columns(orders), f"amount<{2**63 - 1}") is not None
+    with pytest.raises(KohortError):
+        search_clause(wire_columns(payment_groups), f"maxParticipants>{2**31}")  # a 32-bit column

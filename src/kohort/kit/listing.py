@@ -106,9 +106,14 @@ def _typed_value(column: Column[Any], raw: str) -> Any:
         raise KohortError(f"search: {to_camel(column.name)} expects true or false.", code="INVALID_SEARCH")
     if isinstance(column_type, Integer | BigInteger):
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             raise KohortError(f"search: {to_camel(column.name)} expects a number.", code="INVALID_SEARCH") from None
+        # Beyond the column's range the database driver fails (a 500), so say it here.
+        bits = 64 if isinstance(column_type, BigInteger) else 32
+        if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+            raise KohortError(f"search: {to_camel(column.name)} is out of range.", code="INVALID_SEARCH")
+        return number
     if column_type.python_type is datetime:
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
