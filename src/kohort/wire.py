@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from fastapi import Request
 from kohort.kit.json_response import JsonResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kohort.errors import KohortError, describe_validation_errors, error_body
@@ -87,10 +87,14 @@ def _metadata(value: Any) -> Any:
     return value
 
 
+# Metadata belongs to the merchant: exempt from WireModel's whitespace stripping, in and out.
+_Untouched = Annotated[str, StringConstraints(strip_whitespace=False)]
+MetadataContents = dict[_Untouched, _Untouched]
+
 # Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
 Cents = Annotated[int, BeforeValidator(_cents)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-Metadata = Annotated[dict[str, str] | None, BeforeValidator(_metadata)]
+Metadata = Annotated[MetadataContents | None, BeforeValidator(_metadata)]
 Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str)]
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import EmailStr, Field
 
-from kohort.wire import Cents, Locale, Metadata, Timestamp, WireModel
+from kohort.wire import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 OrderStatus = Literal["CREATED", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
 
@@ -27,7 +27,7 @@ class Order(WireModel):
     currency: str
     locale: str
     status: OrderStatus
-    metadata: dict[str, str] | None
+    metadata: MetadataContents | None
     payment_group_id: str | None
     ambassador_id: str | None
     client_reference_id: str | None
