@@ -119,6 +119,20 @@ Locale = Annotated[str | None, BeforeValidator(_locale)]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# PostgreSQL text cannot hold U+0000 (the driver fails, a 500) and SQLite would store it: refuse it
+# at the edge, the same way on both.
+NUL_MESSAGE = "Text must not contain NUL characters (U+0000)."
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
 
 async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
     """Read and validate a JSON body. An empty body counts as `{}` (WooCommerce sends none)."""
@@ -134,6 +148,8 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
         data = {}
     if not isinstance(data, dict):
         raise KohortError("Request body must be a JSON object.", code="INVALID_JSON")
+    if b"\\u0000" in raw and _holds_nul(data):
+        raise KohortError(NUL_MESSAGE, code="INVALID_JSON")
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -154,6 +170,20 @@ def render(request: Request, payload: BaseModel | dict[str, Any], *, status_code
 
 def render_list(request: Request, items: list[BaseModel], count: int) -> JsonResponse:
     return render(request, {"data": [dump(item) for item in items], "count": count})
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string (`%00`) is a 400, never a database error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            response = JsonResponse(error_body("invalid_request_error", NUL_MESSAGE, "BAD_REQUEST"), status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class ApiVersionMiddleware:

@@ -96,7 +96,7 @@ async def test_every_response_names_its_version(merchant: Merchant) -> None:
     order = await merchant.order()
     for method, path in (("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/orders/ord_missing"),
                          ("GET", "/nowhere"), ("POST", f"/groups/{order['paymentGroupShareId']}/validate"),
-                         ("GET", "/customers"), ("DELETE", "/orders")):
+                         ("GET", "/customers"), ("DELETE", "/orders"), ("GET", "/customers/%00")):
         response = await merchant.request(method, path)
         assert response.headers.get("Kohort-Version") == "2025-01-01", (method, path, response.status_code)
 
