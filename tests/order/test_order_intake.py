@@ -244,3 +244,12 @@ async def test_long_groups_get_the_two_reminder_dates(merchant: Merchant, frozen
     assert group["midExpireAt"] is None
     assert group["jPlus3StartAt"] == f"{(start + timedelta(days=7)).date().isoformat()}T08:00:00.000Z"
     assert group["jMinus2ExpireAt"] == f"{(start + timedelta(days=85)).date().isoformat()}T08:00:00.000Z"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+async def test_blank_client_reference_is_no_reference(merchant: Merchant, blank: str) -> None:
+    # Plugins send "" when the shop has no order number yet; that must not make every later order a 409.
+    first = await merchant.order(clientReferenceId=blank)
+    second = await merchant.order(clientReferenceId=blank)
+    assert first["id"] != second["id"]
+    assert first["clientReferenceId"] is None and second["clientReferenceId"] is None

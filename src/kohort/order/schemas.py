@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field
 
 from kohort.wire import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 
@@ -38,6 +38,11 @@ class Order(WireModel):
     updated_by: str | None
 
 
+def _blank_is_none(value: str | None) -> str | None:
+    """An empty reference means none: stored as "", it would collide with the next empty one (409)."""
+    return value or None
+
+
 class OrderCreate(WireModel):
     amount: Cents = Field(gt=0)
     customer_email: EmailStr | None = Field(default=None, max_length=255)
@@ -47,5 +52,5 @@ class OrderCreate(WireModel):
     customer_id: str | None = Field(default=None, max_length=50)
     metadata: Metadata = None
     locale: Locale = None
-    client_reference_id: str | None = Field(default=None, max_length=100)
+    client_reference_id: Annotated[str | None, AfterValidator(_blank_is_none)] = Field(default=None, max_length=100)
     payment_group_share_id: str | None = Field(default=None, max_length=50)
