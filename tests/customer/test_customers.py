@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from kohort.kit.clock import FrozenClock
 from tests.factories.customer import create_customer, customer_count
-from tests.factories.merchant import Merchant, unique_email
+from tests.factories.merchant import Merchant, Ticker, unique_email
 
 CUSTOMER_FIELDS = {
     "id", "emailAddress", "firstName", "lastName", "phoneNumber", "livemode", "locale", "isBlocked",
@@ -137,8 +138,12 @@ async def test_deleted_customer_comes_back_when_created_again(merchant: Merchant
     assert again.json()["deletedAt"] is None
 
 
-async def test_list_pagination_order_and_search(merchant: Merchant) -> None:
-    created = [await create_customer(merchant, firstName=f"N{index}") for index in range(5)]
+async def test_list_pagination_order_and_search(merchant: Merchant, frozen_clock: FrozenClock) -> None:
+    tick = Ticker(frozen_clock)
+    created = []
+    for index in range(5):
+        tick()
+        created.append(await create_customer(merchant, firstName=f"N{index}"))
     newest_first = (await merchant.get("/customers")).json()
     assert newest_first["count"] == 5
     assert [item["id"] for item in newest_first["data"]] == [item["id"] for item in reversed(created)]

@@ -9,7 +9,7 @@ import pytest
 from kohort.kit.clock import FrozenClock
 from kohort.kit.timefmt import iso_z
 from tests.factories.group import get_group, join
-from tests.factories.merchant import Merchant, unique_email
+from tests.factories.merchant import Merchant, Ticker, unique_email
 
 GROUP_FIELDS = {
     "id", "shareId", "livemode", "organizationId", "customerId", "creatorEmail", "status", "metadata", "expiresAt",
@@ -39,8 +39,12 @@ async def test_unknown_group_is_404(merchant: Merchant, prefix: str) -> None:
         assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
 
 
-async def test_list_newest_first_with_paging_and_search(merchant: Merchant) -> None:
-    orders = [await merchant.order() for _ in range(3)]
+async def test_list_newest_first_with_paging_and_search(merchant: Merchant, frozen_clock: FrozenClock) -> None:
+    tick = Ticker(frozen_clock)
+    orders = []
+    for _ in range(3):
+        tick()
+        orders.append(await merchant.order())
     await merchant.post(f"/groups/{orders[0]['paymentGroupId']}/cancel")
     listed = (await merchant.get("/payment-groups")).json()
     assert listed["count"] == 3

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from kohort.kit.clock import FrozenClock
 from tests.factories.group import join
-from tests.factories.merchant import Merchant
+from tests.factories.merchant import Merchant, Ticker
 
 SEED = Path("/work/shared/reference/seed/api-reference-list-orders-in-group.txt")
 
@@ -35,9 +36,15 @@ def to_snake(key: str) -> str:
 
 
 @pytest.mark.parametrize("prefix", ["/groups", "/payment-groups"])
-async def test_participants_match_the_seed_fields_oldest_first(merchant: Merchant, prefix: str) -> None:
+async def test_participants_match_the_seed_fields_oldest_first(
+    merchant: Merchant, prefix: str, frozen_clock: FrozenClock
+) -> None:
+    tick = Ticker(frozen_clock)
     owner = await merchant.order(metadata={"basket_id": "1JYLo8KerLxWZaQtys6ZQ1xS"})
-    friends = [await join(merchant, owner["paymentGroupShareId"]) for _ in range(2)]
+    friends = []
+    for _ in range(2):
+        tick()
+        friends.append(await join(merchant, owner["paymentGroupShareId"]))
     response = await merchant.get(f"{prefix}/{owner['paymentGroupId']}/participants")
     assert response.status_code == 200
     body = response.json()
@@ -60,9 +67,13 @@ async def test_participants_in_the_legacy_version(merchant: Merchant) -> None:
     assert "token" not in item
 
 
-async def test_participants_paging_and_order(merchant: Merchant) -> None:
+async def test_participants_paging_and_order(merchant: Merchant, frozen_clock: FrozenClock) -> None:
+    tick = Ticker(frozen_clock)
     owner = await merchant.order()
-    friends = [await join(merchant, owner["paymentGroupShareId"]) for _ in range(3)]
+    friends = []
+    for _ in range(3):
+        tick()
+        friends.append(await join(merchant, owner["paymentGroupShareId"]))
     everyone = [owner["id"]] + [friend["id"] for friend in friends]
     page = (await merchant.get(f"/groups/{owner['paymentGroupId']}/participants", params={"take": 2, "skip": 1})).json()
     assert page["count"] == 4 and [item["id"] for item in page["data"]] == everyone[1:3]
