@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+
+from kohort.db import Database
+from kohort.models import orders, payment_groups
 
 from tests.factories.customer import create_customer
 from tests.factories.merchant import Merchant, unique_email
@@ -152,3 +156,26 @@ async def test_same_email_in_two_organizations_are_two_customers(merchant: Merch
     # Each merchant's customer list holds only its own.
     assert [c["id"] for c in (await merchant.get("/customers")).json()["data"]] == [first["customerId"]]
     assert [c["id"] for c in (await other_merchant.get("/customers")).json()["data"]] == [second["customerId"]]
+
+
+async def test_expansions_never_cross_tenants_even_if_rows_were_linked(
+    merchant: Merchant, other_merchant: Merchant, database: Database
+) -> None:
+    # No endpoint can link rows across tenants (POST /groups and joins are scoped); this simulates
+    # a bad import to check that expansion itself is scoped, unlike the original's.
+    mine = await merchant.order()
+    theirs = await other_merchant.order()
+    async with database.transaction() as connection:
+        await connection.execute(
+            update(orders).where(orders.c.id == mine["id"]).values(payment_group_id=theirs["paymentGroupId"])
+        )
+        await connection.execute(
+            update(payment_groups).where(payment_groups.c.id == mine["paymentGroupId"])
+            .values(customer_id=theirs["customerId"])
+        )
+    order = (await merchant.get(f"/orders/{mine['id']}", params={"expand[]": ["paymentGroup", "customer"]})).json()
+    assert order["paymentGroup"] is None
+    assert order["customer"]["id"] == mine["customerId"]
+    group = (await merchant.get(f"/groups/{mine['paymentGroupId']}", params={"expand[]": "customer"})).json()
+    assert group["customer"] is None
+    assert theirs["customerEmail"] not in str(order) + str(group)
