@@ -65,7 +65,7 @@ async def test_orgs_create_with_the_legacy_version(database: Database, app_clien
 
 
 @pytest.mark.parametrize("args", [["orgs", "create", "--name", "X", "--api-version", "1999-01-01"],
-                                  ["orgs", "create", "--json"]])
+                                  ["orgs", "create", "--json"], ["orgs", "create", "--name", "   "]])
 def test_bad_arguments_fail_without_a_traceback(tmp_path: Path, args: list[str]) -> None:
     result = kohort(f"sqlite:///{tmp_path / 'bad.db'}", *args)
     assert result.returncode != 0
