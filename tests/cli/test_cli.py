@@ -37,6 +37,12 @@ def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path: Path) -> None:
     assert json.loads(created.stdout)["name"] == "Fresh"
 
 
+def test_db_upgrade_on_the_backend_under_test(database: Database) -> None:
+    result = kohort(database.url, "db", "upgrade")  # already at head: must be a no-op, not an error
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+
+
 async def test_orgs_create_prints_working_keys(database: Database, app_client: httpx.AsyncClient) -> None:
     result = kohort(database.url, "orgs", "create", "--name", "CLI shop", "--json")
     assert result.returncode == 0, result.stderr
