@@ -140,3 +140,21 @@ async def test_metadata_is_passed_through_untouched(merchant: Merchant) -> None:
     assert customer.json()["metadata"] == metadata
     group = await merchant.patch(f"/groups/{order['paymentGroupId']}", json={"metadata": metadata})
     assert group.json()["metadata"] == metadata
+
+
+async def test_legacy_organization_validate_with_a_publishable_key(legacy_merchant: Merchant) -> None:
+    # The installed plugins: no version header, snake_case read at the top level.
+    order = (await legacy_merchant.post("/orders", json={"amount": 1000, "customer_email": unique_email(),
+                                                         "customer_first_name": "A", "customer_last_name": "B"})).json()
+    response = await legacy_merchant.client.post(
+        f"/payment-groups/{order['payment_group_share_id'].lower()}/validate",
+        headers={"Authorization": f"Bearer {legacy_merchant.keys['pk_test']}"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Kohort-Version"] == "2024-01-01"
+    body = response.json()
+    assert (body["discount_type"], body["current_discount_level"]["value"]) == ("PERCENTAGE", 5)
+    assert body["payment_group_settings"]["discount_levels"][0]["participants_to_unlock"] == 2
+    error = await legacy_merchant.client.post("/payment-groups/KHT-test-00000000/validate",
+                                              headers={"Authorization": f"Bearer {legacy_merchant.keys['pk_test']}"})
+    assert error.status_code == 404 and error.json()["error"]["code"] == "NOT_FOUND"
