@@ -136,9 +136,17 @@ def _holds_nul(value: Any) -> bool:
 
 async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
     """Read and validate a JSON body. An empty body counts as `{}` (WooCommerce sends none)."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise KohortError(f"Request body is larger than {MAX_BODY_BYTES} bytes.", code="BODY_TOO_LARGE")
+    too_large = KohortError(f"Request body is larger than {MAX_BODY_BYTES} bytes.", code="BODY_TOO_LARGE")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    # Read at most the limit: a client must not make us buffer an arbitrarily large (or endless) body.
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise too_large
+    raw = bytes(received)
     if raw.strip():
         try:
             data = orjson.loads(raw)

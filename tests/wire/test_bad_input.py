@@ -178,3 +178,38 @@ async def test_wrong_method_and_unknown_route(merchant: Merchant) -> None:
     response = await merchant.request("PUT", "/orders")
     assert_4xx_envelope(response, 405)
     assert_4xx_envelope(await merchant.get("/nowhere"), 404)
+
+
+async def test_an_endless_body_is_refused_without_reading_it_all(merchant: Merchant) -> None:
+    # A chunked body with no Content-Length: the server must stop reading past its limit instead of
+    # buffering whatever the client sends (26 MB here; it could be endless).
+    sent = 0
+
+    async def body() -> Any:
+        nonlocal sent
+        yield b'{"amount": 5000, "padding": "'
+        for _ in range(400):
+            sent += 65_536
+            yield b"x" * 65_536
+        yield b'"}'
+
+    response = await merchant.client.post("/orders", content=body(), headers=merchant.headers())
+    assert_4xx_envelope(response)
+    assert response.json()["error"]["code"] == "BODY_TOO_LARGE"
+    assert sent <= 4 * 65_536, f"the server read {sent} bytes"
+    assert await order_count(merchant) == 0
+
+
+async def test_a_declared_huge_body_is_refused_up_front(merchant: Merchant) -> None:
+    sent = 0
+
+    async def body() -> Any:
+        nonlocal sent
+        for _ in range(100):
+            sent += 65_536
+            yield b" " * 65_536
+
+    headers = {**merchant.headers(), "Content-Length": str(100 * 65_536), "Content-Type": "application/json"}
+    response = await merchant.client.post("/orders", content=body(), headers=headers)
+    assert response.json()["error"]["code"] == "BODY_TOO_LARGE"
+    assert sent <= 65_536
