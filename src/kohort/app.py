@@ -17,7 +17,7 @@ from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, get_settings
 from kohort.db import Database
 from kohort.errors import install_error_handlers
-from kohort.wire import ApiVersionMiddleware, add_documented_bodies
+from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=lifespan,
         default_response_class=JsonResponse,
     )
-    app.add_middleware(ApiVersionMiddleware)
+    app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(ApiVersionMiddleware)  # outermost: it stamps every response, the 400s above included
     install_error_handlers(app)
     include_routers(app)
 

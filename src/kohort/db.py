@@ -42,6 +42,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # LIKE (search's `~` contains) is case-sensitive on PostgreSQL and in the original; SQLite's
+        # default is case-insensitive, which made the same search answer differently per backend.
+        cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -98,8 +98,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JsonResponse(error_body(error_type, message, code), status_code=exc.status_code)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JsonResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
         log.exception("request.unhandled_error", exc_info=exc)
+        # Starlette sends this response from outside every middleware, so ApiVersionMiddleware
+        # (kohort.wire) cannot stamp it: name the version it chose here.
+        version = getattr(request.state, "api_version", None)
         return JsonResponse(
-            error_body("api_error", "Internal server error.", "INTERNAL_ERROR"), status_code=500
+            error_body("api_error", "Internal server error.", "INTERNAL_ERROR"),
+            status_code=500,
+            headers={"Kohort-Version": version} if version else None,
         )

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from fastapi import Request
 from kohort.kit.json_response import JsonResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kohort.errors import KohortError, describe_validation_errors, error_body
@@ -87,10 +87,14 @@ def _metadata(value: Any) -> Any:
     return value
 
 
+# Metadata belongs to the merchant: exempt from WireModel's whitespace stripping, in and out.
+_Untouched = Annotated[str, StringConstraints(strip_whitespace=False)]
+MetadataContents = dict[_Untouched, _Untouched]
+
 # Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
 Cents = Annotated[int, BeforeValidator(_cents)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-Metadata = Annotated[dict[str, str] | None, BeforeValidator(_metadata)]
+Metadata = Annotated[MetadataContents | None, BeforeValidator(_metadata)]
 Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str)]
 
 
@@ -115,12 +119,34 @@ Locale = Annotated[str | None, BeforeValidator(_locale)]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# PostgreSQL text cannot hold U+0000 (the driver fails, a 500) and SQLite would store it: refuse it
+# at the edge, the same way on both.
+NUL_MESSAGE = "Text must not contain NUL characters (U+0000)."
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
 
 async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
     """Read and validate a JSON body. An empty body counts as `{}` (WooCommerce sends none)."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise KohortError(f"Request body is larger than {MAX_BODY_BYTES} bytes.", code="BODY_TOO_LARGE")
+    too_large = KohortError(f"Request body is larger than {MAX_BODY_BYTES} bytes.", code="BODY_TOO_LARGE")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    # Read at most the limit: a client must not make us buffer an arbitrarily large (or endless) body.
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise too_large
+    raw = bytes(received)
     if raw.strip():
         try:
             data = orjson.loads(raw)
@@ -130,6 +156,8 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
         data = {}
     if not isinstance(data, dict):
         raise KohortError("Request body must be a JSON object.", code="INVALID_JSON")
+    if b"\\u0000" in raw and _holds_nul(data):
+        raise KohortError(NUL_MESSAGE, code="INVALID_JSON")
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -150,6 +178,20 @@ def render(request: Request, payload: BaseModel | dict[str, Any], *, status_code
 
 def render_list(request: Request, items: list[BaseModel], count: int) -> JsonResponse:
     return render(request, {"data": [dump(item) for item in items], "count": count})
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string (`%00`) is a 400, never a database error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            response = JsonResponse(error_body("invalid_request_error", NUL_MESSAGE, "BAD_REQUEST"), status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class ApiVersionMiddleware:

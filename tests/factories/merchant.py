@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from kohort.db import Database
+from kohort.kit.clock import FrozenClock
 from kohort.organization import service as organization_service
 from kohort.wire import CURRENT_VERSION
 
@@ -64,3 +66,14 @@ async def create_merchant(database: Database, client: httpx.AsyncClient, *, name
     async with database.transaction() as connection:
         created = await organization_service.create_organization(connection, name=name, api_version=api_version)
     return Merchant(id=created.id, keys=created.keys, client=client, api_version=api_version)
+
+
+class Ticker:
+    """Moves a frozen clock one millisecond per call, so rows created one after another get distinct,
+    increasing timestamps (the wire precision is milliseconds; ties would be broken by random ids)."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+
+    def __call__(self) -> None:
+        self.clock.advance(timedelta(milliseconds=1))

@@ -1,6 +1,7 @@
 """POST /orders: opening a group, joining one, and the refusals."""
 
-from tests.factories.merchant import Merchant, unique_email
+from kohort.kit.clock import FrozenClock
+from tests.factories.merchant import Merchant, Ticker, unique_email
 
 
 async def test_first_order_opens_a_group_owned_by_the_shopper(merchant: Merchant) -> None:
@@ -16,8 +17,9 @@ async def test_first_order_opens_a_group_owned_by_the_shopper(merchant: Merchant
     assert group["participantCount"] == 1
 
 
-async def test_friend_joins_with_the_share_code(merchant: Merchant) -> None:
+async def test_friend_joins_with_the_share_code(merchant: Merchant, frozen_clock: FrozenClock) -> None:
     owner = await merchant.order()
+    Ticker(frozen_clock)()  # distinct timestamps, so "oldest first" is well defined
     friend = await merchant.order(share_code=owner["paymentGroupShareId"].lower())
 
     assert friend["paymentGroupId"] == owner["paymentGroupId"]

@@ -66,6 +66,8 @@ def orgs_create(
     """Create an organization with its four API keys and default group settings."""
     if api_version not in API_VERSIONS:
         raise typer.BadParameter(f"use one of {', '.join(API_VERSIONS)}", param_hint="--api-version")
+    if not name.strip():
+        raise typer.BadParameter("must not be empty", param_hint="--name")
     upgrade(get_settings().database_url)
     created = asyncio.run(_create_organization(name, api_version))
     if as_json:

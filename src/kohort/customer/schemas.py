@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import EmailStr, Field
 
-from kohort.wire import Locale, Metadata, Timestamp, WireModel
+from kohort.wire import Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 
 class Customer(WireModel):
@@ -18,7 +18,7 @@ class Customer(WireModel):
     is_blocked: bool
     organization_id: str
     client_reference_id: str | None
-    metadata: dict[str, str] | None
+    metadata: MetadataContents | None
     created_at: Timestamp
     created_by: str | None
     updated_at: Timestamp

@@ -20,9 +20,16 @@ def new_share_code(*, livemode: bool) -> str:
     return f"KHT-{body}" if livemode else f"KHT-test-{body}"
 
 
+LEGACY_SHARE_CODE_PREFIX = "KHTPAY-"
+
+
 def share_code_key(code: str) -> str:
-    """The case-insensitive lookup form of a share code: trimmed and upper-cased."""
-    return code.strip().upper()
+    """The case-insensitive lookup form of a share code: trimmed and upper-cased, with the legacy
+    `KHTPAY-` prefix read as `KHT-` (WooCommerce only intercepts coupons that start with `khtpay-`)."""
+    key = code.strip().upper()
+    if key.startswith(LEGACY_SHARE_CODE_PREFIX):
+        key = "KHT-" + key[len(LEGACY_SHARE_CODE_PREFIX) :]
+    return key
 
 
 def new_secret(nbytes: int = 32) -> str:

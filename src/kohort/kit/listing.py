@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, Table, and_, or_
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, Table, TypeDecorator, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.datastructures import QueryParams
 
@@ -104,15 +104,24 @@ def order_clause(columns: dict[str, Column[Any]], params: ListParams, tiebreaker
 
 def _typed_value(column: Column[Any], raw: str) -> Any:
     column_type = column.type
+    # A TypeDecorator (e.g. the UTC timestamp type) reports `object` as its python_type; what it
+    # stores is its implementation's type.
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
     if isinstance(column_type, Boolean):
         if raw.lower() in ("true", "false"):
             return raw.lower() == "true"
         raise InvalidListParameter(f"search: {to_camel(column.name)} expects true or false.", code="INVALID_SEARCH")
     if isinstance(column_type, Integer | BigInteger):
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             raise InvalidListParameter(f"search: {to_camel(column.name)} expects a number.", code="INVALID_SEARCH") from None
+        # Beyond the column's range the database driver fails (a 500), so say it here.
+        bits = 64 if isinstance(column_type, BigInteger) else 32
+        if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+            raise InvalidListParameter(f"search: {to_camel(column.name)} is out of range.", code="INVALID_SEARCH")
+        return number
     if column_type.python_type is datetime:
         try:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))

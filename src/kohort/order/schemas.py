@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import AfterValidator, EmailStr, Field
 
-from kohort.wire import Cents, Locale, Metadata, Timestamp, WireModel
+from kohort.wire import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 OrderStatus = Literal["CREATED", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
 
@@ -27,7 +27,7 @@ class Order(WireModel):
     currency: str
     locale: str
     status: OrderStatus
-    metadata: dict[str, str] | None
+    metadata: MetadataContents | None
     payment_group_id: str | None
     ambassador_id: str | None
     client_reference_id: str | None
@@ -36,6 +36,11 @@ class Order(WireModel):
     created_by: str | None
     updated_at: Timestamp
     updated_by: str | None
+
+
+def _blank_is_none(value: str | None) -> str | None:
+    """An empty reference means none: stored as "", it would collide with the next empty one (409)."""
+    return value or None
 
 
 class OrderCreate(WireModel):
@@ -47,5 +52,5 @@ class OrderCreate(WireModel):
     customer_id: str | None = Field(default=None, max_length=50)
     metadata: Metadata = None
     locale: Locale = None
-    client_reference_id: str | None = Field(default=None, max_length=100)
+    client_reference_id: Annotated[str | None, AfterValidator(_blank_is_none)] = Field(default=None, max_length=100)
     payment_group_share_id: str | None = Field(default=None, max_length=50)

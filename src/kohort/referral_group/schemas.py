@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import EmailStr, Field
 
 from kohort.organization.schemas import DiscountLevel, DiscountType
-from kohort.wire import Cents, Metadata, Timestamp, WireModel
+from kohort.wire import Cents, Metadata, MetadataContents, Timestamp, WireModel
 
 GroupStatus = Literal["OPEN", "COMPLETED", "CANCELED", "EXPIRED"]
 
@@ -43,7 +43,7 @@ class PaymentGroup(WireModel):
     customer_id: str
     creator_email: str | None
     status: GroupStatus
-    metadata: dict[str, str] | None
+    metadata: MetadataContents | None
     expires_at: Timestamp
     mid_expire_at: Timestamp | None
     j_minus2_expire_at: Timestamp | None

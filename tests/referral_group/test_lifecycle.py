@@ -1,0 +1,93 @@
+"""referral_group.lifecycle: the pure rules (levels, schedule, cancel/expire refusals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from kohort.referral_group import lifecycle
+
+LEVELS = [
+    {"level": 1, "participantsToUnlock": 2, "value": 5},
+    {"level": 2, "participantsToUnlock": 5, "value": 10},
+    {"level": 3, "participantsToUnlock": 10, "value": 15},
+]
+NOW = datetime(2025, 3, 10, 15, 30, 0, tzinfo=UTC)
+
+
+def test_level_reached() -> None:
+    assert lifecycle.level_reached(LEVELS, 1) is None
+    assert [lifecycle.level_reached(LEVELS, n)["value"] for n in (2, 4, 5, 9, 10, 15)] == [5, 5, 10, 10, 15, 15]
+
+
+def test_level_reached_does_not_rely_on_list_order() -> None:
+    assert lifecycle.level_reached(list(reversed(LEVELS)), 6) == LEVELS[1]
+
+
+def test_level_after_joining_counts_the_joiner() -> None:
+    assert lifecycle.level_after_joining(LEVELS, 1) == LEVELS[0]  # owner alone: a friend unlocks level 1
+    assert lifecycle.level_after_joining(LEVELS, 4) == LEVELS[1]
+    assert lifecycle.level_after_joining([], 4) is None
+
+
+def test_short_group_has_a_midpoint_only() -> None:
+    planned = lifecycle.schedule(NOW, minutes_duration=10_080)
+    assert planned["expires_at"] == NOW + timedelta(days=7)
+    assert planned["mid_expire_at"] == NOW + timedelta(days=3, hours=12)
+    assert planned["j_plus3_start_at"] is None and planned["j_minus2_expire_at"] is None
+
+
+def test_ten_minute_group_midpoint() -> None:
+    planned = lifecycle.schedule(NOW, minutes_duration=10)
+    assert planned["expires_at"] == NOW + timedelta(minutes=10)
+    assert planned["mid_expire_at"] == NOW + timedelta(minutes=5)
+
+
+def test_odd_duration_midpoint_keeps_milliseconds() -> None:
+    planned = lifecycle.schedule(NOW, minutes_duration=1)
+    assert planned["mid_expire_at"] == NOW + timedelta(seconds=30)
+    assert lifecycle.schedule(NOW, minutes_duration=10, expires_at=NOW + timedelta(milliseconds=3))[
+        "mid_expire_at"
+    ] == NOW + timedelta(milliseconds=1)
+
+
+def test_long_group_has_the_two_reminders_at_eight() -> None:
+    planned = lifecycle.schedule(NOW, minutes_duration=129_600)  # 90 days
+    end = NOW + timedelta(days=90)
+    assert planned["expires_at"] == end
+    assert planned["mid_expire_at"] is None
+    assert planned["j_plus3_start_at"] == datetime(2025, 3, 17, 8, 0, tzinfo=UTC)  # creation + 7 days, 08:00
+    assert planned["j_minus2_expire_at"] == datetime.combine(
+        (end - timedelta(days=5)).date(), datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=8)
+
+
+def test_explicit_end_wins_over_the_duration() -> None:
+    end = NOW + timedelta(days=2)
+    planned = lifecycle.schedule(NOW, minutes_duration=10_080, expires_at=end)
+    assert planned["expires_at"] == end
+    assert planned["mid_expire_at"] == NOW + timedelta(days=1)
+
+
+def group(**fields: object) -> dict[str, object]:
+    return {"id": "pg_1", "status": "OPEN", "expires_at": NOW + timedelta(hours=1), "participant_count": 1, **fields}
+
+
+def test_cancel_refusals() -> None:
+    assert lifecycle.cancel_refusal(group(), NOW) is None
+    assert lifecycle.cancel_refusal(group(participant_count=2), NOW) is not None
+    assert lifecycle.cancel_refusal(group(status="EXPIRED"), NOW) is not None
+    assert lifecycle.cancel_refusal(group(expires_at=NOW - timedelta(seconds=1)), NOW) is not None
+
+
+def test_expire_refusals() -> None:
+    past = NOW - timedelta(seconds=1)
+    assert lifecycle.expire_refusal(group(expires_at=past), NOW) is None
+    assert "still in progress" in (lifecycle.expire_refusal(group(), NOW) or "")
+    assert lifecycle.expire_refusal(group(expires_at=past, participant_count=2), NOW) is not None
+    assert lifecycle.expire_refusal(group(expires_at=past, status="CANCELED"), NOW) is not None
+
+
+def test_is_joinable() -> None:
+    assert lifecycle.is_joinable(group(), NOW)
+    assert not lifecycle.is_joinable(group(expires_at=NOW), NOW)
+    assert not lifecycle.is_joinable(group(status="COMPLETED"), NOW)
