@@ -14,9 +14,11 @@ from sqlalchemy import text
 from kohort import __version__
 from kohort.api import include_routers
 from kohort.auth.service import KeyAuthenticator
-from kohort.config import Settings, get_settings
+from kohort.config import Settings, encryption_key, get_settings
 from kohort.db import Database
 from kohort.errors import install_error_handlers
+from kohort.kit.crypto import Cipher
+from kohort.payout.provider import SepaFileProvider
 from kohort.wire import ApiVersionMiddleware, add_documented_bodies
 
 
@@ -28,6 +30,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.settings = settings
+        app.state.cipher = Cipher(encryption_key(settings))
+        app.state.payout_provider = SepaFileProvider()
         app.state.authenticator = KeyAuthenticator(
             app.state.database.engine, cache_seconds=settings.api_key_cache_seconds
         )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kohort.kit.crypto import new_key
+
+log = logging.getLogger("kohort.config")
 
 
 class Settings(BaseSettings):
@@ -19,7 +25,41 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     log_level: str = "info"
 
+    # Links in emails and pages point here (the group page, the withdrawal page).
+    public_url: str = "http://127.0.0.1:8000"
+    # AES-256 key (urlsafe base64 of 32 bytes) encrypting shoppers' IBANs and queued email payloads.
+    # Unset: a development key is generated once into `dev_key_file` (see README); set it in production.
+    encryption_key: str | None = None
+    dev_key_file: str = "./kohort-dev.key"
+
+    # Emails. "smtp" sends through the server below; "console" prints them (the one-command local run).
+    email_backend: str = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # "none" | "starttls" | "ssl"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 10.0
+    email_sender: str = "Kohort <no-reply@kohort.localhost>"
+
+    # SEPA credit transfers: the requested execution date is this many business days ahead.
+    payout_execution_days: int = 1
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def encryption_key(settings: Settings) -> str:
+    """The configured key, or the development key kept in `dev_key_file` (created on first use)."""
+    if settings.encryption_key:
+        return settings.encryption_key
+    path = Path(settings.dev_key_file)
+    if path.exists():
+        return path.read_text().strip()
+    key = new_key()
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    log.warning("crypto.dev_key_generated path=%s (set KOHORT_ENCRYPTION_KEY in production)", path)
+    return key
