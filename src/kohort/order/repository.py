@@ -76,3 +76,20 @@ async def list_orders(
         .offset(params.skip)
     )
     return list((await connection.execute(statement)).mappings()), int(count)
+
+
+async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:
+    """Every order of a group, oldest first (a group holds at most 1000)."""
+    statement = (
+        select(orders)
+        .where(tenant.owns(orders), orders.c.payment_group_id == group_id)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return list((await connection.execute(statement)).mappings())
+
+
+async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapping | None:
+    """An order by id in any tenant. Only for the withdrawal page and `POST /withdrawals`, where the
+    order id and its withdrawal token are the shopper's credentials; merchants always go through `get`."""
+    statement = select(orders).where(orders.c.id == order_id)
+    return (await connection.execute(statement)).mappings().first()

@@ -161,3 +161,14 @@ async def open_group_for_order(
         connection, tenant, order["id"], group_id=group["id"], share_id=group["share_id"], values=values
     )
     return group
+
+
+async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:
+    return await repository.orders_of_group(connection, tenant, group_id)
+
+
+async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapping | None:
+    """The order a shopper's withdrawal link names, whatever its tenant (None when unknown)."""
+    if not order_id.startswith("ord_") or len(order_id) > 40:
+        return None
+    return await repository.find_any_tenant(connection, order_id)

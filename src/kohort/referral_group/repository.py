@@ -126,3 +126,10 @@ async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[s
         return {}
     statement = select(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id.in_(group_ids))
     return {row["id"]: row for row in (await connection.execute(statement)).mappings()}
+
+
+async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMapping | None:
+    """A group by its share code in any tenant. Only for shopper pages, where the code itself is what
+    a shopper holds (codes are unique across tenants); merchants always go through `get`."""
+    statement = select(payment_groups).where(payment_groups.c.share_key == share_code_key(code))
+    return (await connection.execute(statement)).mappings().first()

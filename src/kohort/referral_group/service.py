@@ -220,3 +220,12 @@ async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListP
 
 async def get_groups(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:
     return await repository.get_many(connection, tenant, group_ids)
+
+
+async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMapping:
+    """The group a shopper's share code names, whatever its tenant (shopper pages only)."""
+    code = code.strip()
+    group = await repository.find_by_share_code(connection, code) if code else None
+    if group is None:
+        raise GroupNotFound(code)
+    return group
