@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from kohort.app import create_app
 from kohort.config import Settings
 from kohort.db import Database
+from kohort.kit import clock
+from kohort.kit.clock import FrozenClock
 from kohort.migrate import upgrade_async
 from tests.factories.merchant import Merchant, create_merchant
 
@@ -116,3 +118,12 @@ def postgres_only(backend: str) -> Iterator[None]:
     if backend != "postgresql":
         pytest.skip("real multi-process concurrency needs PostgreSQL; SQLite serializes writers by design")
     yield
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[FrozenClock]:
+    """The process clock, frozen at the real now and moved only by the test; restored afterwards."""
+    frozen = FrozenClock(clock.now())
+    previous = clock.use(frozen)
+    yield frozen
+    clock.use(previous)

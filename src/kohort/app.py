@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from kohort.db import Database
 from kohort.errors import install_error_handlers
 from kohort.kit.crypto import Cipher
 from kohort.payout.provider import SepaFileProvider
+from kohort.worker.runner import Runner
 from kohort.wire import ApiVersionMiddleware, add_documented_bodies
 
 
@@ -36,9 +38,23 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.authenticator = KeyAuthenticator(
             app.state.database.engine, cache_seconds=settings.api_key_cache_seconds
         )
+        # The embedded runner: `kohort serve` works alone on one SQLite file. Apps given a database
+        # (tests) run none; they drive runners themselves.
+        stop = asyncio.Event()
+        runner_task = None
+        if owned and settings.embedded_worker:
+            runner = Runner(
+                app.state.database, batch_size=settings.worker_batch_size,
+                sweep_batch_size=settings.settle_batch_size, lease_seconds=settings.job_lease_seconds,
+                poll_interval=settings.worker_poll_interval,
+            )
+            runner_task = asyncio.create_task(runner.run(stop), name="kohort-worker")
         try:
             yield
         finally:
+            stop.set()
+            if runner_task is not None:
+                await runner_task
             if owned:
                 await app.state.database.dispose()
 

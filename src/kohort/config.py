@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = 30.0
     db_pool_size: int = 20
     log_level: str = "info"
+    # `kohort serve` runs the job runner inside the app (the one-command embedded setup); set false
+    # (`kohort serve --no-worker`) when separate `kohort worker` processes do the background work.
+    embedded_worker: bool = True
+    worker_batch_size: int = 20
+    # Groups settled per transaction by the settlement sweep.
+    settle_batch_size: int = 500
+    # A claimed job whose worker does not finish within this is claimed again by another worker.
+    job_lease_seconds: float = 60.0
+    worker_poll_interval: float = 0.5
 
     # Links in emails and pages point here (the group page, the withdrawal page).
     public_url: str = "http://127.0.0.1:8000"

@@ -50,7 +50,10 @@ payouts = Table(
     Column("iban_encrypted", String(200)),
     Column("iban_masked", String(20), nullable=False),  # "FR76 •••• 2606", kept for people
     Column("batch_id", ForeignKey("payout_batches.id")),
-    Column("end_to_end_id", String(35), nullable=False),  # pain.001 EndToEndId: the bank reports it back
+    Column("end_to_end_id", String(35), nullable=False),
+    # SHA-256 of the withdrawal token this payout consumed: the shopper's link, once used, still shows
+    # the payout's status instead of a form (any other token gets the neutral error).
+    Column("token_hash", String(64)),  # pain.001 EndToEndId: the bank reports it back
     Column("failure_reason", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -1,8 +1,8 @@
 """shopper pages, brand settings, payouts
 
 Revision ID: 0003
-Revises: 0001
-Create Date: 2026-11-27 04:15:42.017452
+Revises: 0002
+Create Date: 2026-11-27 04:19:24.545278
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import kohort.models.base
 
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -77,6 +77,7 @@ def upgrade() -> None:
     sa.Column('iban_masked', sa.String(length=20), nullable=False),
     sa.Column('batch_id', sa.String(length=40), nullable=True),
     sa.Column('end_to_end_id', sa.String(length=35), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('failure_reason', sa.String(length=200), nullable=True),
     sa.Column('created_at', kohort.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', kohort.models.base.UTCDateTime(timezone=True), nullable=False),
