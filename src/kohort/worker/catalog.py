@@ -4,4 +4,6 @@ Add a line per domain `tasks.py` as domains arrive."""
 
 from types import ModuleType
 
-MODULES: tuple[ModuleType, ...] = ()
+from kohort.email import tasks as email_tasks
+
+MODULES: tuple[ModuleType, ...] = (email_tasks,)
