@@ -15,6 +15,7 @@ from kohort.config import get_settings
 from kohort.db import Database
 from kohort.kit import clock
 from kohort.kit.timefmt import iso_z
+from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import repository as organization_repository
 from kohort.organization import service as organization_service
@@ -26,9 +27,11 @@ app = typer.Typer(help="Kohort: referral groups and cashback for merchants.", no
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations (merchants).", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs: inspect, retry the dead.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(ledger_app, name="ledger")
 
 
 async def _create_organization(name: str, api_version: str) -> organization_service.CreatedOrganization:
@@ -206,6 +209,27 @@ def jobs_retry(job_id: str = typer.Argument(..., help="The id of a dead job.")) 
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{job_id} queued")
+
+
+async def _ledger_violations() -> list[str]:
+    database = Database(get_settings().database_url, pool_size=1)
+    try:
+        async with database.transaction() as connection:
+            return await ledger_audit.violations(connection)
+    finally:
+        await database.dispose()
+
+
+@ledger_app.command("check")
+def ledger_check() -> None:
+    """Check the ledger's invariants against the orders; exit 1 and list the violations if any."""
+    found = asyncio.run(_ledger_violations())
+    for line in found:
+        typer.echo(line, err=True)
+    if found:
+        typer.echo(f"ledger check FAILED: {len(found)} violation(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("ledger check passed: every posting balances; cashback liability and fees match the orders")
 
 
 if __name__ == "__main__":
