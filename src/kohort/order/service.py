@@ -14,6 +14,7 @@ from kohort.errors import Conflict, KohortError, NotFound
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
+from kohort.notify import service as notify
 from kohort.order import repository
 from kohort.order.schemas import Order, OrderCreate
 from kohort.organization import service as organization_service
@@ -113,6 +114,13 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "updated_by": actor,
         },
     )
+    participants: list[RowMapping] = []
+    if data.payment_group_share_id and any(
+        level["participantsToUnlock"] == group["participant_count"] for level in group["discount_levels"]
+    ):
+        participants = await repository.orders_of_group(connection, tenant, group["id"])  # for "new level" emails
+    await notify.order_placed(connection, tenant, group=group, order=order,
+                              joined=bool(data.payment_group_share_id), participants=participants)
     return OrderIntake(order=order, replayed=False)
 
 
@@ -172,3 +180,15 @@ async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapp
     if not order_id.startswith("ord_") or len(order_id) > 40:
         return None
     return await repository.find_any_tenant(connection, order_id)
+
+
+async def start_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
+    return await repository.start_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
+
+
+async def finish_withdrawals(connection: AsyncConnection, tenant: Tenant, order_ids: list[str]) -> list[RowMapping]:
+    return await repository.finish_withdrawals(connection, tenant, order_ids, now=clock.now())
+
+
+async def reopen_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
+    return await repository.reopen_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())

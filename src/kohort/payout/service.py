@@ -69,7 +69,7 @@ async def update_payout_settings(
 
 async def create_payout(
     connection: AsyncConnection, tenant: Tenant, cipher: Cipher, *, order_id: str, amount: int, iban: str,
-    holder_name: str,
+    holder_name: str, token_hash: str | None = None,
 ) -> RowMapping:
     """A PENDING payout of `amount` to `iban` (already validated), waiting for the next batch."""
     if await repository.get_account(connection, tenant) is None:
@@ -83,6 +83,7 @@ async def create_payout(
         "iban_masked": iban_rules.mask(iban), "batch_id": None,
         # pain.001 EndToEndId: ≤ 35 characters, echoed back by the bank on returns.
         "end_to_end_id": payout_id.replace("_", "")[:35],
+        "token_hash": token_hash,
         "failure_reason": None, "created_at": now, "updated_at": now, "paid_at": None, "failed_at": None,
     })
 

@@ -96,7 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_title": {FRENCH: "Lien invalide", ENGLISH: "Invalid link"},
     "invalid_text": {FRENCH: "Ce lien de retrait n'est pas ou plus valide. Utilisez le lien du dernier e-mail reçu.",
                      ENGLISH: "This withdrawal link is not valid, or no longer. Use the link in the latest email you received."},
-    "holder_required": {FRENCH: "Indiquez le nom du titulaire du compte.", ENGLISH: "Enter the account holder's name."},
+    "HOLDER_NAME_REQUIRED": {FRENCH: "Indiquez le nom du titulaire du compte.", ENGLISH: "Enter the account holder's name."},
     "IBAN_REQUIRED": {FRENCH: "Indiquez votre IBAN.", ENGLISH: "Enter your IBAN."},
     "IBAN_INVALID": {FRENCH: "Le format de l'IBAN n'est pas valide.", ENGLISH: "The IBAN format is not valid."},
     "IBAN_INVALID_CHECKSUM": {FRENCH: "Cet IBAN n'est pas valide : vérifiez qu'il n'y a pas de faute de frappe.",

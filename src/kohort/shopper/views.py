@@ -18,11 +18,17 @@ from kohort.customer import service as customer_service
 from kohort.kit import clock
 from kohort.kit import formatting as fmt
 from kohort.kit.money import percent_of
+from kohort.links import group_page_url
 from kohort.order import service as order_service
 from kohort.referral_group import lifecycle
 from kohort.referral_group import service as group_service
 from kohort.shopper.i18n import translator
 from kohort.tenant import Tenant
+
+
+# Withdrawal refusals the page explains in the shopper's language (kohort.shopper.i18n has each code).
+PAGE_ERRORS = frozenset({"IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA",
+                         "HOLDER_NAME_REQUIRED", "PAYOUT_ACCOUNT_MISSING"})
 
 
 def short_name(first_name: str | None, last_name: str | None) -> str | None:
@@ -48,17 +54,6 @@ def level_cashback(discount_type: str, level: dict[str, Any] | None, amount: int
 
 def level_label(discount_type: str, value: int, locale: str) -> str:
     return fmt.money(value * 100, locale) if discount_type == "AMOUNT" else fmt.percent(value, locale)
-
-
-def group_url(public_url: str, locale: str, share_id: str, *, invite: bool = False, campaign: str | None = None) -> str:
-    url = f"{public_url.rstrip('/')}/{locale}/pg/{quote(share_id)}"
-    query: dict[str, str] = {}
-    if invite:
-        query["inviteMode"] = "true"
-    if campaign:
-        query.update({"utm_source": "kohort", "utm_medium": "email", "utm_campaign": campaign,
-                      "utm_content": "cta_share_button"})
-    return f"{url}?{urlencode(query)}" if query else url
 
 
 def remaining(expires_at: datetime, now: datetime) -> int:
@@ -129,7 +124,7 @@ async def group_page(
     joining_level = lifecycle.level_after_joining(levels, count)
 
     owner_name = name_of(group["customer_id"])
-    share_link = group_url(public_url, locale, group["share_id"], invite=True)
+    share_link = group_page_url(public_url, locale, group["share_id"], invite=True)
     max_label = level_label(discount_type, max_level["value"], locale) if max_level else fmt.percent(0, locale)
     site = brand.website_url or brand.name
     minimum = (t("invite_minimum", amount=fmt.money(group["min_purchase_value"], locale))
