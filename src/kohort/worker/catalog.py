@@ -4,4 +4,6 @@ Add a line per domain `tasks.py` as domains arrive."""
 
 from types import ModuleType
 
-MODULES: tuple[ModuleType, ...] = ()
+from kohort.referral_group import tasks as referral_group_tasks
+
+MODULES: tuple[ModuleType, ...] = (referral_group_tasks,)
