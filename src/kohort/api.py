@@ -8,6 +8,7 @@ from kohort.order.endpoints import router as order_router
 from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
+from kohort.referral_group.endpoints import test_helpers_router
 from kohort.shopper.endpoints import router as shopper_router
 from kohort.withdrawal.endpoints import router as withdrawal_router
 
@@ -16,6 +17,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(order_router)
     app.include_router(customer_router)
     app.include_router(settings_router)
+    app.include_router(test_helpers_router)
     app.include_router(brand_router)
     app.include_router(payout_router)
     app.include_router(withdrawal_router)

@@ -211,19 +211,21 @@ def jobs_retry(job_id: str = typer.Argument(..., help="The id of a dead job.")) 
     typer.echo(f"{job_id} queued")
 
 
-async def _ledger_violations() -> list[str]:
+async def _ledger_violations(organization_id: str | None) -> list[str]:
     database = Database(get_settings().database_url, pool_size=1)
     try:
         async with database.transaction() as connection:
-            return await ledger_audit.violations(connection)
+            return await ledger_audit.violations(connection, organization_id=organization_id)
     finally:
         await database.dispose()
 
 
 @ledger_app.command("check")
-def ledger_check() -> None:
+def ledger_check(
+    organization: str = typer.Option(None, "--organization", help="Only this organization (default: all)."),
+) -> None:
     """Check the ledger's invariants against the orders; exit 1 and list the violations if any."""
-    found = asyncio.run(_ledger_violations())
+    found = asyncio.run(_ledger_violations(organization))
     for line in found:
         typer.echo(line, err=True)
     if found:

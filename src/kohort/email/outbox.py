@@ -64,6 +64,29 @@ def dedupe_key(kind: str, event_id: str, to: str) -> str:
     return f"email:{kind}:{event_id}:{recipient}"
 
 
+@dataclass(frozen=True)
+class QueuedEmail:
+    kind: str
+    event_id: str
+    to: str | None
+    locale: str
+    context: dict[str, Any]
+
+
+def _sealed(email: QueuedEmail, to: str) -> tuple[dict[str, Any], str]:
+    key = dedupe_key(email.kind, email.event_id, to)
+    sealed = delivery().cipher.encrypt(
+        json.dumps({"to": to, "locale": email.locale, "context": email.context}, default=str), associated_data=key
+    )
+    return {"kind": email.kind, "dedupe": key, "sealed": sealed}, key
+
+
+async def enqueue_many(connection: AsyncConnection, emails: list[QueuedEmail]) -> None:
+    """Queue many emails in one statement (a settlement batch); same once-only rule as `enqueue`."""
+    items = [_sealed(email, email.to) for email in emails if email.to]
+    await queue.enqueue_many(connection, JOB_KIND, items)
+
+
 async def enqueue(
     connection: AsyncConnection, *, kind: str, event_id: str, to: str | None, locale: str, context: dict[str, Any]
 ) -> bool:
@@ -71,11 +94,8 @@ async def enqueue(
     already for this event and recipient."""
     if not to:
         return False
-    key = dedupe_key(kind, event_id, to)
-    sealed = delivery().cipher.encrypt(
-        json.dumps({"to": to, "locale": locale, "context": context}, default=str), associated_data=key
-    )
-    job_id = await queue.enqueue(connection, JOB_KIND, {"kind": kind, "dedupe": key, "sealed": sealed}, dedupe_key=key)
+    payload, key = _sealed(QueuedEmail(kind=kind, event_id=event_id, to=to, locale=locale, context=context), to)
+    job_id = await queue.enqueue(connection, JOB_KIND, payload, dedupe_key=key)
     return job_id is not None
 
 

@@ -16,12 +16,12 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
+from kohort.cashback.rules import cashback_amount
 from kohort.config import get_settings
 from kohort.customer import service as customer_service
 from kohort.email import outbox
 from kohort.kit import clock
 from kohort.kit.formatting import page_locale
-from kohort.kit.money import percent_of
 from kohort.kit.timefmt import iso_z
 from kohort.links import group_page_url, withdrawal_url
 from kohort.referral_group import lifecycle
@@ -113,7 +113,8 @@ async def order_placed(
                              locale=locale, context={**context, "first_name": _first(customer), "order": _order(order)})
         return
     level = lifecycle.level_reached(group["discount_levels"], count)
-    cashback = _cashback(group["discount_type"], level, order["amount"])
+    cashback = cashback_amount(discount_type=group["discount_type"], value=int(level["value"]) if level else 0,
+                               amount=order["amount"])
     context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner)
     await outbox.enqueue(connection, kind="group_joined", event_id=order["id"], to=_email(customer), locale=locale,
                          context={**context, "first_name": _first(customer), "order": _order(order),
@@ -207,7 +208,48 @@ def _first(customer: RowMapping | None) -> str | None:
     return (customer["first_name"] or None) if customer is not None else None
 
 
-def _cashback(discount_type: str, level: dict[str, Any] | None, amount: int) -> int:
-    if level is None or not level["value"]:
-        return 0
-    return int(level["value"]) * 100 if discount_type == "AMOUNT" else percent_of(amount, int(level["value"]))
+@_never_failing
+async def groups_settled(connection: AsyncConnection, *, groups: Sequence[RowMapping], orders: Sequence[RowMapping],
+                         tokens: dict[str, str]) -> None:
+    """After a settlement batch: "cashback available" (with the withdrawal link, `tokens` by order id)
+    to every participant with cashback, "group expired" to each lone owner. A few queries and one
+    insert for the whole batch, whatever its size."""
+    by_tenant: dict[Tenant, list[RowMapping]] = {}
+    for group in groups:
+        by_tenant.setdefault(Tenant(group["organization_id"], group["livemode"]), []).append(group)
+    orders_by_group: dict[str, list[RowMapping]] = {}
+    for order in orders:
+        orders_by_group.setdefault(order["payment_group_id"], []).append(order)
+    public_url = get_settings().public_url
+    emails: list[outbox.QueuedEmail] = []
+    for tenant, tenant_groups in by_tenant.items():
+        brand = (await brand_service.get_brand(connection, tenant)).as_context()
+        customer_ids = {group["customer_id"] for group in tenant_groups}
+        customer_ids |= {order["customer_id"] for group in tenant_groups for order in orders_by_group.get(group["id"], [])}
+        people = await _people(connection, tenant, customer_ids)
+        for group in tenant_groups:
+            owner = people.get(group["customer_id"])
+            levels = _levels(group)
+            for order in orders_by_group.get(group["id"], []):
+                customer = people.get(order["customer_id"])
+                locale = page_locale(order["locale"])
+                base = {
+                    "brand": brand, "discount_type": group["discount_type"],
+                    "max_level_value": levels[-1]["value"] if levels else 0,
+                    "first_level_value": levels[0]["value"] if levels else 0,
+                    "group": {"share_id": group["share_id"], "owner_name": _short_name(owner),
+                              "expires_at": iso_z(group["expires_at"]),
+                              "url": group_page_url(public_url, locale, group["share_id"],
+                                                    campaign="payment_captured_no_discount")},
+                    "first_name": _first(customer), "order": _order(order),
+                }
+                if group["status"] == lifecycle.EXPIRED:
+                    emails.append(outbox.QueuedEmail(kind="group_expired", event_id=group["id"], to=_email(customer),
+                                                     locale=locale, context=base))
+                elif order["id"] in tokens and order["amount_cashback"]:
+                    emails.append(outbox.QueuedEmail(
+                        kind="cashback_available", event_id=order["id"], to=_email(customer), locale=locale,
+                        context={**base, "cashback": order["amount_cashback"],
+                                 "withdrawal_url": withdrawal_url(public_url, order["id"], tokens[order["id"]])},
+                    ))
+    await outbox.enqueue_many(connection, emails)

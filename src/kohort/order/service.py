@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.cashback.fees import application_fee
 from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError, NotFound
 from kohort.kit import clock
@@ -65,6 +66,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
         locale=data.locale,
     )
 
+    application_fee_amount = 0  # the owner's own order carries no fee (§7.1)
     if data.payment_group_share_id:
         group = await group_service.join_group(
             connection,
@@ -74,6 +76,10 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             customer_email=customer["email_address"],
             amount=data.amount,
         )
+        # Fixed at join, as the original: the order is final from here and the merchant sees its fee
+        # in the 201; the ledger records it when the group completes (every joined group does).
+        fee_basis_points = await organization_service.acquisition_fee_basis_points(connection, tenant)
+        application_fee_amount = application_fee(data.amount, fee_basis_points=fee_basis_points)
     else:
         settings = await organization_service.get_group_settings(connection, tenant)
         if data.amount < settings.min_purchase_value:
@@ -92,7 +98,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             **tenant.stamp(),
             "amount": data.amount,
             "amount_cashback": None,
-            "application_fee_amount": 0,
+            "application_fee_amount": application_fee_amount,
             "customer_email": email,
             "customer_first_name": data.customer_first_name,
             "customer_last_name": data.customer_last_name,

@@ -16,8 +16,11 @@ from kohort.organization.schemas import GroupSettings
 from kohort.referral_group import lifecycle, repository
 from kohort.referral_group.schemas import GroupSettingsCopy, GroupValidation, PaymentGroupUpdate
 from kohort.tenant import Tenant
+from kohort.worker.queue import enqueue
 
 SHARE_CODE_ATTEMPTS = 8
+# The job that settles a group as soon as it is full (referral_group.tasks).
+SETTLE_GROUP_JOB = "referral_group.settle"
 MIN_EXPLICIT_DURATION = timedelta(minutes=1)
 MAX_EXPLICIT_DURATION = timedelta(days=90)
 
@@ -166,6 +169,14 @@ async def join_group(
         # Lost a race since the read above: say which limit was hit.
         latest = await get_group(connection, tenant, group["id"])
         raise _ended(reference) if not lifecycle.is_joinable(latest, now) else _full(reference)
+    if claimed["participant_count"] >= claimed["max_participants"]:
+        # Full: it settles now, not at its end (the original never managed, §13 #18). Enqueued in this
+        # transaction rather than settled here, to keep the order request short; the dedupe key makes
+        # the job unique per group.
+        await enqueue(
+            connection, SETTLE_GROUP_JOB, {"group_id": claimed["id"], **tenant.stamp()},
+            dedupe_key=f"settle:{claimed['id']}",
+        )
     return claimed
 
 

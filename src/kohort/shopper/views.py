@@ -14,10 +14,10 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
+from kohort.cashback.rules import cashback_amount
 from kohort.customer import service as customer_service
 from kohort.kit import clock
 from kohort.kit import formatting as fmt
-from kohort.kit.money import percent_of
 from kohort.links import group_page_url
 from kohort.order import service as order_service
 from kohort.referral_group import lifecycle
@@ -40,16 +40,6 @@ def short_name(first_name: str | None, last_name: str | None) -> str | None:
     if not first:
         return f"{last[:1].upper()}."
     return f"{first} {last[:1].upper()}." if last else first
-
-
-def level_cashback(discount_type: str, level: dict[str, Any] | None, amount: int) -> int:
-    """Cashback of an order of `amount` cents at `level` (0 when no level is reached): a whole percent
-    of the amount rounded half-up, or whole euros (BEHAVIOUR.md §6.2)."""
-    if level is None or not level["value"]:
-        return 0
-    if discount_type == "AMOUNT":
-        return int(level["value"]) * 100
-    return percent_of(amount, int(level["value"]))
 
 
 def level_label(discount_type: str, value: int, locale: str) -> str:
@@ -104,7 +94,8 @@ async def group_page(
         if settled and order["amount_cashback"] is not None:
             cashback = int(order["amount_cashback"])
         else:
-            cashback = level_cashback(discount_type, reached, order["amount"])
+            cashback = cashback_amount(discount_type=discount_type, value=int(reached["value"]) if reached else 0,
+                                       amount=order["amount"])
         participants.append({
             "name": name_of(order["customer_id"], order),
             "is_owner": order["customer_id"] == group["customer_id"],

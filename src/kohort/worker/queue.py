@@ -48,3 +48,15 @@ async def enqueue(
             "finished_at": None,
         },
     )
+
+
+async def enqueue_many(connection: AsyncConnection, kind: str, items: list[tuple[dict[str, Any], str]]) -> None:
+    """Queue many jobs of `kind` in one statement: `items` are (payload, dedupe_key); keys already used
+    are skipped, as with `enqueue`."""
+    now = clock.now()
+    await repository.insert_jobs_unless_duplicate(connection, [
+        {"id": new_id("job"), "kind": kind, "payload": payload, "status": repository.QUEUED, "attempts": 0,
+         "max_attempts": DEFAULT_MAX_ATTEMPTS, "run_at": now, "locked_until": None, "locked_by": None,
+         "last_error": None, "dedupe_key": key, "created_at": now, "updated_at": now, "finished_at": None}
+        for payload, key in items
+    ])

@@ -106,3 +106,10 @@ async def requeue_dead(connection: AsyncConnection, job_id: str, *, now: datetim
         .values(status=QUEUED, attempts=0, run_at=now, updated_at=now, finished_at=None)
     )
     return (await connection.execute(statement)).rowcount == 1
+
+
+async def insert_jobs_unless_duplicate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert many jobs at once; a row whose dedupe key is already used is skipped (bulk emails after a
+    settlement batch)."""
+    if rows:
+        await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
