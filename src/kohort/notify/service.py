@@ -138,13 +138,12 @@ async def order_placed(
 
 
 @_never_failing
-async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, stage: str,
-                   owner_order: RowMapping | None) -> None:
+async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, stage: str) -> None:
     """A reminder to the owner (`stage` = midway, first or last), also once friends joined: then it says
     how many more friends reach the next level."""
     people = await _people(connection, tenant, {group["customer_id"]})
     owner = people.get(group["customer_id"])
-    locale = page_locale(owner_order["locale"] if owner_order is not None else (owner["locale"] if owner else None))
+    locale = page_locale(owner["locale"] if owner else None)
     context = await _base(connection, tenant, group, locale, "midway_reminder", owner)
     count = group["participant_count"]
     await outbox.enqueue(

@@ -240,3 +240,8 @@ async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMappi
     if group is None:
         raise GroupNotFound(code)
     return group
+
+
+async def claim_due_reminders(connection: AsyncConnection, *, limit: int) -> list[tuple[RowMapping, str]]:
+    """Groups whose next owner reminder is due now, each marked sent (once) with the stage to send."""
+    return await repository.claim_due_reminders(connection, now=clock.now(), limit=limit)

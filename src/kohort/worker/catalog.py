@@ -5,6 +5,7 @@ Add a line per domain `tasks.py` as domains arrive."""
 from types import ModuleType
 
 from kohort.email import tasks as email_tasks
+from kohort.notify import tasks as notify_tasks
 from kohort.referral_group import tasks as referral_group_tasks
 
-MODULES: tuple[ModuleType, ...] = (referral_group_tasks, email_tasks)
+MODULES: tuple[ModuleType, ...] = (referral_group_tasks, notify_tasks, email_tasks)
