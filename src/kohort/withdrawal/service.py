@@ -113,7 +113,8 @@ async def withdraw(
     tenant = _tenant(order)
     current = order["withdrawal_token_hash"]
     if not (current and secrets_match(token, current)):
-        if await _used_payout(connection, tenant, order, token) is not None:
+        used = await _used_payout(connection, tenant, order, token)
+        if used is not None and order["status"] in ("CASHBACK_PROCESSING", "CASHBACK_SENT"):
             raise AlreadyWithdrawn(order["status"])
         raise InvalidWithdrawal()
     compact = iban_rules.validate_sepa_iban(iban)
