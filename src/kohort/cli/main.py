@@ -11,6 +11,7 @@ import signal
 import typer
 import uvicorn
 
+from kohort.cli.payouts import payouts_app
 from kohort.config import get_settings
 from kohort.db import Database
 from kohort.kit import clock
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(payouts_app, name="payouts")
 
 
 async def _create_organization(name: str, api_version: str) -> organization_service.CreatedOrganization:

@@ -47,6 +47,17 @@ async def violations(connection: AsyncConnection, *, organization_id: str | None
     ):
         found.append(f"order {order_id}: owed {in_orders} but the ledger holds {in_ledger}")
 
+    # Withdrawn cashback on its way to the shopper's bank (issue #4): what is in transit equals the
+    # cashback of the orders whose payout is under way.
+    in_transit = await repository.account_totals(
+        connection, accounts.CASHBACK_IN_TRANSIT, organization_id=organization_id
+    )
+    processing = await repository.cashback_totals(connection, ("CASHBACK_PROCESSING",), organization_id=organization_id)
+    for key in sorted(set(in_transit) | {key for key, total in processing.items() if total}):
+        in_ledger, in_orders = -in_transit.get(key, 0), processing.get(key, 0)
+        if in_ledger != in_orders:
+            found.append(f"{_tenant(key)}: cashback in transit {in_ledger} != cashback of orders being paid {in_orders}")
+
     payable = await repository.account_totals(
         connection, accounts.PLATFORM_FEES_PAYABLE, organization_id=organization_id
     )

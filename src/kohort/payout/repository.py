@@ -153,3 +153,9 @@ async def list_batches(connection: AsyncConnection, tenant: Tenant, params: List
 
 def ids(rows: Iterable[RowMapping]) -> list[str]:
     return [row["id"] for row in rows]
+
+
+async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> RowMapping | None:
+    """A batch by id, whatever its tenant: for the operator's CLI (`kohort payouts confirm`)."""
+    statement = select(payout_batches).where(payout_batches.c.id == batch_id)
+    return (await connection.execute(statement)).mappings().first()

@@ -196,3 +196,11 @@ def to_batch(created: CreatedBatch) -> PayoutBatch:
 
 async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
     return await repository.list_batches(connection, tenant, params)
+
+
+async def tenant_of_batch(connection: AsyncConnection, batch_id: str) -> Tenant:
+    """The tenant a batch belongs to (operator CLI)."""
+    batch = await repository.find_batch_any_tenant(connection, batch_id)
+    if batch is None:
+        raise NotFound(f"Payout batch {batch_id} not found.")
+    return Tenant(organization_id=batch["organization_id"], livemode=batch["livemode"])
