@@ -104,7 +104,7 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
                 (f"Your order created your kohort. Share your code {code}: as soon as one friend orders with it "
                  f"before {ends_text}, you both unlock {first_level} cashback, and more with every friend.")
                 if en else
-                (f"Votre commande a créé votre kohort. Partagez votre code {code} : dès qu'un ami commande avec "
+                (f"Votre commande a créé votre kohort. Partagez votre code {code} : dès qu'un ami commande avec ce code "
                  f"avant le {ends_text}, vous débloquez tous les deux {first_level} de cashback, et plus à chaque ami."),
                 ("Your friends can share the code too. When the kohort ends, everyone receives their cashback."
                  if en else "Vos amis peuvent aussi partager le code. À la fin du kohort, chacun reçoit son cashback."),

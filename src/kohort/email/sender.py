@@ -74,9 +74,8 @@ class ConsoleSender:
         self.sender_address = parseaddr(sender)[1]
 
     async def send(self, email: OutgoingEmail) -> None:
-        message = email.to_mime(self.sender_address)
-        print(f"----- email to {email.to}: {email.subject}\n{email.text}\n-----", file=sys.stderr, flush=True)
-        del message
+        print(f"----- email from {email.from_name} <{self.sender_address}> to {email.to}: {email.subject}\n"
+              f"{email.text}\n-----", file=sys.stderr, flush=True)
 
 
 class MemorySender:

@@ -25,4 +25,4 @@ async def send_email(connection: AsyncConnection, payload: dict[str, Any]) -> No
         to=data["to"], subject=rendered.subject, html=rendered.html, text=rendered.text,
         from_name=data["context"]["brand"]["name"],
     ))
-    log.info("email.sent kind=%s", payload["kind"])
+    log.info("email.sent", extra={"kind": payload["kind"]})

@@ -238,8 +238,9 @@ async def groups_settled(connection: AsyncConnection, *, groups: Sequence[RowMap
                     "first_level_value": levels[0]["value"] if levels else 0,
                     "group": {"share_id": group["share_id"], "owner_name": _short_name(owner),
                               "expires_at": iso_z(group["expires_at"]),
-                              "url": group_page_url(public_url, locale, group["share_id"],
-                                                    campaign="payment_captured_no_discount")},
+                              "url": group_page_url(public_url, locale, group["share_id"], campaign=(
+                                  "payment_captured_no_discount" if group["status"] == lifecycle.EXPIRED
+                                  else "kohort_ref_payment_iban_request"))},
                     "first_name": _first(customer), "order": _order(order),
                 }
                 if group["status"] == lifecycle.EXPIRED:
