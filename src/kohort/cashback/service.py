@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,8 +25,7 @@ WITHDRAWAL_TOKEN_BYTES = 32  # 256 bits from the OS CSPRNG
 SETTLEMENT_POSTING = "group.settled"
 
 
-@dataclass(frozen=True, slots=True)
-class Participant:
+class Participant(NamedTuple):
     order_id: str
     amount: int
     # Fixed when the order joined (0 for the group's owner); owed to the platform once the group completes.
@@ -42,8 +42,7 @@ class CompletedGroup:
     participants: Sequence[Participant]
 
 
-@dataclass(frozen=True, slots=True)
-class CashbackGranted:
+class CashbackGranted(NamedTuple):
     """One order's cashback, as it became available. `withdrawal_token` is the raw single-use token: it
     exists only in memory during the settling transaction (the database keeps its hash), for the code
     that must hand it to the shopper (the withdrawal email, issue #4), and must never be logged."""

@@ -120,7 +120,7 @@ def serve(
 
 
 async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
-                      lease_seconds: float | None, poll_interval: float | None) -> None:
+                      lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None) -> None:
     settings = get_settings()
     database = Database(settings.database_url, pool_size=2)
     runner = Runner(
@@ -129,6 +129,7 @@ async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: 
         sweep_batch_size=sweep_batch_size or settings.settle_batch_size,
         lease_seconds=lease_seconds or settings.job_lease_seconds,
         poll_interval=poll_interval or settings.worker_poll_interval,
+        sweep_every=sweep_every,
     )
     try:
         if drain:
@@ -150,13 +151,14 @@ def worker_command(
     sweep_batch_size: int = typer.Option(None, "--sweep-batch-size", min=1, help="Groups settled per transaction."),
     lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours."),
     poll_interval: float = typer.Option(None, "--poll-interval", min=0.01, help="Idle wait between passes."),
+    sweep_every: float = typer.Option(None, "--sweep-every", min=0.01, help="Seconds between idle sweeps (default 2)."),
 ) -> None:
     """Run background jobs and sweeps (settlement) until SIGTERM/SIGINT. Any number may run side by side
     on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(_run_worker(drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size,
-                            lease_seconds=lease_seconds, poll_interval=poll_interval))
+                            lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every))
 
 
 async def _list_jobs(status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:

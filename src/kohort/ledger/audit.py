@@ -1,6 +1,6 @@
 """The ledger's invariants, checked against the orders (`kohort ledger check` and the tests):
 
-1. every posting sums to zero and stays within one tenant;
+1. every posting sums to zero and stays within one tenant, and every entry belongs to a posting;
 2. for every (organization, mode), what the ledger says is owed to shoppers (minus the cashback
    liability balance) equals the sum of `amountCashback` of the orders whose cashback is available;
    and order by order;
@@ -32,6 +32,8 @@ async def violations(connection: AsyncConnection, *, organization_id: str | None
         connection, organization_id=organization_id, limit=REPORT_LIMIT
     ):
         found.append(f"posting {transaction_id} is unbalanced ({total:+d} cents) or mixes tenants")
+    for transaction_id in await repository.orphan_entries(connection, organization_id=organization_id, limit=REPORT_LIMIT):
+        found.append(f"entries name posting {transaction_id}, which does not exist")
 
     liability = await repository.account_totals(connection, accounts.CASHBACK_LIABILITY, organization_id=organization_id)
     owed = await repository.cashback_totals(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, true
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.db import insert_ignoring_conflicts
+from kohort.db import bulk_insert, insert_ignoring_conflicts
 from kohort.models import ledger_entries, ledger_transactions, orders, payment_groups
 from kohort.tenant import Tenant
 
@@ -25,13 +25,11 @@ async def insert_transaction_unless_posted(connection: AsyncConnection, values: 
 
 
 async def insert_transactions(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(ledger_transactions), list(rows))
+    await bulk_insert(connection, ledger_transactions, list(rows))
 
 
 async def insert_entries(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(ledger_entries), list(rows))
+    await bulk_insert(connection, ledger_entries, list(rows))
 
 
 async def find_transaction(connection: AsyncConnection, tenant: Tenant, idempotency_key: str) -> RowMapping | None:
@@ -43,7 +41,7 @@ async def find_transaction(connection: AsyncConnection, tenant: Tenant, idempote
 
 async def entries_of(connection: AsyncConnection, transaction_id: str) -> list[RowMapping]:
     statement = select(ledger_entries).where(ledger_entries.c.transaction_id == transaction_id).order_by(
-        ledger_entries.c.id
+        ledger_entries.c.line
     )
     return list((await connection.execute(statement)).mappings())
 
@@ -99,6 +97,18 @@ async def unbalanced_transactions(
         .limit(limit)
     )
     return [(row[0], int(row[1])) for row in (await connection.execute(statement)).all()]
+
+
+async def orphan_entries(connection: AsyncConnection, *, organization_id: str | None, limit: int) -> list[str]:
+    """Postings named by entries but missing from ledger_transactions (there is no foreign key)."""
+    statement = (
+        select(ledger_entries.c.transaction_id)
+        .outerjoin(ledger_transactions, ledger_transactions.c.id == ledger_entries.c.transaction_id)
+        .where(ledger_transactions.c.id.is_(None), _only(ledger_entries, organization_id))
+        .distinct()
+        .limit(limit)
+    )
+    return list((await connection.execute(statement)).scalars())
 
 
 async def account_totals(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,9 +26,9 @@ from kohort.ledger.errors import DuplicatePosting, UnbalancedPosting
 from kohort.tenant import Tenant
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One line of a posting: `amount` cents on `account`, debit if positive, credit if negative."""
+class Entry(NamedTuple):
+    """One line of a posting: `amount` cents on `account`, debit if positive, credit if negative.
+    (A NamedTuple: settlement builds hundreds of thousands of them.)"""
 
     account: str
     amount: int
@@ -72,13 +72,14 @@ def _rows(posting: Posting, transaction_id: str, lines: list[Entry], now: Any) -
     entries = [
         {
             "transaction_id": transaction_id,
+            "line": line,
             **posting.tenant.stamp(),
             "account": entry.account,
             "order_id": entry.order_id,
             "amount": entry.amount,
             "created_at": now,
         }
-        for entry in lines
+        for line, entry in enumerate(lines, start=1)
     ]
     return header, entries
 

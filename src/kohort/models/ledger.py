@@ -9,9 +9,6 @@ from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, 
 
 from kohort.models.base import UTCDateTime, metadata
 
-# BIGSERIAL on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
-EntryId = BigInteger().with_variant(Integer(), "sqlite")
-
 ledger_transactions = Table(
     "ledger_transactions",
     metadata,
@@ -28,8 +25,12 @@ ledger_transactions = Table(
 ledger_entries = Table(
     "ledger_entries",
     metadata,
-    Column("id", EntryId, primary_key=True, autoincrement=True),
-    Column("transaction_id", ForeignKey("ledger_transactions.id"), nullable=False),
+    # An entry is line `line` of its posting. No foreign key to ledger_transactions on purpose: entries
+    # are only ever written by kohort.ledger.service together with their header, and a foreign key check
+    # locks the header row once per entry, which was the largest single cost of bulk settlement; the
+    # audit (kohort.ledger.audit) finds any entry without its posting.
+    Column("transaction_id", String(40), primary_key=True),
+    Column("line", Integer, primary_key=True, autoincrement=False),
     Column("organization_id", String(40), nullable=False),
     Column("livemode", Boolean, nullable=False),
     Column("account", String(40), nullable=False),
@@ -39,5 +40,4 @@ ledger_entries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_ledger_entries_tenant_account", "organization_id", "livemode", "account"),
     Index("ix_ledger_entries_order", "order_id"),
-    Index("ix_ledger_entries_transaction", "transaction_id"),
 )

@@ -49,6 +49,8 @@ class Runner:
     sweep_batch_size: int = 500
     lease_seconds: float = 60.0
     poll_interval: float = 0.5
+    # Overrides every sweep's own period (e.g. a dedicated settlement worker sweeping more often).
+    sweep_every: float | None = None
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}")
 
     def __post_init__(self) -> None:
@@ -67,7 +69,8 @@ class Runner:
                 log.exception("worker.sweep_failed", extra={"sweep": sweep.name})
                 found = 0
             done += found
-            self._next_sweep[sweep.name] = time.monotonic() + (0.0 if found else sweep.every_seconds)
+            period = self.sweep_every if self.sweep_every is not None else sweep.every_seconds
+            self._next_sweep[sweep.name] = time.monotonic() + (0.0 if found else period)
         return done
 
     async def run_jobs(self) -> int:

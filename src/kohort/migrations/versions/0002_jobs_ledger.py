@@ -54,27 +54,24 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_ledger_transactions_idempotency_key'))
     )
     op.create_table('ledger_entries',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('transaction_id', sa.String(length=40), nullable=False),
+    sa.Column('line', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('organization_id', sa.String(length=40), nullable=False),
     sa.Column('livemode', sa.Boolean(), nullable=False),
     sa.Column('account', sa.String(length=40), nullable=False),
     sa.Column('order_id', sa.String(length=40), nullable=True),
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('created_at', kohort.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], name=op.f('fk_ledger_entries_transaction_id_ledger_transactions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries'))
+    sa.PrimaryKeyConstraint('transaction_id', 'line', name=op.f('pk_ledger_entries'))
     )
     op.create_index('ix_ledger_entries_order', 'ledger_entries', ['order_id'], unique=False)
     op.create_index('ix_ledger_entries_tenant_account', 'ledger_entries', ['organization_id', 'livemode', 'account'], unique=False)
-    op.create_index('ix_ledger_entries_transaction', 'ledger_entries', ['transaction_id'], unique=False)
     op.add_column('orders', sa.Column('withdrawal_token_hash', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_column('withdrawal_token_hash')
-    op.drop_index('ix_ledger_entries_transaction', table_name='ledger_entries')
     op.drop_index('ix_ledger_entries_tenant_account', table_name='ledger_entries')
     op.drop_index('ix_ledger_entries_order', table_name='ledger_entries')
     op.drop_table('ledger_entries')
