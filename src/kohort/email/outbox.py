@@ -99,6 +99,15 @@ async def enqueue(
     return job_id is not None
 
 
+def seal(text: str, *, context: str) -> str:
+    """Encrypt `text` (personal data or a secret waiting in a job) with the at-rest key, bound to `context`."""
+    return delivery().cipher.encrypt(text, associated_data=context)
+
+
+def unseal_text(sealed: str, *, context: str) -> str:
+    return delivery().cipher.decrypt(sealed, associated_data=context)
+
+
 def unseal(payload: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(delivery().cipher.decrypt(payload["sealed"], associated_data=payload["dedupe"]))
     return data

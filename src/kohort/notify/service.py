@@ -8,6 +8,7 @@ Recipients are customers' addresses; nothing here ever fails the caller for a mi
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec
@@ -22,10 +23,12 @@ from kohort.customer import service as customer_service
 from kohort.email import outbox
 from kohort.kit import clock
 from kohort.kit.formatting import page_locale
+from kohort.kit.ids import new_id
 from kohort.kit.timefmt import iso_z
 from kohort.links import group_page_url, withdrawal_url
 from kohort.referral_group import lifecycle
 from kohort.tenant import Tenant
+from kohort.worker import queue
 
 log = logging.getLogger("kohort.notify")
 P = ParamSpec("P")
@@ -207,9 +210,27 @@ def _first(customer: RowMapping | None) -> str | None:
     return (customer["first_name"] or None) if customer is not None else None
 
 
+SETTLEMENT_JOB = "notify.settlement"
+
+
 @_never_failing
-async def groups_settled(connection: AsyncConnection, *, groups: Sequence[RowMapping], orders: Sequence[RowMapping],
-                         tokens: dict[str, str]) -> None:
+async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str]) -> None:
+    """In the settling transaction: one job for the whole batch, carrying the raw withdrawal tokens
+    (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (issue
+    #3's throughput); the job then queues each participant's email (`settlement_emails`), each
+    deduplicated per event and recipient, so running it twice sends nothing twice."""
+    reference = new_id("stl")
+    sealed = outbox.seal(json.dumps(tokens), context=reference)
+    await queue.enqueue(connection, SETTLEMENT_JOB, {"ref": reference, "groups": group_ids, "sealed": sealed})
+
+
+def settlement_tokens(payload: dict[str, Any]) -> dict[str, str]:
+    tokens: dict[str, str] = json.loads(outbox.unseal_text(payload["sealed"], context=payload["ref"]))
+    return tokens
+
+
+async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[RowMapping], orders: Sequence[RowMapping],
+                            tokens: dict[str, str]) -> None:
     """After a settlement batch: "cashback available" (with the withdrawal link, `tokens` by order id)
     to every participant with cashback, "group expired" to each lone owner. A few queries and one
     insert for the whole batch, whatever its size."""

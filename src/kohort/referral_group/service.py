@@ -13,7 +13,7 @@ from kohort.kit import clock
 from kohort.kit.ids import new_id, new_share_code, share_code_key
 from kohort.kit.listing import ListParams
 from kohort.organization.schemas import GroupSettings
-from kohort.referral_group import lifecycle, repository
+from kohort.referral_group import lifecycle, repository, settlement_repository
 from kohort.referral_group.schemas import GroupSettingsCopy, GroupValidation, PaymentGroupUpdate
 from kohort.tenant import Tenant
 from kohort.worker.queue import enqueue
@@ -245,3 +245,11 @@ async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMappi
 async def claim_due_reminders(connection: AsyncConnection, *, limit: int) -> list[tuple[RowMapping, str]]:
     """Groups whose next owner reminder is due now, each marked sent (once) with the stage to send."""
     return await repository.claim_due_reminders(connection, now=clock.now(), limit=limit)
+
+
+async def settled_groups_with_orders(
+    connection: AsyncConnection, group_ids: list[str]
+) -> tuple[list[RowMapping], list[RowMapping]]:
+    """Settled groups (any tenant: the ids come from the settling transaction itself) and their orders."""
+    groups = await settlement_repository.settled_groups(connection, group_ids)
+    return groups, await settlement_repository.orders_for_notices(connection, group_ids)

@@ -107,11 +107,9 @@ async def _reward(connection: AsyncConnection, closed: Sequence[RowMapping], *, 
         for row in closed
     ]
     if closed:
-        # The raw withdrawal tokens exist only here: the emails carrying them are queued now (issue #4).
-        await notify.groups_settled(
-            connection, groups=closed, orders=await settlement_repository.orders_for_notices(connection, [row["id"] for row in closed]),
-            tokens={item.order_id: item.withdrawal_token for item in granted},
-        )
+        # The raw withdrawal tokens exist only here: one sealed job carries them to the emails (issue #4).
+        await notify.groups_settled(connection, group_ids=[row["id"] for row in closed],
+                                    tokens={item.order_id: item.withdrawal_token for item in granted})
     if settled:
         log.info("group.settled_batch", extra={"groups": len(settled), "cashbacks": len(granted)})
     return Settlement(groups=settled, cashbacks=granted)

@@ -118,6 +118,14 @@ async def move_end_to(connection: AsyncConnection, tenant: Tenant, group_id: str
     await connection.execute(statement)
 
 
+async def settled_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[RowMapping]:
+    """Whole rows of settled groups, whatever their tenants, for the emails of their settlement (issue #4)."""
+    if not group_ids:
+        return []
+    statement = select(payment_groups).where(payment_groups.c.id.in_(group_ids))
+    return list((await connection.execute(statement)).mappings())
+
+
 async def orders_for_notices(connection: AsyncConnection, group_ids: Sequence[str]) -> list[RowMapping]:
     """Whole order rows of these groups, for the emails their settlement sends (issue #4)."""
     if not group_ids:
