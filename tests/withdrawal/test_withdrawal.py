@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kohort.db import Database
 from kohort.email.sender import MemorySender
-from kohort.models import payouts
+from kohort.models import payout_accounts, payouts
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant
 from tests.factories.referral_group import books, owed_to
@@ -174,3 +174,27 @@ async def test_payouts_and_batches_are_tenant_scoped(
         assert (await merchant.get(path, key="sk_live")).status_code == 404
     assert (await other_merchant.post(f"/payout-batches/{batch['id']}/confirm")).status_code == 404
     assert (await merchant.post("/payout-batches", key="pk_test")).status_code == 403
+
+
+async def test_without_a_payout_account_the_shopper_is_told_to_come_back_and_keeps_the_cashback(
+    database: Database, merchant: Merchant, outbox: MemorySender
+) -> None:
+    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    link = placed[0]["link"]
+    async with database.transaction() as connection:
+        await connection.execute(payout_accounts.delete().where(payout_accounts.c.organization_id == merchant.id))
+    response = await withdraw(merchant, link)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "PAYOUT_ACCOUNT_MISSING"
+    page = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": GOOD_IBAN,
+                                                                     "holderName": "Ann Lee"})
+    assert page.status_code == 400 and "pas encore configuré ses virements" in page.text
+    assert (await merchant.get(f"/orders/{link.order_id}")).json()["status"] == "CASHBACK_AVAILABLE"
+
+
+async def test_the_legacy_api_version_gets_snake_case_batches(
+    database: Database, merchant: Merchant, outbox: MemorySender
+) -> None:
+    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    await withdraw(merchant, placed[0]["link"])
+    batch = (await merchant.post("/payout-batches", headers={"Kohort-Version": "2024-01-01"})).json()
+    assert batch["payout_count"] == 1 and batch["payouts"][0]["order_id"] == placed[0]["id"]
