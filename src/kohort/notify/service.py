@@ -97,10 +97,28 @@ async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) ->
     return await customer_service.get_customers(connection, tenant, ids)
 
 
+ORDER_PLACED_JOB = "notify.order_placed"
+
+
+async def order_placed(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping,
+                       joined: bool) -> None:
+    """In the order's transaction: one job naming the event (ids and the group's size right after it).
+    The order hot path pays one insert; the job builds the emails (`order_emails`) after commit."""
+    await queue.enqueue(connection, ORDER_PLACED_JOB, {
+        **tenant.stamp(), "order_id": order["id"], "group_id": group["id"], "joined": joined,
+        "participant_count": group["participant_count"],
+    }, dedupe_key=f"order_placed:{order['id']}")
+
+
+def unlocks_level(group: RowMapping, participant_count: int) -> bool:
+    """Whether reaching `participant_count` unlocks a level exactly (the "new level" email)."""
+    return any(level["participantsToUnlock"] == participant_count for level in group["discount_levels"])
+
+
 @_never_failing
-async def order_placed(
+async def order_emails(
     connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping, joined: bool,
-    participants: Sequence[RowMapping] = (),
+    participant_count: int, participants: Sequence[RowMapping] = (),
 ) -> None:
     """Group created (owner) or joined (joiner); a join that reaches a level's threshold exactly also
     tells every other participant that a new level is unlocked."""
@@ -109,7 +127,7 @@ async def order_placed(
     customer = people.get(order["customer_id"])
     locale = page_locale(order["locale"])
     owner = people.get(group["customer_id"])
-    count = group["participant_count"]
+    count = participant_count
     if not joined:
         context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner)
         await outbox.enqueue(connection, kind="group_created", event_id=group["id"], to=_email(customer),

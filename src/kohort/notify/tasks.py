@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import Database
 from kohort.notify import service as notify
+from kohort.order import service as order_service
 from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
 from kohort.worker.registry import periodic, task
@@ -32,3 +33,21 @@ async def queue_settlement_emails(connection: AsyncConnection, payload: dict[str
     """Fan a settled batch out into one email job per participant (deduplicated: safe to run twice)."""
     groups, orders = await group_service.settled_groups_with_orders(connection, list(payload["groups"]))
     await notify.settlement_emails(connection, groups=groups, orders=orders, tokens=notify.settlement_tokens(payload))
+
+
+@task(notify.ORDER_PLACED_JOB)
+async def queue_order_emails(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+    """The emails of one order: group created, or joined (and "new level" to the others)."""
+    tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
+    order = await order_service.find(connection, tenant, payload["order_id"])
+    group = await group_service.find(connection, tenant, payload["group_id"])
+    if order is None or group is None:
+        return
+    count = int(payload["participant_count"])
+    participants: list[Any] = []
+    if payload["joined"] and notify.unlocks_level(group, count):
+        # The participants as they were when this order joined, not the later joiners.
+        participants = [row for row in await order_service.orders_of_group(connection, tenant, group["id"])
+                        if row["created_at"] <= order["created_at"]][:count]
+    await notify.order_emails(connection, tenant, group=group, order=order, joined=bool(payload["joined"]),
+                              participant_count=count, participants=participants)

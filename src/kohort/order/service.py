@@ -120,13 +120,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "updated_by": actor,
         },
     )
-    participants: list[RowMapping] = []
-    if data.payment_group_share_id and any(
-        level["participantsToUnlock"] == group["participant_count"] for level in group["discount_levels"]
-    ):
-        participants = await repository.orders_of_group(connection, tenant, group["id"])  # for "new level" emails
-    await notify.order_placed(connection, tenant, group=group, order=order,
-                              joined=bool(data.payment_group_share_id), participants=participants)
+    await notify.order_placed(connection, tenant, group=group, order=order, joined=bool(data.payment_group_share_id))
     return OrderIntake(order=order, replayed=False)
 
 
@@ -198,3 +192,7 @@ async def finish_withdrawals(connection: AsyncConnection, tenant: Tenant, order_
 
 async def reopen_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
     return await repository.reopen_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
+
+
+async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+    return await repository.get(connection, tenant, order_id)

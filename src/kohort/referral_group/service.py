@@ -253,3 +253,7 @@ async def settled_groups_with_orders(
     """Settled groups (any tenant: the ids come from the settling transaction itself) and their orders."""
     groups = await settlement_repository.settled_groups(connection, group_ids)
     return groups, await settlement_repository.orders_for_notices(connection, group_ids)
+
+
+async def find(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+    return await repository.get(connection, tenant, reference)
