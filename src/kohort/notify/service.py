@@ -195,29 +195,42 @@ async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, gro
     )
 
 
-@_never_failing
-async def cashback_sent(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping,
-                        payout: RowMapping) -> None:
-    people = await _people(connection, tenant, {order["customer_id"], group["customer_id"]})
-    customer = people.get(order["customer_id"])
-    locale = page_locale(order["locale"])
-    context = await _base(connection, tenant, group, locale, "kohort_ref_cashback_withdrawn",
-                          people.get(group["customer_id"]))
-    await outbox.enqueue(
-        connection, kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
-        context={**context, "first_name": _first(customer), "order": _order(order), "cashback": payout["amount"],
-                 "iban_masked": payout["iban_masked"]},
-    )
+PAYOUTS_PAID_JOB = "notify.payouts_paid"
 
 
-@_never_failing
-async def group_expired(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping) -> None:
-    people = await _people(connection, tenant, {group["customer_id"]})
-    owner = people.get(group["customer_id"])
-    locale = page_locale(order["locale"])
-    context = await _base(connection, tenant, group, locale, "payment_captured_no_discount", owner)
-    await outbox.enqueue(connection, kind="group_expired", event_id=group["id"], to=_email(owner), locale=locale,
-                         context={**context, "first_name": _first(owner), "order": _order(order)})
+async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id: str) -> None:
+    """In the confirming transaction: one job for the batch; it emails each paid shopper (`cashback_sent_emails`)."""
+    await queue.enqueue(connection, PAYOUTS_PAID_JOB, {**tenant.stamp(), "batch_id": batch_id},
+                        dedupe_key=f"payouts_paid:{batch_id}")
+
+
+async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
+                               orders: dict[str, RowMapping], groups: dict[str, RowMapping]) -> None:
+    """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
+    brand = (await brand_service.get_brand(connection, tenant)).as_context()
+    people = await _people(connection, tenant, {row["customer_id"] for row in orders.values()}
+                           | {row["customer_id"] for row in groups.values()})
+    public_url = get_settings().public_url
+    emails = []
+    for payout in payouts:
+        order = orders.get(payout["order_id"])
+        group = groups.get(order["payment_group_id"]) if order is not None else None
+        if order is None or group is None:
+            continue
+        customer = people.get(order["customer_id"])
+        locale = page_locale(order["locale"])
+        levels = _levels(group)
+        emails.append(outbox.QueuedEmail(kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
+                                         context={
+            "brand": brand, "discount_type": group["discount_type"],
+            "max_level_value": levels[-1]["value"] if levels else 0,
+            "group": {"share_id": group["share_id"], "owner_name": _short_name(people.get(group["customer_id"])),
+                      "expires_at": iso_z(group["expires_at"]),
+                      "url": group_page_url(public_url, locale, group["share_id"], campaign="kohort_ref_cashback_withdrawn")},
+            "first_name": _first(customer), "order": _order(order), "cashback": payout["amount"],
+            "iban_masked": payout["iban_masked"],
+        }))
+    await outbox.enqueue_many(connection, emails)
 
 
 def _email(customer: RowMapping | None) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.db import Database
 from kohort.notify import service as notify
 from kohort.order import service as order_service
+from kohort.payout import service as payout_service
 from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
 from kohort.worker.registry import periodic, task
@@ -51,3 +52,14 @@ async def queue_order_emails(connection: AsyncConnection, payload: dict[str, Any
                         if row["created_at"] <= order["created_at"]][:count]
     await notify.order_emails(connection, tenant, group=group, order=order, joined=bool(payload["joined"]),
                               participant_count=count, participants=participants)
+
+
+@task(notify.PAYOUTS_PAID_JOB)
+async def queue_cashback_sent_emails(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+    """"Cashback sent" to every shopper paid by a confirmed batch (deduplicated: safe to run twice)."""
+    tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
+    payouts = await payout_service.paid_payouts_of_batch(connection, tenant, payload["batch_id"])
+    orders = await order_service.get_orders(connection, tenant, {payout["order_id"] for payout in payouts})
+    groups = await group_service.get_groups(connection, tenant, {row["payment_group_id"] for row in orders.values()
+                                                                 if row["payment_group_id"]})
+    await notify.cashback_sent_emails(connection, tenant, payouts=payouts, orders=orders, groups=groups)

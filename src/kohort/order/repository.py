@@ -142,3 +142,10 @@ async def reopen_withdrawal(
         .returning(orders)
     )
     return (await connection.execute(statement)).mappings().first()
+
+
+async def get_many(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, RowMapping]:
+    if not order_ids:
+        return {}
+    statement = select(orders).where(tenant.owns(orders), orders.c.id.in_(order_ids))
+    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}

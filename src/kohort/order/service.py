@@ -196,3 +196,7 @@ async def reopen_withdrawal(connection: AsyncConnection, tenant: Tenant, order_i
 
 async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
     return await repository.get(connection, tenant, order_id)
+
+
+async def get_orders(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, RowMapping]:
+    return await repository.get_many(connection, tenant, order_ids)

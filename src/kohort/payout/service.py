@@ -204,3 +204,7 @@ async def tenant_of_batch(connection: AsyncConnection, batch_id: str) -> Tenant:
     if batch is None:
         raise NotFound(f"Payout batch {batch_id} not found.")
     return Tenant(organization_id=batch["organization_id"], livemode=batch["livemode"])
+
+
+async def paid_payouts_of_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[RowMapping]:
+    return [row for row in await repository.payouts_in_batch(connection, tenant, batch_id) if row["status"] == "PAID"]

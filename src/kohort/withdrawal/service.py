@@ -146,20 +146,19 @@ async def withdraw(
 async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> payout_service.CreatedBatch:
     """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and emails."""
     confirmed = await payout_service.confirm_batch(connection, tenant, batch_id)
-    orders = {row["id"]: row for row in await order_service.finish_withdrawals(
-        connection, tenant, [payout["order_id"] for payout in confirmed.payouts])}
-    for payout in confirmed.payouts:
-        await ledger.post(connection, ledger.Posting(
+    await order_service.finish_withdrawals(connection, tenant, [payout["order_id"] for payout in confirmed.payouts])
+    # Once only: the batch's conditional EXPORTED → CONFIRMED write above let exactly one caller here.
+    await ledger.post_many(connection, [
+        ledger.Posting(
             tenant=tenant, kind="cashback.paid", idempotency_key=f"payout.paid:{payout['id']}",
             entries=[
                 ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=payout["amount"], order_id=payout["order_id"]),
                 ledger.Entry(account=accounts.MERCHANT_FUNDS, amount=-payout["amount"]),
             ],
-        ))
-        order = orders.get(payout["order_id"])
-        if order is not None and order["payment_group_id"]:
-            group = await group_service.get_group(connection, tenant, order["payment_group_id"])
-            await notify.cashback_sent(connection, tenant, group=group, order=order, payout=payout)
+        )
+        for payout in confirmed.payouts
+    ])
+    await notify.payouts_paid(connection, tenant, batch_id=batch_id)
     return await payout_service.get_batch(connection, tenant, batch_id)
 
 
