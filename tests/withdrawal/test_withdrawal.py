@@ -113,6 +113,7 @@ async def test_a_batch_pays_pending_payouts_and_confirmation_completes_the_order
     PAIN_001.validate(batch["xml"])  # raises if the file is not a valid pain.001.001.03
     assert GOOD_IBAN in batch["xml"] and "DE89370400440532013000" in batch["xml"] and "<CtrlSum>11.00</CtrlSum>" in batch["xml"]
     assert {payout["status"] for payout in batch["payouts"]} == {"IN_BATCH"}
+    assert f"TEST Cashback {placed[0]['id']}" in batch["xml"]  # a test-mode file says so
     assert (await merchant.post("/payout-batches")).status_code == 409  # nothing left pending
     assert (await merchant.get(f"/payout-batches/{batch['id']}")).json()["xml"] == batch["xml"]
 
@@ -198,3 +199,22 @@ async def test_the_legacy_api_version_gets_snake_case_batches(
     await withdraw(merchant, placed[0]["link"])
     batch = (await merchant.post("/payout-batches", headers={"Kohort-Version": "2024-01-01"})).json()
     assert batch["payout_count"] == 1 and batch["payouts"][0]["order_id"] == placed[0]["id"]
+
+
+async def test_the_withdrawal_page_speaks_the_order_language(
+    database: Database, merchant: Merchant, outbox: MemorySender
+) -> None:
+    await settled_group(database, merchant, outbox, [3000, 8000])  # payout account and levels
+    owner = await merchant.order(amount=3000, locale="en_GB")
+    friend = await merchant.order(amount=8000, share_code=owner["paymentGroupShareId"])
+    assert (await merchant.post(f"/test-helpers/groups/{owner['paymentGroupId']}/end")).status_code == 200
+    await Runner(database, batch_size=100).drain()
+    link = links_in(outbox, owner["customerEmail"])[-1]
+    page = await merchant.client.get(link.url.split("127.0.0.1:8000", 1)[-1])
+    assert "Withdraw my available cashback" in page.text and "€3.00" in page.text
+    refused = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": "XX00"})
+    assert "The IBAN format is not valid." in refused.text
+    sent = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": GOOD_IBAN,
+                                                                     "holderName": "Ann Lee"}, follow_redirects=True)
+    assert "Cashback amount sent" in sent.text and "€3.00" in sent.text
+    assert friend["id"] != link.order_id

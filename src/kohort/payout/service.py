@@ -144,7 +144,8 @@ async def create_batch(
             creditor_name=payout["holder_name"] or "Cashback",
             iban=cipher.decrypt(payout["iban_encrypted"], associated_data=_iban_context(payout["id"])),
             amount=payout["amount"],
-            description=f"Cashback {payout['order_id']}",
+            # Test-mode files say so in every transfer's remittance text, should one ever reach a bank.
+            description=f"{'' if tenant.livemode else 'TEST '}Cashback {payout['order_id']}",
         ))
         if on_progress is not None:
             on_progress(index, len(claimed))
