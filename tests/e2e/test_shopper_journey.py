@@ -106,9 +106,11 @@ async def test_shopper_journey_from_order_to_bank_transfer(tmp_path: Path) -> No
                 ended = await api.post(f"/test-helpers/groups/{owner['paymentGroupId']}/end")
                 assert ended.json()["status"] == "COMPLETED"
                 message = await _mail(inbox, owner_email, "cashback 💸")
-                text_part, _ = parts(message)
+                text_part, html_part = parts(message)
                 link = re.search(r"http://\S+/w/ord_\w+\?token=\w+", text_part)
                 assert link is not None, text_part
+                await page.set_content(html_part)  # the email as a mail client would show it
+                await page.screenshot(path=str(ARTIFACTS / "email-cashback-available-fr.png"), full_page=True)
 
                 await page.goto(link.group(0))
                 await page.screenshot(path=str(ARTIFACTS / "withdrawal-form-fr.png"), full_page=True)
