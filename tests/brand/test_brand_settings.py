@@ -30,3 +30,11 @@ async def test_bad_urls_and_colours_are_400(merchant: Merchant) -> None:
 
 async def test_publishable_keys_cannot_read_brand_settings(merchant: Merchant) -> None:
     assert (await merchant.get("/brand-settings", key="pk_test")).status_code == 403
+
+
+async def test_the_new_endpoints_are_documented(merchant: Merchant) -> None:
+    paths = (await merchant.client.get("/openapi.json")).json()["paths"]
+    for path in ("/brand-settings", "/payout-settings", "/payout-batches", "/payout-batches/{batch_id}/confirm",
+                 "/payouts/{payout_id}/fail", "/withdrawals"):
+        assert path in paths, path
+    assert not any("/pg/" in path or path.startswith("/w/") for path in paths)  # pages are not API

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
 from kohort.brand.service import Brand
+from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError
 from kohort.kit.crypto import Cipher
@@ -30,8 +31,6 @@ from kohort.payout import iban as iban_rules
 from kohort.payout import service as payout_service
 from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
-
-WITHDRAWAL_TOKEN_BYTES = 32  # 256 bits, as settlement draws them
 
 
 class InvalidWithdrawal(KohortError):
@@ -167,7 +166,7 @@ async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: st
     payout = await payout_service.fail_payout(connection, tenant, payout_id, reason=reason)
     await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout['id']}",
                          idempotency_key=f"payout.failed:{payout['id']}")
-    token = new_secret(WITHDRAWAL_TOKEN_BYTES)
+    token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
     order = await order_service.reopen_withdrawal(connection, tenant, payout["order_id"], token_hash=hash_secret(token))
     if order is not None and order["payment_group_id"]:
         group = await group_service.get_group(connection, tenant, order["payment_group_id"])
