@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,14 +63,22 @@ def get_settings() -> Settings:
 
 
 def encryption_key(settings: Settings) -> str:
-    """The configured key, or the development key kept in `dev_key_file` (created on first use)."""
+    """The configured key, or the development key kept in `dev_key_file` (created on first use, once:
+    several server processes starting together all end up with the same key)."""
     if settings.encryption_key:
         return settings.encryption_key
     path = Path(settings.dev_key_file)
-    if path.exists():
-        return path.read_text().strip()
     key = new_key()
-    path.write_text(key + "\n")
-    path.chmod(0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be between creating and writing it
+            existing = path.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it or set KOHORT_ENCRYPTION_KEY") from None
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
     log.warning("crypto.dev_key_generated path=%s (set KOHORT_ENCRYPTION_KEY in production)", path)
     return key

@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from kohort.cli.payouts import payouts_app
-from kohort.config import get_settings
+from kohort.config import encryption_key, get_settings
 from kohort.db import Database
 from kohort.kit import clock
 from kohort.kit.timefmt import iso_z
@@ -103,6 +103,7 @@ def serve(
         get_settings.cache_clear()
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    encryption_key(settings)  # create the development key (if needed) before the server processes start
     upgrade(settings.database_url)
     demo = asyncio.run(_create_demo_if_empty())
     if demo is not None:
