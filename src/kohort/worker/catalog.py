@@ -5,5 +5,6 @@ Add a line per domain `tasks.py` as domains arrive."""
 from types import ModuleType
 
 from kohort.referral_group import tasks as referral_group_tasks
+from kohort.worker import tasks as worker_tasks
 
-MODULES: tuple[ModuleType, ...] = (referral_group_tasks,)
+MODULES: tuple[ModuleType, ...] = (referral_group_tasks, worker_tasks)
