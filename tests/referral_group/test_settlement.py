@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from kohort.db import Database
 from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
 from kohort.kit.ids import hash_secret
+from kohort.models import payment_groups
 from kohort.referral_group import settlement, settlement_repository
 from kohort.tenant import Tenant
 from kohort.worker.runner import Runner
@@ -218,3 +220,27 @@ async def test_the_settlement_hands_the_raw_tokens_to_its_transaction(database: 
         token = tokens[row["id"]]
         assert len(token) == 64 and int(token, 16) >= 0  # 256 bits, hex
         assert row["withdrawal_token_hash"] == hash_secret(token)
+
+
+async def test_a_group_that_cannot_settle_does_not_hold_back_the_others(
+    database: Database, merchant: Merchant, frozen_clock: FrozenClock
+) -> None:
+    bad_id, bad = await group_with_orders(merchant, [10_000, 10_000])
+    good_id, good = await group_with_orders(merchant, [10_000, 10_000])
+    async with database.transaction() as connection:  # data no code path writes: an unknown discount type
+        await connection.execute(update(payment_groups).where(payment_groups.c.id == bad_id)
+                                 .values(discount_type="POINTS"))
+    frozen_clock.advance(timedelta(days=8))
+
+    await Runner(database).drain()
+
+    assert (await merchant.get(f"/groups/{good_id}")).json()["status"] == "COMPLETED"
+    assert (await merchant.get(f"/groups/{bad_id}")).json()["status"] == "OPEN"
+    assert [row["status"] for row in await order_rows(database, [o["id"] for o in bad])] == ["CREATED"] * 2
+    assert (await books(database, merchant))["cashback_liability"] == -1000
+    async with database.transaction() as connection:  # repaired: the next sweep settles it
+        await connection.execute(update(payment_groups).where(payment_groups.c.id == bad_id)
+                                 .values(discount_type="PERCENTAGE"))
+    await Runner(database).drain()
+    assert (await merchant.get(f"/groups/{bad_id}")).json()["status"] == "COMPLETED"
+    assert (await books(database, merchant))["cashback_liability"] == -2000

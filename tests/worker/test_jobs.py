@@ -183,3 +183,17 @@ async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database) -> N
                    env=environment, capture_output=True, text=True, timeout=60, check=True)
     again = await job_row(database, job_id)
     assert again["status"] == "queued" and again["attempts"] == 0
+
+
+async def test_finished_jobs_are_purged_after_a_week(database: Database, frozen_clock: FrozenClock) -> None:
+    kind = new_kind("ok")
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {})
+    await drain_kind(database, kind)
+    runner = Runner(database)
+    frozen_clock.advance(timedelta(days=6))
+    await runner.drain()
+    assert (await job_row(database, job_id))["status"] == "done"
+    frozen_clock.advance(timedelta(days=1, seconds=1))
+    await runner.drain()
+    assert await job_row(database, job_id) is None

@@ -61,6 +61,12 @@ async def settle_due_groups(connection: AsyncConnection, *, now: datetime, limit
     return await _reward(connection, closed, now=now)
 
 
+async def due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[str, Tenant]]:
+    """The next groups past their end (for settling them one by one when a batch fails)."""
+    rows = await settlement_repository.due_group_ids(connection, now=now, limit=limit)
+    return [(group_id, Tenant(organization_id, livemode)) for group_id, organization_id, livemode in rows]
+
+
 async def settle_group(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> Settlement:
     """Settle one group if it is due (past its end, or full); a no-op if it is not, or already settled."""
     closed = await settlement_repository.close_group(connection, tenant, group_id, now=now)

@@ -71,6 +71,17 @@ async def close_due_groups(connection: AsyncConnection, *, now: datetime, limit:
     return list((await connection.execute(_close(due, now))).mappings())
 
 
+async def due_group_ids(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[str, str, bool]]:
+    """(id, organization, livemode) of up to `limit` OPEN groups past their end, oldest end first."""
+    statement = (
+        select(payment_groups.c.id, payment_groups.c.organization_id, payment_groups.c.livemode)
+        .where(payment_groups.c.status == lifecycle.OPEN, payment_groups.c.expires_at <= now)
+        .order_by(payment_groups.c.expires_at)
+        .limit(limit)
+    )
+    return [(row[0], row[1], bool(row[2])) for row in (await connection.execute(statement)).all()]
+
+
 async def close_group(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> RowMapping | None:
     """Close one group if it is due: OPEN and past its end, or holding max_participants orders. Waits for
     a concurrent join or settlement of that group to finish, then re-checks. None if not due or closed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,6 +15,8 @@ from kohort.worker.registry import periodic, task
 
 SWEEP_SECONDS = 2.0
 
+log = logging.getLogger("kohort.settlement")
+
 
 @task(service.SETTLE_GROUP_JOB)
 async def settle_full_group(connection: AsyncConnection, payload: dict[str, Any]) -> None:
@@ -24,7 +27,25 @@ async def settle_full_group(connection: AsyncConnection, payload: dict[str, Any]
 
 @periodic("referral_group.settle_due", every_seconds=SWEEP_SECONDS)
 async def settle_due_groups(database: Database, *, batch_size: int) -> int:
-    """One batch of groups past their end, settled in one transaction. Returns how many."""
+    """One batch of groups past their end, settled in one transaction. Returns how many.
+
+    If the batch fails (a bug or bad data in one group), its groups are settled one transaction each,
+    so one bad group cannot hold back the others (the original re-queued failing groups forever and
+    blocked nothing else either, but also settled nothing, §13 #21); the bad one is logged and tried
+    again by the next sweep."""
+    try:
+        async with database.transaction() as connection:
+            done = await settlement.settle_due_groups(connection, now=clock.now(), limit=batch_size)
+        return len(done.groups)
+    except Exception:  # noqa: BLE001 - fall back to one transaction per group, below
+        log.exception("settlement.batch_failed")
     async with database.transaction() as connection:
-        done = await settlement.settle_due_groups(connection, now=clock.now(), limit=batch_size)
-    return len(done.groups)
+        due = await settlement.due_groups(connection, now=clock.now(), limit=batch_size)
+    settled = 0
+    for group_id, tenant in due:
+        try:
+            async with database.transaction() as connection:
+                settled += len((await settlement.settle_group(connection, tenant, group_id, now=clock.now())).groups)
+        except Exception:  # noqa: BLE001 - logged with the group; the next sweep tries it again
+            log.exception("settlement.group_failed", extra={"group_id": group_id})
+    return settled

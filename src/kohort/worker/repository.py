@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -113,3 +113,15 @@ async def insert_jobs_unless_duplicate(connection: AsyncConnection, rows: list[d
     settlement batch)."""
     if rows:
         await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
+
+
+async def purge_finished(connection: AsyncConnection, *, before: datetime, limit: int) -> int:
+    """Delete up to `limit` jobs done before `before` (dead ones stay until someone looks at them)."""
+    old = (
+        select(jobs.c.id)
+        .where(jobs.c.status == DONE, jobs.c.finished_at < before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return (await connection.execute(delete(jobs).where(jobs.c.id.in_(old)))).rowcount
