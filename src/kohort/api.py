@@ -2,19 +2,30 @@
 
 from fastapi import FastAPI
 
+from kohort.brand.endpoints import router as brand_router
 from kohort.customer.endpoints import router as customer_router
 from kohort.order.endpoints import router as order_router
 from kohort.organization.endpoints import router as settings_router
+from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
+from kohort.referral_group.endpoints import test_helpers_router
+from kohort.shopper.endpoints import router as shopper_router
+from kohort.withdrawal.endpoints import router as withdrawal_router
 
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(order_router)
     app.include_router(customer_router)
     app.include_router(settings_router)
+    app.include_router(test_helpers_router)
+    app.include_router(brand_router)
+    app.include_router(payout_router)
+    app.include_router(withdrawal_router)
     for prefix in ("/groups", "/payment-groups"):
         app.include_router(
             group_router,
             prefix=prefix,
             generate_unique_id_function=lambda route, prefix=prefix: f"{prefix.strip('/')}_{route.name}",
         )
+    # Last: the shopper pages' `/{locale}/pg/{code}` must not shadow an API route.
+    app.include_router(shopper_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,9 +15,12 @@ from sqlalchemy import text
 from kohort import __version__
 from kohort.api import include_routers
 from kohort.auth.service import KeyAuthenticator
-from kohort.config import Settings, get_settings
+from kohort.config import Settings, encryption_key, get_settings
 from kohort.db import Database
 from kohort.errors import install_error_handlers
+from kohort.kit.crypto import Cipher
+from kohort.payout.provider import SepaFileProvider
+from kohort.worker.runner import Runner
 from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
 
 
@@ -28,12 +32,29 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.settings = settings
+        app.state.cipher = Cipher(encryption_key(settings))
+        app.state.payout_provider = SepaFileProvider()
         app.state.authenticator = KeyAuthenticator(
             app.state.database.engine, cache_seconds=settings.api_key_cache_seconds
         )
+        # The embedded runner: `kohort serve` works alone on one SQLite file. Apps given a database
+        # (tests) run none; they drive runners themselves.
+        stop = asyncio.Event()
+        runner_task = None
+        if owned and settings.embedded_worker:
+            runner = Runner(
+                app.state.database, batch_size=settings.worker_batch_size,
+                sweep_batch_size=settings.settle_batch_size, lease_seconds=settings.job_lease_seconds,
+                poll_interval=settings.worker_poll_interval,
+            )
+            runner_task = asyncio.create_task(runner.run(stop), name="kohort-worker")
         try:
             yield
         finally:
+            stop.set()
+            if runner_task is not None:
+                await runner_task
             if owned:
                 await app.state.database.dispose()
 

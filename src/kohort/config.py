@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kohort.kit.crypto import new_key
+
+log = logging.getLogger("kohort.config")
 
 
 class Settings(BaseSettings):
@@ -18,8 +26,59 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = 30.0
     db_pool_size: int = 20
     log_level: str = "info"
+    # `kohort serve` runs the job runner inside the app (the one-command embedded setup); set false
+    # (`kohort serve --no-worker`) when separate `kohort worker` processes do the background work.
+    embedded_worker: bool = True
+    worker_batch_size: int = 20
+    # Groups settled per transaction by the settlement sweep.
+    settle_batch_size: int = 500
+    # A claimed job whose worker does not finish within this is claimed again by another worker.
+    job_lease_seconds: float = 60.0
+    worker_poll_interval: float = 0.5
+
+    # Links in emails and pages point here (the group page, the withdrawal page).
+    public_url: str = "http://127.0.0.1:8000"
+    # AES-256 key (urlsafe base64 of 32 bytes) encrypting shoppers' IBANs and queued email payloads.
+    # Unset: a development key is generated once into `dev_key_file` (see README); set it in production.
+    encryption_key: str | None = None
+    dev_key_file: str = "./kohort-dev.key"
+
+    # Emails. "smtp" sends through the server below; "console" prints them (the one-command local run).
+    email_backend: str = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # "none" | "starttls" | "ssl"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 10.0
+    email_sender: str = "Kohort <no-reply@kohort.localhost>"
+
+    # SEPA credit transfers: the requested execution date is this many business days ahead.
+    payout_execution_days: int = 1
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def encryption_key(settings: Settings) -> str:
+    """The configured key, or the development key kept in `dev_key_file` (created on first use, once:
+    several server processes starting together all end up with the same key)."""
+    if settings.encryption_key:
+        return settings.encryption_key
+    path = Path(settings.dev_key_file)
+    key = new_key()
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be between creating and writing it
+            existing = path.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it or set KOHORT_ENCRYPTION_KEY") from None
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    log.warning("crypto.dev_key_generated path=%s (set KOHORT_ENCRYPTION_KEY in production)", path)
+    return key

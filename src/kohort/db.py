@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Table, event
+from sqlalchemy import JSON, Table, bindparam, event, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -88,3 +89,29 @@ def insert_ignoring_conflicts(connection: AsyncConnection, table: Table, index_e
     """`INSERT … ON CONFLICT (…) DO NOTHING` for the connection's dialect."""
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+async def bulk_insert(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows with the same keys. On PostgreSQL, one `INSERT … SELECT FROM unnest(arrays)`
+    statement whatever the number of rows (one array parameter per column): an order of magnitude
+    cheaper for the server than executing the INSERT once per row. Elsewhere, a plain executemany."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql" or any(isinstance(table.c[name].type, JSON) for name in rows[0]):
+        await connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    first = rows[0]
+    # A column with one value for every row (a timestamp, often the tenant) is bound once, not as an array.
+    constant = [name for name in names if all(row[name] == first[name] for row in rows)]
+    varying = [name for name in names if name not in constant]
+    if not varying:
+        await connection.execute(insert(table), rows)
+        return
+    arrays = [
+        bindparam(f"bulk_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type)) for name in varying
+    ]
+    source = func.unnest(*arrays).table_valued(*varying).render_derived(name="bulk")
+    values = {name: source.c[name] for name in varying}
+    values.update({name: bindparam(f"bulk_{name}", first[name], type_=table.c[name].type) for name in constant})
+    await connection.execute(insert(table).from_select(names, select(*(values[name] for name in names))))

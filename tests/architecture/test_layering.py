@@ -26,6 +26,8 @@ FORBIDDEN = {
     "referral_group": {"order", "payout", "shopper"},
     "customer": {"order", "referral_group", "cashback", "ledger", "payout", "shopper"},
     "organization": {"customer", "order", "referral_group", "cashback", "ledger", "payout", "shopper"},
+    "payout": {"order", "referral_group", "customer", "withdrawal", "shopper", "notify"},
+    "brand": {"customer", "order", "referral_group", "cashback", "ledger", "payout", "withdrawal", "shopper", "notify"},
     "email": {"organization", "customer", "order", "referral_group", "cashback", "ledger", "payout", "shopper"},
     "webhook": {"organization", "customer", "order", "referral_group", "cashback", "ledger", "payout", "shopper"},
 }
@@ -88,3 +90,12 @@ def test_time_comes_from_the_clock(path: Path) -> None:
     source = path.read_text()
     for forbidden in ("datetime.now(", "datetime.utcnow(", "date.today("):
         assert forbidden not in source, f"{forbidden} outside kit/clock.py"
+
+
+@pytest.mark.parametrize("path", sorted((SOURCE / "shopper").rglob("*.py")), ids=lambda path: path.name)
+def test_pages_never_touch_sql(path: Path) -> None:
+    """Pages call services; queries belong to repositories."""
+    for _, module in _kohort_imports(ast.parse(path.read_text())):
+        assert not module.startswith("kohort.models") and not module.endswith(".repository"), module
+    source = path.read_text()
+    assert "from sqlalchemy import" not in source and "import sqlalchemy\n" not in source

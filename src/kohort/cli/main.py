@@ -1,26 +1,39 @@
-"""`kohort serve`, `kohort db upgrade`, `kohort orgs create`."""
+"""`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
+import signal
 
 import typer
 import uvicorn
 
-from kohort.config import get_settings
+from kohort.cli.payouts import payouts_app
+from kohort.config import encryption_key, get_settings
 from kohort.db import Database
+from kohort.kit import clock
+from kohort.kit.timefmt import iso_z
+from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import repository as organization_repository
 from kohort.organization import service as organization_service
 from kohort.wire import API_VERSIONS, CURRENT_VERSION
+from kohort.worker import repository as job_repository
+from kohort.worker.runner import Runner
 
 app = typer.Typer(help="Kohort: referral groups and cashback for merchants.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations (merchants).", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs: inspect, retry the dead.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(payouts_app, name="payouts")
 
 
 async def _create_organization(name: str, api_version: str) -> organization_service.CreatedOrganization:
@@ -82,10 +95,17 @@ def serve(
     host: str = typer.Option(None, "--host", help="Interface to listen on (default 127.0.0.1)."),
     port: int = typer.Option(None, "--port", help="Port (default 8000)."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes."),
+    worker: bool = typer.Option(True, "--worker/--no-worker",
+                                help="Run the background job runner inside the server (default)."),
 ) -> None:
     """Apply migrations, create a demo organization on first start, and serve the API."""
+    if not worker:
+        # Read by every server process's settings (uvicorn's --workers spawns fresh interpreters).
+        os.environ["KOHORT_EMBEDDED_WORKER"] = "false"
+        get_settings.cache_clear()
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    encryption_key(settings)  # create the development key (if needed) before the server processes start
     upgrade(settings.database_url)
     demo = asyncio.run(_create_demo_if_empty())
     if demo is not None:
@@ -100,6 +120,125 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+
+
+async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
+                      lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None) -> None:
+    settings = get_settings()
+    database = Database(settings.database_url, pool_size=2)
+    runner = Runner(
+        database,
+        batch_size=batch_size or settings.worker_batch_size,
+        sweep_batch_size=sweep_batch_size or settings.settle_batch_size,
+        lease_seconds=lease_seconds or settings.job_lease_seconds,
+        poll_interval=poll_interval or settings.worker_poll_interval,
+        sweep_every=sweep_every,
+    )
+    try:
+        if drain:
+            await runner.drain()
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await runner.run(stop)
+    finally:
+        await database.dispose()
+
+
+@app.command("worker")
+def worker_command(
+    drain: bool = typer.Option(False, "--drain", help="Do what is due now, then exit."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Jobs claimed per pass."),
+    sweep_batch_size: int = typer.Option(None, "--sweep-batch-size", min=1, help="Groups settled per transaction."),
+    lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours."),
+    poll_interval: float = typer.Option(None, "--poll-interval", min=0.01, help="Idle wait between passes."),
+    sweep_every: float = typer.Option(None, "--sweep-every", min=0.01, help="Seconds between idle sweeps (default 2)."),
+) -> None:
+    """Run background jobs and sweeps (settlement) until SIGTERM/SIGINT. Any number may run side by side
+    on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(_run_worker(drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size,
+                            lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every))
+
+
+async def _list_jobs(status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
+    database = Database(get_settings().database_url, pool_size=1)
+    try:
+        async with database.transaction() as connection:
+            rows = await job_repository.list_jobs(connection, status=status, kind=kind, limit=limit)
+    finally:
+        await database.dispose()
+    return [
+        {"id": row["id"], "kind": row["kind"], "status": row["status"], "attempts": row["attempts"],
+         "maxAttempts": row["max_attempts"], "runAt": iso_z(row["run_at"]), "createdAt": iso_z(row["created_at"]),
+         "dedupeKey": row["dedupe_key"], "lastError": row["last_error"], "payload": row["payload"]}
+        for row in rows
+    ]
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: str = typer.Option(None, "--status", help=f"One of {', '.join(job_repository.STATUSES)}."),
+    kind: str = typer.Option(None, "--kind", help="Only jobs of this kind."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document instead of a table."),
+) -> None:
+    """The newest jobs, e.g. `kohort jobs list --status dead` for the dead-letter queue."""
+    if status is not None and status not in job_repository.STATUSES:
+        raise typer.BadParameter(f"use one of {', '.join(job_repository.STATUSES)}", param_hint="--status")
+    found = asyncio.run(_list_jobs(status, kind, limit))
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    for job in found:
+        error = (str(job["lastError"] or "").splitlines() or [""])[-1][:80]
+        typer.echo(f"{job['id']}  {job['status']:7}  {job['attempts']}/{job['maxAttempts']}  {job['kind']:28} "
+                   f"{job['runAt']}  {error}")
+    typer.echo(f"{len(found)} job(s)")
+
+
+async def _retry_job(job_id: str) -> bool:
+    database = Database(get_settings().database_url, pool_size=1)
+    try:
+        async with database.transaction() as connection:
+            return await job_repository.requeue_dead(connection, job_id, now=clock.now())
+    finally:
+        await database.dispose()
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: str = typer.Argument(..., help="The id of a dead job.")) -> None:
+    """Put a dead job back in the queue with a fresh set of attempts."""
+    if not asyncio.run(_retry_job(job_id)):
+        typer.echo(f"no dead job {job_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{job_id} queued")
+
+
+async def _ledger_violations(organization_id: str | None) -> list[str]:
+    database = Database(get_settings().database_url, pool_size=1)
+    try:
+        async with database.transaction() as connection:
+            return await ledger_audit.violations(connection, organization_id=organization_id)
+    finally:
+        await database.dispose()
+
+
+@ledger_app.command("check")
+def ledger_check(
+    organization: str = typer.Option(None, "--organization", help="Only this organization (default: all)."),
+) -> None:
+    """Check the ledger's invariants against the orders; exit 1 and list the violations if any."""
+    found = asyncio.run(_ledger_violations(organization))
+    for line in found:
+        typer.echo(line, err=True)
+    if found:
+        typer.echo(f"ledger check FAILED: {len(found)} violation(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("ledger check passed: every posting balances; cashback liability and fees match the orders")
 
 
 if __name__ == "__main__":

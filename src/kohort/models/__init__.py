@@ -1,9 +1,28 @@
 """Every table, as SQLAlchemy Core `Table`s on one `metadata`, portable between SQLite and PostgreSQL."""
 
 from kohort.models.base import metadata
+from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
+from kohort.models.job import jobs
+from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import orders
 from kohort.models.organization import api_keys, group_settings, organizations
+from kohort.models.payout import payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import payment_groups
 
-__all__ = ["api_keys", "customers", "group_settings", "metadata", "orders", "organizations", "payment_groups"]
+__all__ = [
+    "api_keys",
+    "brand_settings",
+    "customers",
+    "group_settings",
+    "jobs",
+    "ledger_entries",
+    "ledger_transactions",
+    "metadata",
+    "orders",
+    "organizations",
+    "payment_groups",
+    "payout_accounts",
+    "payout_batches",
+    "payouts",
+]

@@ -27,6 +27,9 @@ orders = Table(
     Column("ambassador_id", String(40)),
     Column("client_reference_id", String(100)),
     Column("risk_level", String(8), nullable=False),
+    # SHA-256 of the single-use withdrawal token drawn when the cashback becomes available; the token
+    # itself is never stored nor returned by the API (the original leaked it, BEHAVIOUR.md §13 #6).
+    Column("withdrawal_token_hash", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(40)),
     Column("updated_at", UTCDateTime, nullable=False),

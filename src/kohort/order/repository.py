@@ -76,3 +76,76 @@ async def list_orders(
         .offset(params.skip)
     )
     return list((await connection.execute(statement)).mappings()), int(count)
+
+
+async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:
+    """Every order of a group, oldest first (a group holds at most 1000)."""
+    statement = (
+        select(orders)
+        .where(tenant.owns(orders), orders.c.payment_group_id == group_id)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return list((await connection.execute(statement)).mappings())
+
+
+async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapping | None:
+    """An order by id in any tenant. Only for the withdrawal page and `POST /withdrawals`, where the
+    order id and its withdrawal token are the shopper's credentials; merchants always go through `get`."""
+    statement = select(orders).where(orders.c.id == order_id)
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def start_withdrawal(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: Any
+) -> RowMapping | None:
+    """CASHBACK_AVAILABLE → CASHBACK_PROCESSING for the holder of the current token, consuming it. A
+    conditional write: of two simultaneous withdrawals, the second finds the token gone and changes
+    nothing (None)."""
+    statement = (
+        update(orders)
+        .where(
+            tenant.owns(orders),
+            orders.c.id == order_id,
+            orders.c.status == "CASHBACK_AVAILABLE",
+            orders.c.withdrawal_token_hash == token_hash,
+            orders.c.amount_cashback > 0,
+        )
+        .values(status="CASHBACK_PROCESSING", withdrawal_token_hash=None, updated_at=now)
+        .returning(orders)
+    )
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def finish_withdrawals(
+    connection: AsyncConnection, tenant: Tenant, order_ids: list[str], *, now: Any
+) -> list[RowMapping]:
+    """CASHBACK_PROCESSING → CASHBACK_SENT for orders whose transfer was executed."""
+    if not order_ids:
+        return []
+    statement = (
+        update(orders)
+        .where(tenant.owns(orders), orders.c.id.in_(order_ids), orders.c.status == "CASHBACK_PROCESSING")
+        .values(status="CASHBACK_SENT", updated_at=now)
+        .returning(orders)
+    )
+    return list((await connection.execute(statement)).mappings())
+
+
+async def reopen_withdrawal(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: Any
+) -> RowMapping | None:
+    """CASHBACK_PROCESSING → CASHBACK_AVAILABLE with a fresh token, after the transfer failed."""
+    statement = (
+        update(orders)
+        .where(tenant.owns(orders), orders.c.id == order_id, orders.c.status == "CASHBACK_PROCESSING")
+        .values(status="CASHBACK_AVAILABLE", withdrawal_token_hash=token_hash, updated_at=now)
+        .returning(orders)
+    )
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def get_many(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, RowMapping]:
+    if not order_ids:
+        return {}
+    statement = select(orders).where(tenant.owns(orders), orders.c.id.in_(order_ids))
+    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}

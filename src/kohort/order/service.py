@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.cashback.fees import application_fee
 from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError, NotFound
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
+from kohort.notify import service as notify
 from kohort.order import repository
 from kohort.order.schemas import Order, OrderCreate
 from kohort.organization import service as organization_service
@@ -64,6 +66,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
         locale=data.locale,
     )
 
+    application_fee_amount = 0  # the owner's own order carries no fee (§7.1)
     if data.payment_group_share_id:
         group = await group_service.join_group(
             connection,
@@ -73,6 +76,10 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             customer_email=customer["email_address"],
             amount=data.amount,
         )
+        # Fixed at join, as the original: the order is final from here and the merchant sees its fee
+        # in the 201; the ledger records it when the group completes (every joined group does).
+        fee_basis_points = await organization_service.acquisition_fee_basis_points(connection, tenant)
+        application_fee_amount = application_fee(data.amount, fee_basis_points=fee_basis_points)
     else:
         settings = await organization_service.get_group_settings(connection, tenant)
         if data.amount < settings.min_purchase_value:
@@ -91,7 +98,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             **tenant.stamp(),
             "amount": data.amount,
             "amount_cashback": None,
-            "application_fee_amount": 0,
+            "application_fee_amount": application_fee_amount,
             "customer_email": email,
             "customer_first_name": data.customer_first_name,
             "customer_last_name": data.customer_last_name,
@@ -113,6 +120,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "updated_by": actor,
         },
     )
+    await notify.order_placed(connection, tenant, group=group, order=order, joined=bool(data.payment_group_share_id))
     return OrderIntake(order=order, replayed=False)
 
 
@@ -161,3 +169,34 @@ async def open_group_for_order(
         connection, tenant, order["id"], group_id=group["id"], share_id=group["share_id"], values=values
     )
     return group
+
+
+async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:
+    return await repository.orders_of_group(connection, tenant, group_id)
+
+
+async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapping | None:
+    """The order a shopper's withdrawal link names, whatever its tenant (None when unknown)."""
+    if not order_id.startswith("ord_") or len(order_id) > 40:
+        return None
+    return await repository.find_any_tenant(connection, order_id)
+
+
+async def start_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
+    return await repository.start_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
+
+
+async def finish_withdrawals(connection: AsyncConnection, tenant: Tenant, order_ids: list[str]) -> list[RowMapping]:
+    return await repository.finish_withdrawals(connection, tenant, order_ids, now=clock.now())
+
+
+async def reopen_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
+    return await repository.reopen_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
+
+
+async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+    return await repository.get(connection, tenant, order_id)
+
+
+async def get_orders(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, RowMapping]:
+    return await repository.get_many(connection, tenant, order_ids)

@@ -8,10 +8,12 @@ from kohort.kit.json_response import JsonResponse
 from kohort.auth.dependencies import any_key, secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.errors import NotFound
+from kohort.kit import clock
 from kohort.expansion import expand_groups
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
-from kohort.referral_group import service
+from kohort.referral_group import service, settlement
 from kohort.referral_group.schemas import (
     GroupValidate,
     GroupValidation,
@@ -22,6 +24,7 @@ from kohort.referral_group.schemas import (
 from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(tags=["Referral groups"])
+test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])
 
 
 def to_group(row: object) -> PaymentGroup:
@@ -107,3 +110,14 @@ async def validate_group(reference: str, request: Request, principal: Principal 
             amount=data.amount,
         )
     return render(request, validation)
+
+
+@test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup)
+async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    """Test mode only: ends the group now and settles it before answering (COMPLETED with cashback, or
+    EXPIRED), so an integration can be tested without waiting for the group's end."""
+    if principal.tenant.livemode:
+        raise NotFound("Route not found.")  # live keys do not see test helpers at all
+    async with unit_of_work(request) as connection:
+        row = await settlement.end_group_now(connection, principal.tenant, reference, now=clock.now())
+    return render(request, to_group(row))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -126,3 +126,42 @@ async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[s
         return {}
     statement = select(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id.in_(group_ids))
     return {row["id"]: row for row in (await connection.execute(statement)).mappings()}
+
+
+async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMapping | None:
+    """A group by its share code in any tenant. Only for shopper pages, where the code itself is what
+    a shopper holds (codes are unique across tenants); merchants always go through `get`."""
+    statement = select(payment_groups).where(payment_groups.c.share_key == share_code_key(code))
+    return (await connection.execute(statement)).mappings().first()
+
+
+async def claim_due_reminders(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[RowMapping, str]]:
+    """Advance the reminder state of up to `limit` OPEN, running groups whose next reminder is due, and
+    return them with the stage to send (midway, first or last). A conditional write on the state, with
+    SKIP LOCKED on PostgreSQL, so concurrent sweeps never send the same reminder twice.
+
+    Unlike the original, groups that friends already joined get their reminders too (BEHAVIOUR.md §9.3)."""
+    last_due = and_(payment_groups.c.j_minus2_expire_at <= now,
+                    payment_groups.c.reminder_email_sent.in_(("NOT_SENT", "DAY3_SENT")))
+    first_due = and_(payment_groups.c.j_plus3_start_at <= now, payment_groups.c.reminder_email_sent == "NOT_SENT")
+    midway_due = and_(payment_groups.c.mid_expire_at <= now, payment_groups.c.reminder_email_sent == "NOT_SENT")
+    due = (
+        select(payment_groups.c.id)
+        .where(payment_groups.c.status == "OPEN", payment_groups.c.expires_at > now, or_(last_due, first_due, midway_due))
+        .limit(limit)
+    )
+    if connection.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list((await connection.execute(due)).scalars())
+    if not ids:
+        return []
+    # A long group whose "end − 5 days" comes before "start + 7 days" gets only the last reminder.
+    new_state = case((last_due, "DAY2_BEFORE_END_SENT"), (first_due, "DAY3_SENT"), else_="MIDWAY_SENT")
+    statement = (
+        update(payment_groups)
+        .where(payment_groups.c.id.in_(ids), payment_groups.c.status == "OPEN", or_(last_due, first_due, midway_due))
+        .values(reminder_email_sent=new_state, updated_at=now)
+        .returning(payment_groups)
+    )
+    stages = {"DAY2_BEFORE_END_SENT": "last", "DAY3_SENT": "first", "MIDWAY_SENT": "midway"}
+    return [(row, stages[row["reminder_email_sent"]]) for row in (await connection.execute(statement)).mappings()]

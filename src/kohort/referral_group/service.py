@@ -13,11 +13,14 @@ from kohort.kit import clock
 from kohort.kit.ids import new_id, new_share_code, share_code_key
 from kohort.kit.listing import ListParams
 from kohort.organization.schemas import GroupSettings
-from kohort.referral_group import lifecycle, repository
+from kohort.referral_group import lifecycle, repository, settlement_repository
 from kohort.referral_group.schemas import GroupSettingsCopy, GroupValidation, PaymentGroupUpdate
 from kohort.tenant import Tenant
+from kohort.worker.queue import enqueue
 
 SHARE_CODE_ATTEMPTS = 8
+# The job that settles a group as soon as it is full (referral_group.tasks).
+SETTLE_GROUP_JOB = "referral_group.settle"
 MIN_EXPLICIT_DURATION = timedelta(minutes=1)
 MAX_EXPLICIT_DURATION = timedelta(days=90)
 
@@ -166,6 +169,14 @@ async def join_group(
         # Lost a race since the read above: say which limit was hit.
         latest = await get_group(connection, tenant, group["id"])
         raise _ended(reference) if not lifecycle.is_joinable(latest, now) else _full(reference)
+    if claimed["participant_count"] >= claimed["max_participants"]:
+        # Full: it settles now, not at its end (the original never managed, §13 #18). Enqueued in this
+        # transaction rather than settled here, to keep the order request short; the dedupe key makes
+        # the job unique per group.
+        await enqueue(
+            connection, SETTLE_GROUP_JOB, {"group_id": claimed["id"], **tenant.stamp()},
+            dedupe_key=f"settle:{claimed['id']}",
+        )
     return claimed
 
 
@@ -220,3 +231,29 @@ async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListP
 
 async def get_groups(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:
     return await repository.get_many(connection, tenant, group_ids)
+
+
+async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMapping:
+    """The group a shopper's share code names, whatever its tenant (shopper pages only)."""
+    code = code.strip()
+    group = await repository.find_by_share_code(connection, code) if code else None
+    if group is None:
+        raise GroupNotFound(code)
+    return group
+
+
+async def claim_due_reminders(connection: AsyncConnection, *, limit: int) -> list[tuple[RowMapping, str]]:
+    """Groups whose next owner reminder is due now, each marked sent (once) with the stage to send."""
+    return await repository.claim_due_reminders(connection, now=clock.now(), limit=limit)
+
+
+async def settled_groups_with_orders(
+    connection: AsyncConnection, group_ids: list[str]
+) -> tuple[list[RowMapping], list[RowMapping]]:
+    """Settled groups (any tenant: the ids come from the settling transaction itself) and their orders."""
+    groups = await settlement_repository.settled_groups(connection, group_ids)
+    return groups, await settlement_repository.orders_for_notices(connection, group_ids)
+
+
+async def find(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+    return await repository.get(connection, tenant, reference)

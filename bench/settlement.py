@@ -1,0 +1,198 @@
+"""Settlement benchmark (not a test): how long do 1 and 2 `kohort worker` processes take to settle N due
+groups of three orders each, on PostgreSQL?
+
+    .venv/bin/python bench/settlement.py [--sizes 1000,10000,100000] [--workers 1,2] [--batch 1000]
+                                         [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+For each size it builds a scratch database (`kohort_issue3_bench`, dropped at the end), bulk-inserts
+N groups with three orders each (owner + two joiners with fees) directly in SQL, starts the workers,
+waits until they are idle, then makes every group due in one statement and times until none is OPEN.
+Afterwards it checks the books: one posting per group, the ledger audit finds nothing wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from kohort.db import Database
+from kohort.ledger import audit
+from kohort.migrate import upgrade_async
+from kohort.organization import service as organization_service
+
+ROOT = Path(__file__).resolve().parents[1]
+KOHORT = ROOT / ".venv" / "bin" / "kohort"
+DATABASE = "kohort_issue3_bench"
+ORGANIZATIONS = 4
+LEVELS = '[{"level": 1, "participantsToUnlock": 2, "value": 5}, {"level": 2, "participantsToUnlock": 3, "value": 10}]'
+
+
+async def admin(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    connection = await asyncpg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+                                       password=parsed.password, database=parsed.database)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def fresh_database(admin_url: str) -> str:
+    await admin(admin_url, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await admin(admin_url, f'CREATE DATABASE "{DATABASE}"')
+    url = make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
+    await upgrade_async(url)
+    return url
+
+
+async def populate(url: str, groups: int) -> list[str]:
+    """N OPEN groups (not yet due) of three orders, spread over a few organizations, in set-based SQL."""
+    database = Database(url, pool_size=1)
+    try:
+        organization_ids = []
+        async with database.transaction() as connection:
+            for index in range(ORGANIZATIONS):
+                created = await organization_service.create_organization(connection, name=f"Bench {index}")
+                organization_ids.append(created.id)
+    finally:
+        await database.dispose()
+    parsed = make_url(url)
+    connection = await asyncpg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+                                       database=parsed.database)
+    try:
+        await connection.execute("""
+            CREATE TEMP TABLE bench_orgs AS
+            SELECT (ordinality - 1)::int AS slot, id FROM unnest($1::text[]) WITH ORDINALITY AS t(id)
+        """, organization_ids)
+        await connection.execute(f"""
+            INSERT INTO customers (id, organization_id, livemode, email_address, email_key, locale, is_blocked,
+                                   created_at, updated_at, first_name, last_name)
+            SELECT 'cus_b' || c, o.id, false, 'c' || c || '@bench.test', 'c' || c || '@bench.test', 'fr_FR', false,
+                   now(), now(), 'Ann', 'Lee'
+            FROM generate_series(1, {3 * groups}) AS c
+            JOIN bench_orgs o ON o.slot = ((c - 1) / 3) % {ORGANIZATIONS}
+        """)
+        await connection.execute(f"""
+            INSERT INTO payment_groups (id, organization_id, livemode, share_id, share_key, customer_id, status,
+                expires_at, reminder_email_sent, participant_count, settings_id, discount_type, discount_levels,
+                max_participants, minutes_duration, min_purchase_value, created_at, updated_at)
+            SELECT 'pg_b' || g, o.id, false, 'KHT-test-B' || g, 'KHT-TEST-B' || g, 'cus_b' || (3 * g - 2), 'OPEN',
+                   now() + interval '1 day', 'NOT_SENT', 3, 'pgset_b' || g, 'PERCENTAGE', '{LEVELS}'::jsonb,
+                   15, 10080, 0, now(), now()
+            FROM generate_series(1, {groups}) AS g
+            JOIN bench_orgs o ON o.slot = (g - 1) % {ORGANIZATIONS}
+        """)
+        # Amounts vary so rounding happens; joiners carry the 10 % fee + 20 % VAT, each rounded half-up.
+        await connection.execute(f"""
+            INSERT INTO orders (id, organization_id, livemode, amount, application_fee_amount, customer_id,
+                payment_group_id, payment_group_share_id, currency, locale, status, risk_level, created_at, updated_at)
+            SELECT 'ord_b' || n, o.id, false, a.amount,
+                   CASE WHEN n % 3 = 1 THEN 0
+                        ELSE round(a.amount * 0.10) + round(round(a.amount * 0.10) * 0.20) END,
+                   'cus_b' || n, 'pg_b' || ((n + 2) / 3), 'KHT-test-B' || ((n + 2) / 3), 'EUR', 'fr_FR', 'CREATED',
+                   'LOW', now() + n * interval '1 microsecond', now()
+            FROM generate_series(1, {3 * groups}) AS n
+            CROSS JOIN LATERAL (SELECT 1000 + (n::bigint * 7919) % 49000 AS amount) a
+            JOIN bench_orgs o ON o.slot = ((n + 2) / 3 - 1) % {ORGANIZATIONS}
+        """)
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+    return organization_ids
+
+
+async def run(url: str, groups: int, workers: int, batch: int) -> tuple[float, int]:
+    """Seconds from "every group is due" to "none is OPEN", and the number of postings."""
+    parsed = make_url(url)
+    connection = await asyncpg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+                                       database=parsed.database)
+    environment = {**os.environ, "KOHORT_DATABASE_URL": url, "KOHORT_LOG_LEVEL": "warning"}
+    processes = [
+        subprocess.Popen([str(KOHORT), "worker", "--sweep-batch-size", str(batch), "--sweep-every", "0.05"],
+                         env=environment, start_new_session=True)
+        for _ in range(workers)
+    ]
+    try:
+        await asyncio.sleep(3)  # imports and first (empty) sweeps
+        started = time.perf_counter()
+        await connection.execute("UPDATE payment_groups SET expires_at = now() - interval '1 second'")
+        deadline = started + 600
+        # A cheap probe, not a count: counting 100 000 rows every few ms would load the server we measure.
+        while await connection.fetchval("SELECT EXISTS (SELECT 1 FROM payment_groups WHERE status = 'OPEN')"):
+            if time.perf_counter() > deadline:
+                raise TimeoutError("settlement did not finish in 10 minutes")
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        postings = await connection.fetchval("SELECT count(*) FROM ledger_transactions")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        await connection.close()
+    return elapsed, postings
+
+
+async def check_books(url: str) -> list[str]:
+    database = Database(url, pool_size=1)
+    try:
+        async with database.transaction() as connection:
+            return await audit.violations(connection)
+    finally:
+        await database.dispose()
+
+
+def chart(results: list[tuple[int, int, float]]) -> str:
+    widest = max(per_group for _, _, per_group in results)
+    lines = ["µs per group (flat = cost independent of N)"]
+    for groups, workers, per_group in results:
+        bar = "#" * max(1, round(40 * per_group / widest))
+        lines.append(f"  N={groups:>7,} w={workers}  {bar} {per_group:,.0f}")
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--batch", type=int, default=1000, help="groups settled per transaction")
+    parser.add_argument("--admin-url", default=os.environ.get("KOHORT_TEST_POSTGRES_URL",
+                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",")]
+    worker_counts = [int(count) for count in options.workers.split(",")]
+
+    results = []
+    print(f"{'groups':>8} {'orders':>8} {'workers':>7} {'seconds':>8} {'groups/s':>9} {'µs/group':>9}  books")
+    try:
+        for groups in sizes:
+            for workers in worker_counts:
+                url = await fresh_database(options.admin_url)
+                await populate(url, groups)
+                elapsed, postings = await run(url, groups, workers, options.batch)
+                violations = await check_books(url)
+                books = "ok" if postings == groups and not violations else f"WRONG ({postings} postings, {violations[:3]})"
+                per_group = elapsed / groups * 1e6
+                results.append((groups, workers, per_group))
+                print(f"{groups:>8,} {3 * groups:>8,} {workers:>7} {elapsed:>8.2f} {groups / elapsed:>9,.0f} "
+                      f"{per_group:>9,.0f}  {books}", flush=True)
+    finally:
+        await admin(options.admin_url, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    print()
+    print(chart(results))
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,28 @@
+"""`/brand-settings`: the key's organization and mode. Secret keys only."""
+
+from fastapi import APIRouter, Depends, Request
+
+from kohort.auth.dependencies import secret_key
+from kohort.auth.service import Principal
+from kohort.brand import service
+from kohort.brand.schemas import BrandSettings, BrandSettingsUpdate
+from kohort.db import unit_of_work
+from kohort.kit.json_response import JsonResponse
+from kohort.wire import body_doc, parse_body, render
+
+router = APIRouter(prefix="/brand-settings", tags=["Brand settings"])
+
+
+@router.get("", response_model=BrandSettings)
+async def get_brand_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    async with unit_of_work(request) as connection:
+        settings = await service.get_brand_settings(connection, principal.tenant)
+    return render(request, settings)
+
+
+@router.patch("", response_model=BrandSettings, openapi_extra=body_doc(BrandSettingsUpdate))
+async def update_brand_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    changes = await parse_body(request, BrandSettingsUpdate)
+    async with unit_of_work(request) as connection:
+        settings = await service.update_brand_settings(connection, principal.tenant, changes=changes)
+    return render(request, settings)

@@ -1,0 +1,57 @@
+"""Wire schemas for brand settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+from pydantic import BeforeValidator, Field
+
+from kohort.wire import Timestamp, WireModel
+
+_HEX = re.compile(r"^[0-9a-fA-F]{6}$")
+
+
+def _https_url(value: Any) -> Any:
+    """URLs shown to shoppers must be https (the original's rule), except an empty value that clears it."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an https URL")
+    parsed = urlparse(value.strip())
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise ValueError("must be an https URL")
+    return value.strip()
+
+
+def _color(value: Any) -> Any:
+    """`ED395E` or `#ED395E`; stored without '#', upper-cased."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _HEX.match(value.strip().lstrip("#")):
+        raise ValueError("must be a hex colour such as ED395E")
+    return value.strip().lstrip("#").upper()
+
+
+HttpsUrl = Annotated[str | None, BeforeValidator(_https_url)]
+HexColor = Annotated[str | None, BeforeValidator(_color)]
+
+
+class BrandSettings(WireModel):
+    id: str | None
+    livemode: bool
+    organization_id: str
+    display_name: str
+    logo_url: str | None
+    color: str | None
+    website_url: str | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
+
+
+class BrandSettingsUpdate(WireModel):
+    display_name: str | None = Field(default=None, max_length=100)
+    logo_url: HttpsUrl = Field(default=None, max_length=500)
+    color: HexColor = None
+    website_url: HttpsUrl = Field(default=None, max_length=500)

@@ -1,0 +1,88 @@
+"""Email senders: SMTP (the real one), the console (the one-command local run) and memory (tests that
+only need to see what went out). All take a fully rendered message."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+import sys
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid, parseaddr
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    html: str
+    text: str
+    from_name: str  # the merchant's name, as the original did
+
+    def to_mime(self, sender_address: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = formataddr((self.from_name, sender_address))
+        message["To"] = self.to
+        message["Subject"] = self.subject
+        message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
+        message.set_content(self.text)
+        message.add_alternative(self.html, subtype="html")
+        return message
+
+
+class EmailSender(Protocol):
+    async def send(self, email: OutgoingEmail) -> None:
+        """Deliver or raise (the job is then retried with backoff)."""
+        ...
+
+
+class SmtpSender:
+    def __init__(self, *, host: str, port: int, tls: str = "none", username: str | None = None,
+                 password: str | None = None, sender: str, timeout: float = 10.0) -> None:
+        if tls not in ("none", "starttls", "ssl"):
+            raise ValueError("smtp tls must be none, starttls or ssl")
+        self.host, self.port, self.tls = host, port, tls
+        self.username, self.password = username, password
+        self.sender_address = parseaddr(sender)[1]
+        self.timeout = timeout
+
+    def _send_blocking(self, email: OutgoingEmail) -> None:
+        message = email.to_mime(self.sender_address)
+        context = ssl.create_default_context()
+        if self.tls == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with client:
+            if self.tls == "starttls":
+                client.starttls(context=context)
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(message)
+
+    async def send(self, email: OutgoingEmail) -> None:
+        # smtplib blocks; a thread keeps the event loop (and the API in the same process) responsive.
+        await asyncio.to_thread(self._send_blocking, email)
+
+
+class ConsoleSender:
+    """Prints emails instead of sending them: the local run needs no mail server."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender_address = parseaddr(sender)[1]
+
+    async def send(self, email: OutgoingEmail) -> None:
+        print(f"----- email from {email.from_name} <{self.sender_address}> to {email.to}: {email.subject}\n"
+              f"{email.text}\n-----", file=sys.stderr, flush=True)
+
+
+class MemorySender:
+    """Keeps what was sent, for tests."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+
+    async def send(self, email: OutgoingEmail) -> None:
+        self.sent.append(email)

@@ -1,0 +1,28 @@
+"""The job that sends one queued email. It touches no table: rendering and SMTP only, so running it
+twice (a lease lost after sending) can at worst repeat one email, never corrupt anything."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.email import outbox
+from kohort.email.render import render
+from kohort.email.sender import OutgoingEmail
+from kohort.worker.registry import task
+
+log = logging.getLogger("kohort.email")
+
+
+@task(outbox.JOB_KIND)
+async def send_email(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+    del connection  # nothing to read: everything the email shows was sealed into the job
+    data = outbox.unseal(payload)
+    rendered = render(payload["kind"], data["locale"], data["context"])
+    await outbox.delivery().sender.send(OutgoingEmail(
+        to=data["to"], subject=rendered.subject, html=rendered.html, text=rendered.text,
+        from_name=data["context"]["brand"]["name"],
+    ))
+    log.info("email.sent", extra={"kind": payload["kind"]})

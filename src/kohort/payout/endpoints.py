@@ -1,0 +1,76 @@
+"""`/payout-settings`, `/payout-batches` and `/payouts`. Secret keys only."""
+
+from fastapi import APIRouter, Depends, Request
+
+from kohort.auth.dependencies import secret_key
+from kohort.auth.service import Principal
+from kohort.db import unit_of_work
+from kohort.kit.json_response import JsonResponse
+from kohort.kit.listing import parse_list_params
+from kohort.payout import service
+from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
+from kohort.wire import body_doc, dump, parse_body, render
+
+router = APIRouter(tags=["Payouts"])
+
+
+@router.get("/payout-settings", response_model=PayoutSettings)
+async def get_payout_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    async with unit_of_work(request) as connection:
+        settings = await service.get_payout_settings(connection, principal.tenant)
+    return render(request, settings)
+
+
+@router.patch("/payout-settings", response_model=PayoutSettings, openapi_extra=body_doc(PayoutSettingsUpdate))
+async def update_payout_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    """The account cashback is paid from: debtor name, IBAN and BIC of the merchant's SEPA account."""
+    changes = await parse_body(request, PayoutSettingsUpdate)
+    async with unit_of_work(request) as connection:
+        settings = await service.update_payout_settings(connection, principal.tenant, changes=changes)
+    return render(request, settings)
+
+
+@router.post("/payout-batches", status_code=201, response_model=PayoutBatch)
+async def create_payout_batch(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    """A SEPA credit-transfer batch (pain.001) of every pending payout; upload `xml` to your bank, then
+    confirm the batch once executed."""
+    async with unit_of_work(request) as connection:
+        created = await service.create_batch(
+            connection, principal.tenant, request.app.state.cipher, request.app.state.payout_provider,
+            execution_days=request.app.state.settings.payout_execution_days,
+        )
+    return render(request, service.to_batch(created), status_code=201)
+
+
+@router.get("/payout-batches")
+async def list_payout_batches(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        rows, count = await service.list_batches(connection, principal.tenant, params)
+        payloads = []
+        for row in rows:
+            payload = dump(service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])))
+            payloads.append(payload)
+    return render(request, {"data": payloads, "count": count})
+
+
+@router.get("/payout-batches/{batch_id}", response_model=PayoutBatch)
+async def get_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    async with unit_of_work(request) as connection:
+        created = await service.get_batch(connection, principal.tenant, batch_id)
+    return render(request, service.to_batch(created))
+
+
+@router.get("/payouts")
+async def list_payouts(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    params = parse_list_params(request.query_params)
+    async with unit_of_work(request) as connection:
+        rows, count = await service.list_payouts(connection, principal.tenant, params)
+    return render(request, {"data": [dump(service.to_payout(row)) for row in rows], "count": count})
+
+
+@router.get("/payouts/{payout_id}", response_model=Payout)
+async def get_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    async with unit_of_work(request) as connection:
+        row = await service.get_payout(connection, principal.tenant, payout_id)
+    return render(request, service.to_payout(row))

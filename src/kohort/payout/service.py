@@ -1,0 +1,211 @@
+"""Payout use cases: the merchant's paying account, one payout per withdrawal, batches and their
+settlement. Knows nothing of orders beyond their id; `kohort.withdrawal` ties the two together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.errors import Conflict, KohortError, NotFound
+from kohort.kit import clock
+from kohort.kit.crypto import Cipher
+from kohort.kit.ids import new_id
+from kohort.kit.listing import ListParams
+from kohort.payout import iban as iban_rules
+from kohort.payout import repository
+from kohort.payout.provider import DebtorAccount, PayoutProvider, Transfer
+from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
+from kohort.tenant import Tenant
+
+_BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class PayoutAccountMissing(KohortError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Set the payout account first: PATCH /payout-settings with debtorName, iban and bic.",
+            code="PAYOUT_ACCOUNT_MISSING",
+        )
+
+
+def _iban_context(payout_id: str) -> str:
+    # Binds each ciphertext to its payout row: copied onto another row it would not decrypt.
+    return f"payout:{payout_id}"
+
+
+def to_payout(row: RowMapping) -> Payout:
+    return Payout.model_validate({**dict(row), "iban": row["iban_masked"]})
+
+
+async def get_payout_settings(connection: AsyncConnection, tenant: Tenant) -> PayoutSettings:
+    row = await repository.get_account(connection, tenant)
+    if row is None:
+        return PayoutSettings(**tenant.stamp(), debtor_name=None, iban=None, bic=None, updated_at=None)
+    return PayoutSettings(**tenant.stamp(), debtor_name=row["debtor_name"], iban=iban_rules.mask(row["iban"]),
+                          bic=row["bic"], updated_at=row["updated_at"])
+
+
+async def update_payout_settings(
+    connection: AsyncConnection, tenant: Tenant, *, changes: PayoutSettingsUpdate
+) -> PayoutSettings:
+    iban = iban_rules.validate_sepa_iban(changes.iban)
+    bic = (changes.bic or "").replace(" ", "").upper() or None
+    if bic is not None and not _BIC.match(bic):
+        raise KohortError("bic: must be 8 or 11 letters and digits, e.g. BNPAFRPP.", code="BIC_INVALID")
+    now = clock.now()
+    await repository.upsert_account(connection, tenant, {
+        "debtor_name": changes.debtor_name, "iban": iban, "bic": bic, "created_at": now, "updated_at": now,
+    })
+    return await get_payout_settings(connection, tenant)
+
+
+async def create_payout(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, *, order_id: str, amount: int, iban: str,
+    holder_name: str, token_hash: str | None = None,
+) -> RowMapping:
+    """A PENDING payout of `amount` to `iban` (already validated), waiting for the next batch."""
+    if await repository.get_account(connection, tenant) is None:
+        raise PayoutAccountMissing()
+    now = clock.now()
+    payout_id = new_id("po")
+    return await repository.insert_payout(connection, {
+        "id": payout_id, **tenant.stamp(), "order_id": order_id, "amount": amount, "currency": "EUR",
+        "status": "PENDING", "holder_name": holder_name,
+        "iban_encrypted": cipher.encrypt(iban, associated_data=_iban_context(payout_id)),
+        "iban_masked": iban_rules.mask(iban), "batch_id": None,
+        # pain.001 EndToEndId: ≤ 35 characters, echoed back by the bank on returns.
+        "end_to_end_id": payout_id.replace("_", "")[:35],
+        "token_hash": token_hash,
+        "failure_reason": None, "created_at": now, "updated_at": now, "paid_at": None, "failed_at": None,
+    })
+
+
+async def get_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str) -> RowMapping:
+    row = await repository.get_payout(connection, tenant, payout_id)
+    if row is None:
+        raise NotFound(f"Payout {payout_id} not found.")
+    return row
+
+
+async def latest_payout_for_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+    return await repository.latest_payout_for_order(connection, tenant, order_id)
+
+
+async def list_payouts(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    return await repository.list_payouts(connection, tenant, params)
+
+
+def execution_date(today: date, business_days: int) -> date:
+    """`business_days` working days after today (SEPA does not execute on weekends)."""
+    day = today
+    remaining = business_days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    return day
+
+
+@dataclass(frozen=True)
+class CreatedBatch:
+    batch: RowMapping
+    payouts: list[RowMapping]
+
+
+async def create_batch(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, provider: PayoutProvider, *,
+    execution_days: int = 1, on_progress: ProgressCallback | None = None,
+) -> CreatedBatch:
+    """A batch of every PENDING payout of the tenant, with its provider document (a pain.001 file)."""
+    account = await repository.get_account(connection, tenant)
+    if account is None:
+        raise PayoutAccountMissing()
+    now = clock.now()
+    batch_id = new_id("pob")
+    await repository.insert_batch(connection, {
+        "id": batch_id, **tenant.stamp(), "status": "EXPORTED", "provider": provider.name, "message_id": "",
+        "payout_count": 0, "total_amount": 0, "document": "", "created_at": now, "confirmed_at": None,
+    })
+    claimed = await repository.claim_pending(connection, tenant, batch_id, now)
+    if not claimed:
+        raise Conflict("There are no pending payouts to put in a batch.", code="NO_PENDING_PAYOUTS")
+    transfers = []
+    for index, payout in enumerate(claimed, start=1):
+        transfers.append(Transfer(
+            end_to_end_id=payout["end_to_end_id"],
+            creditor_name=payout["holder_name"] or "Cashback",
+            iban=cipher.decrypt(payout["iban_encrypted"], associated_data=_iban_context(payout["id"])),
+            amount=payout["amount"],
+            # Test-mode files say so in every transfer's remittance text, should one ever reach a bank.
+            description=f"{'' if tenant.livemode else 'TEST '}Cashback {payout['order_id']}",
+        ))
+        if on_progress is not None:
+            on_progress(index, len(claimed))
+    document = provider.build_batch(
+        DebtorAccount(name=account["debtor_name"], iban=account["iban"], bic=account["bic"]),
+        transfers,
+        execution_date=execution_date(now.date(), execution_days),
+    )
+    batch = await repository.update_batch(connection, tenant, batch_id, {
+        "message_id": document.message_id[:35], "payout_count": len(claimed),
+        "total_amount": sum(payout["amount"] for payout in claimed), "document": document.content,
+    })
+    return CreatedBatch(batch=batch, payouts=claimed)
+
+
+async def get_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> CreatedBatch:
+    batch = await repository.get_batch(connection, tenant, batch_id)
+    if batch is None:
+        raise NotFound(f"Payout batch {batch_id} not found.")
+    return CreatedBatch(batch=batch, payouts=await repository.payouts_in_batch(connection, tenant, batch_id))
+
+
+async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> CreatedBatch:
+    """The merchant's bank executed the file: its unfailed payouts are PAID (IBANs erased). Once only:
+    confirming again is a 409."""
+    await get_batch(connection, tenant, batch_id)  # 404 before 409
+    now = clock.now()
+    confirmed = await repository.confirm_batch_if_exported(connection, tenant, batch_id, now)
+    if confirmed is None:
+        raise Conflict(f"Payout batch {batch_id} is already confirmed.", code="BATCH_ALREADY_CONFIRMED")
+    paid = await repository.mark_batch_paid(connection, tenant, batch_id, now)
+    return CreatedBatch(batch=confirmed, payouts=paid)
+
+
+async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> RowMapping:
+    """The bank rejected (or will not execute) this payout. Once only; a paid payout cannot fail here."""
+    current = await get_payout(connection, tenant, payout_id)
+    failed = await repository.fail_if_unsettled(connection, tenant, payout_id, reason=reason, now=clock.now())
+    if failed is None:
+        raise Conflict(f"Payout {payout_id} is {current['status']} and cannot be marked failed.", code="PAYOUT_SETTLED")
+    return failed
+
+
+def to_batch(created: CreatedBatch) -> PayoutBatch:
+    values: dict[str, Any] = {**dict(created.batch), "xml": created.batch["document"]}
+    values["payouts"] = [to_payout(row) for row in created.payouts]
+    return PayoutBatch.model_validate(values)
+
+
+async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    return await repository.list_batches(connection, tenant, params)
+
+
+async def tenant_of_batch(connection: AsyncConnection, batch_id: str) -> Tenant:
+    """The tenant a batch belongs to (operator CLI)."""
+    batch = await repository.find_batch_any_tenant(connection, batch_id)
+    if batch is None:
+        raise NotFound(f"Payout batch {batch_id} not found.")
+    return Tenant(organization_id=batch["organization_id"], livemode=batch["livemode"])
+
+
+async def paid_payouts_of_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[RowMapping]:
+    return [row for row in await repository.payouts_in_batch(connection, tenant, batch_id) if row["status"] == "PAID"]

@@ -1,0 +1,165 @@
+"""What the shopper pages show, gathered from the services (never SQL) and shaped for the templates.
+
+Personal data stays out: people appear as "First L." and never with an email address or phone number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.brand import service as brand_service
+from kohort.cashback.rules import cashback_amount
+from kohort.customer import service as customer_service
+from kohort.kit import clock
+from kohort.kit import formatting as fmt
+from kohort.links import group_page_url
+from kohort.order import service as order_service
+from kohort.referral_group import lifecycle
+from kohort.referral_group import service as group_service
+from kohort.shopper.i18n import translator
+from kohort.tenant import Tenant
+
+
+# Withdrawal refusals the page explains in the shopper's language (kohort.shopper.i18n has each code).
+PAGE_ERRORS = frozenset({"IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA",
+                         "HOLDER_NAME_REQUIRED", "PAYOUT_ACCOUNT_MISSING"})
+
+
+def short_name(first_name: str | None, last_name: str | None) -> str | None:
+    """"Ann L." from Ann Lee; just "Ann" without a last name; None when nothing is known."""
+    first = (first_name or "").strip()
+    last = (last_name or "").strip()
+    if not first and not last:
+        return None
+    if not first:
+        return f"{last[:1].upper()}."
+    return f"{first} {last[:1].upper()}." if last else first
+
+
+def level_label(discount_type: str, value: int, locale: str) -> str:
+    return fmt.money(value * 100, locale) if discount_type == "AMOUNT" else fmt.percent(value, locale)
+
+
+def remaining(expires_at: datetime, now: datetime) -> int:
+    return max(0, int((expires_at - now).total_seconds()))
+
+
+def countdown_text(seconds: int, locale: str) -> str:
+    """`2 j 03:10:05` / `2 d 03:10:05`: a days unit, unlike the original's 2 000-hour counters."""
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock_part = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{days} {translator(locale)('days_short')} {clock_part}" if days else clock_part
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    context: dict[str, Any]
+
+
+async def group_page(
+    connection: AsyncConnection, share_code: str, *, locale: str, public_url: str, invite_mode: bool
+) -> GroupPage:
+    """The group page's data; raises GroupNotFound for an unknown code."""
+    group = await group_service.find_by_share_code(connection, share_code)
+    tenant = Tenant(organization_id=group["organization_id"], livemode=group["livemode"])
+    brand = await brand_service.get_brand(connection, tenant)
+    orders = await order_service.orders_of_group(connection, tenant, group["id"])
+    people = await customer_service.get_customers(connection, tenant, {row["customer_id"] for row in orders} | {group["customer_id"]})
+    t = translator(locale)
+    now = clock.now()
+
+    levels = sorted(group["discount_levels"], key=lambda level: level["participantsToUnlock"])
+    count = len(orders)
+    reached = lifecycle.level_reached(levels, count)
+    settled = group["status"] == lifecycle.COMPLETED
+    discount_type = group["discount_type"]
+
+    def name_of(customer_id: str, order: RowMapping | None = None) -> str:
+        person = people.get(customer_id)
+        name = short_name(person["first_name"], person["last_name"]) if person else None
+        if name is None and order is not None:
+            name = short_name(order["customer_first_name"], order["customer_last_name"])
+        return name or ("Ami" if locale == fmt.FRENCH else "Friend")
+
+    participants = []
+    for order in orders:
+        if settled and order["amount_cashback"] is not None:
+            cashback = int(order["amount_cashback"])
+        else:
+            cashback = cashback_amount(discount_type=discount_type, value=int(reached["value"]) if reached else 0,
+                                       amount=order["amount"])
+        participants.append({
+            "name": name_of(order["customer_id"], order),
+            "is_owner": order["customer_id"] == group["customer_id"],
+            "amount": fmt.money(order["amount"], locale),
+            "cashback": fmt.money(cashback, locale),
+        })
+
+    ladder = [{
+        "friends": t("friends" if level["participantsToUnlock"] - 1 == 1 else "friends_plural",
+                     count=level["participantsToUnlock"] - 1),
+        "value": level_label(discount_type, level["value"], locale),
+        "current": reached is not None and level["participantsToUnlock"] == reached["participantsToUnlock"],
+    } for level in levels]
+    next_level = next((level for level in levels if level["participantsToUnlock"] > count), None)
+    max_level = levels[-1] if levels else None
+    # What a friend unlocks by joining now (the original's "current discount level" for validate).
+    joining_level = lifecycle.level_after_joining(levels, count)
+
+    owner_name = name_of(group["customer_id"])
+    share_link = group_page_url(public_url, locale, group["share_id"], invite=True)
+    max_label = level_label(discount_type, max_level["value"], locale) if max_level else fmt.percent(0, locale)
+    site = brand.website_url or brand.name
+    minimum = (t("invite_minimum", amount=fmt.money(group["min_purchase_value"], locale))
+               if group["min_purchase_value"] else "")
+    message = t("invite_message", shop=brand.name, code=group["share_id"], max=max_label, site=site, minimum=minimum,
+                link=share_link)
+    subject = t("email_subject", shop=brand.name)
+    open_now = lifecycle.is_joinable(group, now)
+    seconds_left = remaining(group["expires_at"], now) if group["status"] == lifecycle.OPEN else 0
+    end_moment = group["completed_at"] or group["canceled_at"] or group["expires_at"]
+
+    return GroupPage(context={
+        "t": t,
+        "locale": locale,
+        "lang": locale[:2],
+        "brand": brand.as_context(),
+        "invite_mode": invite_mode,
+        "group": {
+            "share_id": group["share_id"],
+            "status": group["status"],
+            "status_label": t(f"status_{group['status']}"),
+            "open": open_now,
+            "settled": settled,
+            "participant_count": count,
+            "owner": owner_name,
+            "expires_at_iso": group["expires_at"].isoformat(),
+            "seconds_left": seconds_left,
+            "countdown": countdown_text(seconds_left, locale),
+            "ends_on": fmt.date_time(group["expires_at"], locale),
+            "ended_on": fmt.date_time(end_moment, locale),
+            "min_purchase": fmt.money(group["min_purchase_value"], locale) if group["min_purchase_value"] else None,
+        },
+        "ladder": ladder,
+        "next_level": ({"count": next_level["participantsToUnlock"] - count,
+                        "value": level_label(discount_type, next_level["value"], locale)} if next_level else None),
+        "participants": participants,
+        "cashback_kind": t("final") if settled else t("provisional"),
+        "joining_value": level_label(discount_type, joining_level["value"], locale) if joining_level else None,
+        "max_value": max_label,
+        "share": {
+            "link": share_link,
+            "message": message,
+            "whatsapp": "https://wa.me/?" + urlencode({"text": message}),
+            "email": f"mailto:?subject={quote(subject)}&body={quote(message)}",
+            "sms": f"sms:?&body={quote(message)}",
+        },
+    })

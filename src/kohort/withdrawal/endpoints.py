@@ -1,0 +1,49 @@
+"""`POST /withdrawals` (authenticated by the withdrawal token alone, for merchants who build their own
+page) and the payout steps that reach back to orders: confirm a batch, fail a payout (secret key)."""
+
+from fastapi import APIRouter, Depends, Request
+
+from kohort.auth.dependencies import secret_key
+from kohort.auth.service import Principal
+from kohort.db import unit_of_work
+from kohort.kit.json_response import JsonResponse
+from kohort.payout import service as payout_service
+from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
+from kohort.withdrawal import service
+from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
+from kohort.wire import body_doc, parse_body, render
+
+router = APIRouter(tags=["Payouts"])
+
+
+@router.post("/withdrawals", status_code=201, response_model=Withdrawal, openapi_extra=body_doc(WithdrawalCreate))
+async def create_withdrawal(request: Request) -> JsonResponse:
+    """Withdraw an order's available cashback to the shopper's IBAN. No API key: the single-use token
+    from the shopper's withdrawal link is the credential. A wrong token is a 400 that reveals nothing;
+    a token already used is a 409."""
+    data = await parse_body(request, WithdrawalCreate)
+    async with unit_of_work(request) as connection:
+        order, payout = await service.withdraw(
+            connection, request.app.state.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
+            holder_name=data.holder_name,
+        )
+    return render(request, Withdrawal(order_id=order["id"], status=order["status"],
+                                      amount_cashback=int(order["amount_cashback"]),
+                                      payout=payout_service.to_payout(payout)), status_code=201)
+
+
+@router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch)
+async def confirm_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT."""
+    async with unit_of_work(request) as connection:
+        created = await service.confirm_batch(connection, principal.tenant, batch_id)
+    return render(request, payout_service.to_batch(created))
+
+
+@router.post("/payouts/{payout_id}/fail", response_model=Payout, openapi_extra=body_doc(PayoutFail))
+async def fail_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+    """The transfer was rejected: the order's cashback is available again and the shopper gets a new link."""
+    data = await parse_body(request, PayoutFail)
+    async with unit_of_work(request) as connection:
+        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason)
+    return render(request, payout_service.to_payout(payout))

@@ -1,0 +1,175 @@
+"""Withdrawals and what follows them, exactly once:
+
+* withdraw: a shopper's token (single use) and IBAN → order CASHBACK_AVAILABLE → CASHBACK_PROCESSING
+  by a conditional write that consumes the token, a PENDING payout, and the ledger moving the cashback
+  from the shopper's liability to "in transit". Of two simultaneous submissions one changes the order,
+  the other finds the token gone: one payout.
+* confirm a batch: its payouts PAID, their orders CASHBACK_SENT, "in transit" → paid from the
+  merchant's funds, and a "cashback sent" email each.
+* fail a payout: the order back to CASHBACK_AVAILABLE with a fresh token, the ledger reversed, and the
+  shopper emailed a new link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.brand import service as brand_service
+from kohort.brand.service import Brand
+from kohort.cashback import service as cashback_service
+from kohort.customer import service as customer_service
+from kohort.errors import Conflict, KohortError
+from kohort.kit.crypto import Cipher
+from kohort.kit.ids import hash_secret, new_secret, secrets_match
+from kohort.ledger import accounts
+from kohort.ledger import service as ledger
+from kohort.notify import service as notify
+from kohort.order import service as order_service
+from kohort.payout import iban as iban_rules
+from kohort.payout import service as payout_service
+from kohort.referral_group import service as group_service
+from kohort.tenant import Tenant
+
+
+class InvalidWithdrawal(KohortError):
+    """Raised for an unknown order or a token that is not the order's current one. Says nothing about
+    the order: the same answer whether it exists or not."""
+
+    def __init__(self) -> None:
+        super().__init__("This withdrawal link is not valid.", code="INVALID_WITHDRAWAL_TOKEN")
+
+
+class AlreadyWithdrawn(Conflict):
+    """Raised when the token was already used for this order (its payout is under way or done)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"This cashback was already withdrawn (order status {status}).", code="ALREADY_WITHDRAWN")
+        self.status = status
+
+
+class HolderNameRequired(KohortError):
+    def __init__(self) -> None:
+        super().__init__("holderName: the account holder's name is required.", code="HOLDER_NAME_REQUIRED")
+
+
+@dataclass(frozen=True)
+class WithdrawalState:
+    """What the withdrawal page shows. `state`: form (token valid), processing, sent (transfer
+    executed), or invalid (unknown order or token: nothing else is revealed)."""
+
+    state: str
+    order: RowMapping | None = None
+    brand: Brand | None = None
+    holder_name: str = ""
+    payout: RowMapping | None = None
+
+
+def _tenant(order: RowMapping) -> Tenant:
+    return Tenant(organization_id=order["organization_id"], livemode=order["livemode"])
+
+
+async def _holder_default(connection: AsyncConnection, tenant: Tenant, order: RowMapping) -> str:
+    customers = await customer_service.get_customers(connection, tenant, {order["customer_id"]})
+    customer = customers.get(order["customer_id"])
+    first = (customer["first_name"] if customer else None) or order["customer_first_name"] or ""
+    last = (customer["last_name"] if customer else None) or order["customer_last_name"] or ""
+    return f"{first} {last}".strip()
+
+
+async def _used_payout(connection: AsyncConnection, tenant: Tenant, order: RowMapping, token: str) -> RowMapping | None:
+    """The payout this very token paid for, if the token was already used on this order."""
+    payout = await payout_service.latest_payout_for_order(connection, tenant, order["id"])
+    if payout is not None and payout["token_hash"] and secrets_match(token, payout["token_hash"]):
+        return payout
+    return None
+
+
+async def state_for(connection: AsyncConnection, order_id: str, token: str) -> WithdrawalState:
+    order = await order_service.find_any_tenant(connection, order_id)
+    if order is None or not token:
+        return WithdrawalState(state="invalid")
+    tenant = _tenant(order)
+    current = order["withdrawal_token_hash"]
+    if order["status"] == "CASHBACK_AVAILABLE" and current and secrets_match(token, current) and order["amount_cashback"]:
+        return WithdrawalState(state="form", order=order, brand=await brand_service.get_brand(connection, tenant),
+                               holder_name=await _holder_default(connection, tenant, order))
+    used = await _used_payout(connection, tenant, order, token)
+    if used is not None and order["status"] in ("CASHBACK_PROCESSING", "CASHBACK_SENT"):
+        return WithdrawalState(state="sent" if order["status"] == "CASHBACK_SENT" else "processing", order=order,
+                               brand=await brand_service.get_brand(connection, tenant), payout=used)
+    return WithdrawalState(state="invalid")
+
+
+async def withdraw(
+    connection: AsyncConnection, cipher: Cipher, *, order_id: str, token: str, iban: str, holder_name: str
+) -> tuple[RowMapping, RowMapping]:
+    """Withdraw the order's available cashback to `iban`; returns (order, payout)."""
+    order = await order_service.find_any_tenant(connection, order_id)
+    if order is None or not token:
+        raise InvalidWithdrawal()
+    tenant = _tenant(order)
+    current = order["withdrawal_token_hash"]
+    if not (current and secrets_match(token, current)):
+        used = await _used_payout(connection, tenant, order, token)
+        if used is not None and order["status"] in ("CASHBACK_PROCESSING", "CASHBACK_SENT"):
+            raise AlreadyWithdrawn(order["status"])
+        raise InvalidWithdrawal()
+    compact = iban_rules.validate_sepa_iban(iban)
+    holder = " ".join(holder_name.split())
+    if not holder:
+        raise HolderNameRequired()
+    if (await payout_service.get_payout_settings(connection, tenant)).iban is None:
+        raise payout_service.PayoutAccountMissing()
+    token_hash = hash_secret(token)
+    changed = await order_service.start_withdrawal(connection, tenant, order["id"], token_hash=token_hash)
+    if changed is None:
+        # Someone used this token between our read and our write (a double submit): one payout only.
+        latest = await order_service.find_any_tenant(connection, order_id)
+        raise AlreadyWithdrawn(latest["status"] if latest else "UNKNOWN")
+    payout = await payout_service.create_payout(
+        connection, tenant, cipher, order_id=order["id"], amount=int(changed["amount_cashback"]), iban=compact,
+        holder_name=holder, token_hash=token_hash,
+    )
+    await ledger.post(connection, ledger.Posting(
+        tenant=tenant, kind="cashback.withdrawn", idempotency_key=f"payout.withdrawn:{payout['id']}",
+        entries=[
+            ledger.Entry(account=accounts.CASHBACK_LIABILITY, amount=payout["amount"], order_id=order["id"]),
+            ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=-payout["amount"], order_id=order["id"]),
+        ],
+    ))
+    return changed, payout
+
+
+async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> payout_service.CreatedBatch:
+    """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and emails."""
+    confirmed = await payout_service.confirm_batch(connection, tenant, batch_id)
+    await order_service.finish_withdrawals(connection, tenant, [payout["order_id"] for payout in confirmed.payouts])
+    # Once only: the batch's conditional EXPORTED → CONFIRMED write above let exactly one caller here.
+    await ledger.post_many(connection, [
+        ledger.Posting(
+            tenant=tenant, kind="cashback.paid", idempotency_key=f"payout.paid:{payout['id']}",
+            entries=[
+                ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=payout["amount"], order_id=payout["order_id"]),
+                ledger.Entry(account=accounts.MERCHANT_FUNDS, amount=-payout["amount"]),
+            ],
+        )
+        for payout in confirmed.payouts
+    ])
+    await notify.payouts_paid(connection, tenant, batch_id=batch_id)
+    return await payout_service.get_batch(connection, tenant, batch_id)
+
+
+async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> RowMapping:
+    """The transfer will not happen: the shopper gets their cashback back with a fresh link."""
+    payout = await payout_service.fail_payout(connection, tenant, payout_id, reason=reason)
+    await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout['id']}",
+                         idempotency_key=f"payout.failed:{payout['id']}")
+    token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
+    order = await order_service.reopen_withdrawal(connection, tenant, payout["order_id"], token_hash=hash_secret(token))
+    if order is not None and order["payment_group_id"]:
+        group = await group_service.get_group(connection, tenant, order["payment_group_id"])
+        await notify.cashback_available(connection, tenant, group=group, order=order, token=token, retry=True,
+                                        event_id=f"{order['id']}:{payout['id']}")
+    return payout

@@ -1,0 +1,127 @@
+"""Queries for the job table. Not tenant-scoped: jobs belong to the system; payloads carry the tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.db import insert_ignoring_conflicts
+from kohort.models import jobs
+
+QUEUED = "queued"
+RUNNING = "running"
+DONE = "done"
+DEAD = "dead"
+STATUSES = (QUEUED, RUNNING, DONE, DEAD)
+
+
+async def insert_job(connection: AsyncConnection, values: dict[str, Any]) -> str | None:
+    """Insert a job; with a dedupe key already used, do nothing and return None."""
+    if values.get("dedupe_key") is None:
+        await connection.execute(insert(jobs).values(**values))
+        return str(values["id"])
+    statement = insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]).values(**values).returning(jobs.c.id)
+    return (await connection.execute(statement)).scalar_one_or_none()
+
+
+async def claim(
+    connection: AsyncConnection, *, now: datetime, lease_until: datetime, worker: str, limit: int
+) -> list[RowMapping]:
+    """Take up to `limit` runnable jobs: queued and due, or running under an expired lease (their
+    worker died). SKIP LOCKED lets concurrent runners take disjoint sets on PostgreSQL; on SQLite the
+    transaction already holds the write lock (BEGIN IMMEDIATE)."""
+    runnable = (
+        select(jobs.c.id)
+        .where(
+            or_(
+                and_(jobs.c.status == QUEUED, jobs.c.run_at <= now),
+                and_(jobs.c.status == RUNNING, jobs.c.locked_until <= now),
+            )
+        )
+        .order_by(jobs.c.run_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(jobs)
+        .where(jobs.c.id.in_(runnable))
+        .values(status=RUNNING, attempts=jobs.c.attempts + 1, locked_until=lease_until, locked_by=worker,
+                updated_at=now)
+        .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
+    )
+    return list((await connection.execute(statement)).mappings())
+
+
+async def finish(connection: AsyncConnection, job_id: str, *, worker: str, now: datetime) -> bool:
+    """Mark a job done, only if this worker still holds it. False means its lease was lost."""
+    statement = (
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == RUNNING, jobs.c.locked_by == worker)
+        .values(status=DONE, finished_at=now, updated_at=now, locked_until=None, last_error=None)
+    )
+    return (await connection.execute(statement)).rowcount == 1
+
+
+async def fail(
+    connection: AsyncConnection, job_id: str, *, worker: str | None, now: datetime, error: str,
+    retry_at: datetime | None,
+) -> None:
+    """Record a failure: back to queued until `retry_at`, or dead when `retry_at` is None."""
+    conditions = [jobs.c.id == job_id, jobs.c.status == RUNNING]
+    if worker is not None:
+        conditions.append(jobs.c.locked_by == worker)
+    values: dict[str, Any] = {"last_error": error[:4000], "updated_at": now, "locked_until": None, "locked_by": None}
+    if retry_at is None:
+        values.update(status=DEAD, finished_at=now)
+    else:
+        values.update(status=QUEUED, run_at=retry_at)
+    await connection.execute(update(jobs).where(*conditions).values(**values))
+
+
+async def list_jobs(
+    connection: AsyncConnection, *, status: str | None, kind: str | None, limit: int
+) -> list[RowMapping]:
+    statement = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit)
+    if status is not None:
+        statement = statement.where(jobs.c.status == status)
+    if kind is not None:
+        statement = statement.where(jobs.c.kind == kind)
+    return list((await connection.execute(statement)).mappings())
+
+
+async def get(connection: AsyncConnection, job_id: str) -> RowMapping | None:
+    return (await connection.execute(select(jobs).where(jobs.c.id == job_id))).mappings().first()
+
+
+async def requeue_dead(connection: AsyncConnection, job_id: str, *, now: datetime) -> bool:
+    """A dead job back in the queue with a fresh set of attempts (after its cause was fixed)."""
+    statement = (
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == DEAD)
+        .values(status=QUEUED, attempts=0, run_at=now, updated_at=now, finished_at=None)
+    )
+    return (await connection.execute(statement)).rowcount == 1
+
+
+async def insert_jobs_unless_duplicate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert many jobs at once; a row whose dedupe key is already used is skipped (bulk emails after a
+    settlement batch)."""
+    if rows:
+        await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
+
+
+async def purge_finished(connection: AsyncConnection, *, before: datetime, limit: int) -> int:
+    """Delete up to `limit` jobs done before `before` (dead ones stay until someone looks at them)."""
+    old = (
+        select(jobs.c.id)
+        .where(jobs.c.status == DONE, jobs.c.finished_at < before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return (await connection.execute(delete(jobs).where(jobs.c.id.in_(old)))).rowcount

@@ -1,0 +1,199 @@
+"""The job mechanism: rows written in the caller's transaction, deduplicated, retried with backoff,
+dead-lettered, leased; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.db import Database
+from kohort.kit.clock import FrozenClock
+from kohort.models import jobs
+from kohort.worker import registry, repository
+from kohort.worker.queue import enqueue
+from kohort.worker.runner import Runner
+
+_kinds = itertools.count(1)
+calls: dict[str, list[dict[str, Any]]] = {}
+
+
+def new_kind(behaviour: str) -> str:
+    """A job kind private to one test, with a handler that records its calls and behaves as told."""
+    kind = f"test.{behaviour}.{next(_kinds)}.{os.getpid()}"
+    calls[kind] = []
+
+    @registry.task(kind)
+    async def handler(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+        calls[kind].append(payload)
+        if behaviour == "enqueue_then_fail":
+            await enqueue(connection, "test.side_effect", {"from": kind}, dedupe_key=f"side:{kind}")
+            raise RuntimeError("boom")
+        if behaviour == "fail":
+            raise RuntimeError(f"boom {len(calls[kind])}")
+
+    return kind
+
+
+async def job_row(database: Database, job_id: str) -> Any:
+    async with database.transaction() as connection:
+        return await repository.get(connection, job_id)
+
+
+async def drain_kind(database: Database, kind: str) -> None:
+    """Run passes of a runner until no job of `kind` is runnable now (other tests' jobs may run too)."""
+    runner = Runner(database, batch_size=50)
+    for _ in range(50):
+        if not await runner.run_jobs():
+            return
+
+
+async def test_a_job_enqueued_in_a_rolled_back_transaction_does_not_exist(database: Database) -> None:
+    kind = new_kind("ok")
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as connection:
+            job_id = await enqueue(connection, kind, {"n": 1})
+            raise RuntimeError("the change needing the job failed")
+    assert await job_row(database, job_id) is None
+
+
+async def test_enqueueing_the_same_event_twice_is_a_no_op(database: Database) -> None:
+    kind = new_kind("ok")
+    async with database.transaction() as connection:
+        first = await enqueue(connection, kind, {"n": 1}, dedupe_key=f"once:{kind}")
+        second = await enqueue(connection, kind, {"n": 2}, dedupe_key=f"once:{kind}")
+    async with database.transaction() as connection:
+        third = await enqueue(connection, kind, {"n": 3}, dedupe_key=f"once:{kind}")
+    assert first is not None and second is None and third is None
+    async with database.transaction() as connection:
+        rows = (await connection.execute(select(jobs).where(jobs.c.kind == kind))).mappings().all()
+    assert [row["payload"] for row in rows] == [{"n": 1}]
+
+
+async def test_the_runner_runs_a_due_job_once_and_marks_it_done(database: Database, frozen_clock: FrozenClock) -> None:
+    kind = new_kind("ok")
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {"order_id": "ord_1"})
+        later_id = await enqueue(connection, kind, {"order_id": "ord_2"}, run_at=frozen_clock.now() + timedelta(hours=1))
+
+    await drain_kind(database, kind)
+    await drain_kind(database, kind)
+
+    assert calls[kind] == [{"order_id": "ord_1"}]
+    done = await job_row(database, job_id)
+    assert done["status"] == "done" and done["attempts"] == 1 and done["finished_at"] is not None
+    assert (await job_row(database, later_id))["status"] == "queued"
+
+    frozen_clock.advance(timedelta(hours=1))
+    await drain_kind(database, kind)
+    assert calls[kind] == [{"order_id": "ord_1"}, {"order_id": "ord_2"}]
+
+
+async def test_a_failing_job_is_retried_with_backoff_then_dead(database: Database, frozen_clock: FrozenClock) -> None:
+    kind = new_kind("fail")
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {}, max_attempts=3)
+
+    await drain_kind(database, kind)
+    first = await job_row(database, job_id)
+    assert first["status"] == "queued" and first["attempts"] == 1
+    assert "boom 1" in first["last_error"]
+    first_delay = first["run_at"] - frozen_clock.now()
+    assert timedelta(seconds=2) <= first_delay <= timedelta(seconds=2.2)
+
+    await drain_kind(database, kind)  # not due yet: nothing happens
+    assert len(calls[kind]) == 1
+
+    frozen_clock.advance(first_delay)
+    await drain_kind(database, kind)
+    second = await job_row(database, job_id)
+    assert second["status"] == "queued" and second["attempts"] == 2
+    assert second["run_at"] - frozen_clock.now() >= timedelta(seconds=4)  # the delay doubled
+
+    frozen_clock.advance(timedelta(minutes=1))
+    await drain_kind(database, kind)
+    dead = await job_row(database, job_id)
+    assert dead["status"] == "dead" and dead["attempts"] == 3 and "boom 3" in dead["last_error"]
+
+    frozen_clock.advance(timedelta(days=1))
+    await drain_kind(database, kind)
+    assert len(calls[kind]) == 3  # a dead job is never run again by itself
+
+
+async def test_a_failed_job_leaves_none_of_its_writes(database: Database) -> None:
+    kind = new_kind("enqueue_then_fail")
+    async with database.transaction() as connection:
+        await enqueue(connection, kind, {})
+    await drain_kind(database, kind)
+    assert len(calls[kind]) == 1
+    async with database.transaction() as connection:
+        side = (await connection.execute(select(jobs).where(jobs.c.dedupe_key == f"side:{kind}"))).first()
+    assert side is None
+
+
+async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
+    database: Database, frozen_clock: FrozenClock
+) -> None:
+    kind = new_kind("ok")
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {"n": 1})
+    # A worker claims it, then dies before running it (nothing else happens on its side).
+    async with database.transaction() as connection:
+        claimed = await repository.claim(
+            connection, now=frozen_clock.now(), lease_until=frozen_clock.now() + timedelta(seconds=60),
+            worker="dead-worker", limit=1000,
+        )
+    assert job_id in {row["id"] for row in claimed}
+
+    await drain_kind(database, kind)
+    assert calls[kind] == []  # still leased to the dead worker
+
+    frozen_clock.advance(timedelta(seconds=61))
+    await drain_kind(database, kind)
+    assert calls[kind] == [{"n": 1}]
+    row = await job_row(database, job_id)
+    assert row["status"] == "done" and row["attempts"] == 2
+
+
+async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database) -> None:
+    kind = new_kind("fail")
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {"why": "inspect me"}, max_attempts=1)
+    await drain_kind(database, kind)
+    assert (await job_row(database, job_id))["status"] == "dead"
+
+    environment = {**os.environ, "KOHORT_DATABASE_URL": database.url}
+    listed = subprocess.run(
+        [sys.executable, "-m", "kohort.cli.main", "jobs", "list", "--status", "dead", "--kind", kind, "--json"],
+        env=environment, capture_output=True, text=True, timeout=60, check=True,
+    )
+    found = json.loads(listed.stdout)
+    assert [job["id"] for job in found] == [job_id]
+    assert found[0]["payload"] == {"why": "inspect me"} and "boom 1" in found[0]["lastError"]
+
+    subprocess.run([sys.executable, "-m", "kohort.cli.main", "jobs", "retry", job_id],
+                   env=environment, capture_output=True, text=True, timeout=60, check=True)
+    again = await job_row(database, job_id)
+    assert again["status"] == "queued" and again["attempts"] == 0
+
+
+async def test_finished_jobs_are_purged_after_a_week(database: Database, frozen_clock: FrozenClock) -> None:
+    kind = new_kind("ok")
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {})
+    await drain_kind(database, kind)
+    runner = Runner(database)
+    frozen_clock.advance(timedelta(days=6))
+    await runner.drain()
+    assert (await job_row(database, job_id))["status"] == "done"
+    frozen_clock.advance(timedelta(days=1, seconds=1))
+    await runner.drain()
+    assert await job_row(database, job_id) is None
