@@ -38,9 +38,9 @@ async def find_by_email(connection: AsyncConnection, tenant: Tenant, email: str)
 async def insert_unless_email_exists(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
     """Insert, or return None when the tenant already has this email (the unique index decides)."""
     statement = insert_ignoring_conflicts(
-        connection, customers, ["organization_id", "livemode", "email_key"]
-    ).values(**values).returning(customers)
-    return (await connection.execute(statement)).mappings().first()
+        connection, customers, ["organization_id", "livemode", "email_key"], returning=True
+    )
+    return (await connection.execute(statement, values)).mappings().first()
 
 
 async def update_customer(

@@ -20,10 +20,8 @@ LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "set
 
 async def insert_unless_code_taken(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
     """Insert a group, or return None if its share code is already used (the caller draws another)."""
-    statement = (
-        insert_ignoring_conflicts(connection, payment_groups, ["share_key"]).values(**values).returning(payment_groups)
-    )
-    return (await connection.execute(statement)).mappings().first()
+    statement = insert_ignoring_conflicts(connection, payment_groups, ["share_key"], returning=True)
+    return (await connection.execute(statement, values)).mappings().first()
 
 
 def _by_reference(tenant: Tenant, reference: str) -> Any:
