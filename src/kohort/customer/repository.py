@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
 from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
 from kohort.models import customers
-from kohort.tenant import Tenant
+from kohort.tenant import Tenant, tenant_scope
 
 LIST_COLUMNS = wire_columns(customers, exclude=frozenset({"email_key"}))
+
+# The order path's lookups, built once (see kohort.tenant.tenant_scope).
+_BY_ID = select(customers).where(tenant_scope(customers), customers.c.id == bindparam("customer_id"))
+_LIVE_BY_ID = _BY_ID.where(customers.c.deleted_at.is_(None))
+_BY_EMAIL = select(customers).where(tenant_scope(customers), customers.c.email_key == bindparam("email_key"))
 
 
 def email_key(email: str) -> str:
@@ -23,16 +28,14 @@ def email_key(email: str) -> str:
 async def get(
     connection: AsyncConnection, tenant: Tenant, customer_id: str, *, include_deleted: bool = False
 ) -> RowMapping | None:
-    statement = select(customers).where(tenant.owns(customers), customers.c.id == customer_id)
-    if not include_deleted:
-        statement = statement.where(customers.c.deleted_at.is_(None))
-    return (await connection.execute(statement)).mappings().first()
+    statement = _BY_ID if include_deleted else _LIVE_BY_ID
+    return (await connection.execute(statement, {**tenant.params(), "customer_id": customer_id})).mappings().first()
 
 
 async def find_by_email(connection: AsyncConnection, tenant: Tenant, email: str) -> RowMapping | None:
     """Deleted customers included: a returning shopper brings theirs back."""
-    statement = select(customers).where(tenant.owns(customers), customers.c.email_key == email_key(email))
-    return (await connection.execute(statement)).mappings().first()
+    parameters = {**tenant.params(), "email_key": email_key(email)}
+    return (await connection.execute(_BY_EMAIL, parameters)).mappings().first()
 
 
 async def insert_unless_email_exists(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
