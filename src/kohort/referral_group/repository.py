@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,6 +21,18 @@ LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "set
 _BY_ID = select(payment_groups).where(tenant_scope(payment_groups), payment_groups.c.id == bindparam("reference"))
 _BY_SHARE_KEY = select(payment_groups).where(
     tenant_scope(payment_groups), payment_groups.c.share_key == bindparam("reference")
+)
+# For a join: the group and whether the customer already has an order in it, in one round trip.
+_CUSTOMER_IS_MEMBER = (
+    exists()
+    .where(orders.c.payment_group_id == payment_groups.c.id, orders.c.customer_id == bindparam("customer_id"))
+    .label("customer_is_member")
+)
+_BY_SHARE_KEY_FOR_CUSTOMER = select(payment_groups, _CUSTOMER_IS_MEMBER).where(
+    tenant_scope(payment_groups), payment_groups.c.share_key == bindparam("reference")
+)
+_BY_ID_FOR_CUSTOMER = select(payment_groups, _CUSTOMER_IS_MEMBER).where(
+    tenant_scope(payment_groups), payment_groups.c.id == bindparam("reference")
 )
 # The conditional UPDATE locks the row and re-checks the limit against the committed count, so
 # concurrent joins queue on the row and the group can never exceed `max_participants`, on any number
@@ -52,6 +64,18 @@ async def get(connection: AsyncConnection, tenant: Tenant, reference: str) -> Ro
     else:
         statement, key = _BY_SHARE_KEY, share_code_key(reference)
     return (await connection.execute(statement, {**tenant.params(), "reference": key})).mappings().first()
+
+
+async def get_for_customer(
+    connection: AsyncConnection, tenant: Tenant, reference: str, customer_id: str
+) -> RowMapping | None:
+    """Like `get`, plus `customer_is_member`: whether the customer already has an order in the group."""
+    if reference.startswith("pg_"):
+        statement, key = _BY_ID_FOR_CUSTOMER, reference
+    else:
+        statement, key = _BY_SHARE_KEY_FOR_CUSTOMER, share_code_key(reference)
+    parameters = {**tenant.params(), "reference": key, "customer_id": customer_id}
+    return (await connection.execute(statement, parameters)).mappings().first()
 
 
 async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, now: datetime) -> RowMapping | None:
