@@ -19,7 +19,8 @@ Run it (needs `wrk`: `apt-get install -y wrk`; PostgreSQL on 127.0.0.1:5432, tru
 The PostgreSQL database `kohort_bench` is dropped and re-created at each run (`--postgres-url` to
 point elsewhere); SQLite runs in a temporary directory. The load generator shares the machine's
 cores with the server and the database, as it would in CI. Results print to stdout as a table and a
-bar chart, and are also appended as JSON lines to bench/results/ (git-ignored). Nothing is asserted.
+bar chart (`cpu ms/ord` is the CPU time the server processes spent per
+order, the number that optimizations move even when other load on the machine shifts orders/s), and are also appended as JSON lines to bench/results/ (git-ignored). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class Result:
     max_ms: float
     non_2xx: int
     socket_errors: int
+    server_cpu_ms_per_order: float
 
 
 def free_port() -> int:
@@ -182,6 +184,20 @@ class Server:
         self.__exit__(None, None, None)
         raise RuntimeError(f"kohort serve not healthy after 60 s; see {self.log_path}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the server's processes (Linux /proc), to tell the cost
+        of an order apart from the throughput, which the other processes on the machine also shape."""
+        assert self.process is not None
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:  # process group id: the server and its workers
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *_: object) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -249,7 +265,9 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                               codes_file=codes_file, show=args.show_wrk)
                 if args.warmup > 0:
                     run_wrk(server, script, seconds=args.warmup, **common)
+                cpu_before = server.cpu_seconds()
                 raw = run_wrk(server, script, seconds=args.duration, **common)
+                cpu_used = server.cpu_seconds() - cpu_before
                 seconds = raw["duration_us"] / 1e6
                 result = Result(
                     backend=backend, workers=args.workers, scenario=scenario, concurrency=concurrency,
@@ -257,9 +275,11 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                     orders_per_second=round((raw["requests"] - raw["status_errors"]) / seconds, 1),
                     p50_ms=raw["p50_us"] / 1000, p90_ms=raw["p90_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
                     max_ms=raw["max_us"] / 1000, non_2xx=raw["status_errors"], socket_errors=raw["socket_errors"],
+                    server_cpu_ms_per_order=round(cpu_used * 1000 / max(raw["requests"], 1), 2),
                 )
                 print(f"  {backend:10} {scenario:4} c={concurrency:<3} {result.orders_per_second:8.1f} orders/s  "
-                      f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  non-2xx {result.non_2xx}",
+                      f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  non-2xx {result.non_2xx}  "
+                      f"server CPU {result.server_cpu_ms_per_order:.2f} ms/order",
                       flush=True)
                 results.append(result)
     return results
@@ -267,13 +287,13 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
 
 def print_table(results: list[Result]) -> None:
     header = (f"{'backend':10} {'workers':>7} {'scenario':8} {'clients':>7} {'orders':>8} {'orders/s':>9} "
-              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8}")
+              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} {'cpu ms/ord':>10}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.backend:10} {r.workers:>7} {r.scenario:8} {r.concurrency:>7} {r.requests:>8} "
               f"{r.orders_per_second:>9.1f} {r.p50_ms:>7.1f} {r.p90_ms:>7.1f} {r.p99_ms:>7.1f} {r.max_ms:>7.1f} "
-              f"{r.non_2xx:>7} {r.socket_errors:>8}")
+              f"{r.non_2xx:>7} {r.socket_errors:>8} {r.server_cpu_ms_per_order:>10.2f}")
 
 
 def print_chart(results: list[Result], width: int = 50) -> None:
