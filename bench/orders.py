@@ -251,8 +251,9 @@ def run_wrk(server: Server, script: Path, *, key: str, mode: str, concurrency: i
 def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch: Path) -> list[Result]:
     database_url = prepare_database(backend, args, scratch)
     key = create_organization(database_url)
+    workers = args.sqlite_workers if backend == "sqlite" else args.workers
     results = []
-    with Server(database_url, args.workers, scratch / f"serve-{backend}.log") as server:
+    with Server(database_url, workers, scratch / f"serve-{backend}.log") as server:
         status, body = http_json("PATCH", f"{server.base_url}/payment-group-settings", key=key,
                                  body={"maxParticipants": 1000})
         if status != 200:
@@ -270,7 +271,7 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                 cpu_used = server.cpu_seconds() - cpu_before
                 seconds = raw["duration_us"] / 1e6
                 result = Result(
-                    backend=backend, workers=args.workers, scenario=scenario, concurrency=concurrency,
+                    backend=backend, workers=workers, scenario=scenario, concurrency=concurrency,
                     requests=raw["requests"], seconds=round(seconds, 2),
                     orders_per_second=round((raw["requests"] - raw["status_errors"]) / seconds, 1),
                     p50_ms=raw["p50_us"] / 1000, p90_ms=raw["p90_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
@@ -308,7 +309,10 @@ def print_chart(results: list[Result], width: int = 50) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="kohort serve --workers (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="kohort serve --workers on PostgreSQL (default 2)")
+    parser.add_argument("--sqlite-workers", type=int, default=1,
+                        help="kohort serve --workers on SQLite (default 1: SQLite has one writer at a time, "
+                             "and processes wait for it in SQLite's busy handler)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64],
                         help="concurrent clients (keep-alive connections), one run each (default 8 32 64)")
     parser.add_argument("--scenarios", nargs="+", choices=["open", "join"], default=["open", "join"])
@@ -334,7 +338,7 @@ def main() -> int:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     print(f"Kohort order benchmark {started}, commit {commit}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, {args.workers} server worker(s), wrk {args.wrk_threads} thread(s), "
+          f"{platform.python_version()}, {args.workers} server worker(s) on PostgreSQL, {args.sqlite_workers} on SQLite, wrk {args.wrk_threads} thread(s), "
           f"{args.duration:g}s per run after {args.warmup:g}s warm-up", flush=True)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="kohort-bench-") as scratch_dir:
