@@ -20,7 +20,8 @@ The PostgreSQL database `kohort_bench` is dropped and re-created at each run (`-
 point elsewhere); SQLite runs in a temporary directory. The load generator shares the machine's
 cores with the server and the database, as it would in CI. Results print to stdout as a table and a
 bar chart (`cpu ms/ord` is the CPU time the server processes spent per
-order, the number that optimizations move even when other load on the machine shifts orders/s), and are also appended as JSON lines to bench/results/ (git-ignored). Nothing is asserted.
+order, the number that optimizations move even when other load on the machine shifts orders/s;
+`pg ms/ord` the same for the PostgreSQL backends of the bench database), and are also appended as JSON lines to bench/results/ (git-ignored). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class Result:
     non_2xx: int
     socket_errors: int
     server_cpu_ms_per_order: float
+    postgres_cpu_ms_per_order: float | None
 
 
 def free_port() -> int:
@@ -209,6 +211,22 @@ class Server:
             self.process.wait(timeout=5)
 
 
+def postgres_cpu_seconds(database: str) -> float:
+    """CPU time used so far by the PostgreSQL backends serving `database` (same host, Linux /proc).
+    Background processes shared by all databases (WAL writer, checkpointer) are not counted."""
+    ticks = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres:") or f" {database} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def create_organization(database_url: str) -> str:
     """A fresh organization through the CLI (which also applies migrations); its sk_test key."""
     output = subprocess.run(
@@ -252,6 +270,7 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
     database_url = prepare_database(backend, args, scratch)
     key = create_organization(database_url)
     workers = args.sqlite_workers if backend == "sqlite" else args.workers
+    database_name = args.postgres_database if backend == "postgresql" else ""
     results = []
     with Server(database_url, workers, scratch / f"serve-{backend}.log") as server:
         status, body = http_json("PATCH", f"{server.base_url}/payment-group-settings", key=key,
@@ -266,9 +285,10 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                               codes_file=codes_file, show=args.show_wrk)
                 if args.warmup > 0:
                     run_wrk(server, script, seconds=args.warmup, **common)
-                cpu_before = server.cpu_seconds()
+                cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_seconds(database_name)
                 raw = run_wrk(server, script, seconds=args.duration, **common)
                 cpu_used = server.cpu_seconds() - cpu_before
+                pg_used = postgres_cpu_seconds(database_name) - pg_before
                 seconds = raw["duration_us"] / 1e6
                 result = Result(
                     backend=backend, workers=workers, scenario=scenario, concurrency=concurrency,
@@ -277,10 +297,14 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                     p50_ms=raw["p50_us"] / 1000, p90_ms=raw["p90_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
                     max_ms=raw["max_us"] / 1000, non_2xx=raw["status_errors"], socket_errors=raw["socket_errors"],
                     server_cpu_ms_per_order=round(cpu_used * 1000 / max(raw["requests"], 1), 2),
+                    postgres_cpu_ms_per_order=(
+                        round(pg_used * 1000 / max(raw["requests"], 1), 2) if database_name else None
+                    ),
                 )
                 print(f"  {backend:10} {scenario:4} c={concurrency:<3} {result.orders_per_second:8.1f} orders/s  "
                       f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  non-2xx {result.non_2xx}  "
-                      f"server CPU {result.server_cpu_ms_per_order:.2f} ms/order",
+                      f"server CPU {result.server_cpu_ms_per_order:.2f} ms/order"
+                      + (f", PostgreSQL {result.postgres_cpu_ms_per_order:.2f}" if database_name else ""),
                       flush=True)
                 results.append(result)
     return results
@@ -288,13 +312,14 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
 
 def print_table(results: list[Result]) -> None:
     header = (f"{'backend':10} {'workers':>7} {'scenario':8} {'clients':>7} {'orders':>8} {'orders/s':>9} "
-              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} {'cpu ms/ord':>10}")
+              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} {'cpu ms/ord':>10} {'pg ms/ord':>9}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.backend:10} {r.workers:>7} {r.scenario:8} {r.concurrency:>7} {r.requests:>8} "
               f"{r.orders_per_second:>9.1f} {r.p50_ms:>7.1f} {r.p90_ms:>7.1f} {r.p99_ms:>7.1f} {r.max_ms:>7.1f} "
-              f"{r.non_2xx:>7} {r.socket_errors:>8} {r.server_cpu_ms_per_order:>10.2f}")
+              f"{r.non_2xx:>7} {r.socket_errors:>8} {r.server_cpu_ms_per_order:>10.2f} "
+              f"{'-' if r.postgres_cpu_ms_per_order is None else f'{r.postgres_cpu_ms_per_order:.2f}':>9}")
 
 
 def print_chart(results: list[Result], width: int = 50) -> None:
