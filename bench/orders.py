@@ -213,7 +213,8 @@ class Server:
 
 def postgres_cpu_seconds(database: str) -> float:
     """CPU time used so far by the PostgreSQL backends serving `database` (same host, Linux /proc).
-    Background processes shared by all databases (WAL writer, checkpointer) are not counted."""
+    Background processes shared by all databases (WAL writer, checkpointer) are not counted, nor a
+    backend that exits during a run (a pool's overflow connection), so this is a lower bound."""
     ticks = 0
     for proc in Path("/proc").glob("[0-9]*"):
         try:
