@@ -211,11 +211,9 @@ class Server:
             self.process.wait(timeout=5)
 
 
-def postgres_cpu_seconds(database: str) -> float:
-    """CPU time used so far by the PostgreSQL backends serving `database` (same host, Linux /proc).
-    Background processes shared by all databases (WAL writer, checkpointer) are not counted, nor a
-    backend that exits during a run (a pool's overflow connection), so this is a lower bound."""
-    ticks = 0
+def postgres_cpu_ticks(database: str) -> dict[int, int]:
+    """CPU clock ticks used so far by each PostgreSQL backend serving `database` (same host, /proc)."""
+    ticks = {}
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -224,8 +222,15 @@ def postgres_cpu_seconds(database: str) -> float:
             fields = (proc / "stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        ticks[int(proc.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def postgres_cpu_seconds_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU time of the backends alive at the end, since `before`. Background processes shared by all
+    databases (WAL writer, checkpointer) are not counted, nor a backend that exited during the run (a
+    pool's overflow connection), so this is a lower bound."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) / os.sysconf("SC_CLK_TCK")
 
 
 def create_organization(database_url: str) -> str:
@@ -286,10 +291,10 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                               codes_file=codes_file, show=args.show_wrk)
                 if args.warmup > 0:
                     run_wrk(server, script, seconds=args.warmup, **common)
-                cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_seconds(database_name)
+                cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_ticks(database_name)
                 raw = run_wrk(server, script, seconds=args.duration, **common)
                 cpu_used = server.cpu_seconds() - cpu_before
-                pg_used = postgres_cpu_seconds(database_name) - pg_before
+                pg_used = postgres_cpu_seconds_between(pg_before, postgres_cpu_ticks(database_name))
                 seconds = raw["duration_us"] / 1e6
                 result = Result(
                     backend=backend, workers=workers, scenario=scenario, concurrency=concurrency,
