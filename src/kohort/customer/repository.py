@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
 from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
 from kohort.models import customers
-from kohort.tenant import Tenant
+from kohort.tenant import Tenant, tenant_scope
 
 LIST_COLUMNS = wire_columns(customers, exclude=frozenset({"email_key"}))
+
+# The order path's lookups, built once (see kohort.tenant.tenant_scope).
+_BY_ID = select(customers).where(tenant_scope(customers), customers.c.id == bindparam("customer_id"))
+_LIVE_BY_ID = _BY_ID.where(customers.c.deleted_at.is_(None))
+_BY_EMAIL = select(customers).where(tenant_scope(customers), customers.c.email_key == bindparam("email_key"))
+# PostgreSQL: insert unless the email exists, and return whichever row is there, in one round trip.
+# The statement's parts share one snapshot, so the SELECT sees an existing row but never the one the
+# CTE inserts: exactly one row comes back, or none if another transaction committed the same email
+# after this snapshot.
+_INSERTED = (
+    postgresql_insert(customers)
+    .values({column.name: bindparam(column.name, type_=column.type) for column in customers.c})
+    .on_conflict_do_nothing(index_elements=["organization_id", "livemode", "email_key"])
+    .returning(*customers.c)
+    .cte("inserted")
+)
+_FIND_OR_INSERT_POSTGRESQL = union_all(
+    select(_INSERTED),
+    select(customers).where(tenant_scope(customers), customers.c.email_key == bindparam("existing_email_key")),
+)
 
 
 def email_key(email: str) -> str:
@@ -23,24 +44,32 @@ def email_key(email: str) -> str:
 async def get(
     connection: AsyncConnection, tenant: Tenant, customer_id: str, *, include_deleted: bool = False
 ) -> RowMapping | None:
-    statement = select(customers).where(tenant.owns(customers), customers.c.id == customer_id)
-    if not include_deleted:
-        statement = statement.where(customers.c.deleted_at.is_(None))
-    return (await connection.execute(statement)).mappings().first()
+    statement = _BY_ID if include_deleted else _LIVE_BY_ID
+    return (await connection.execute(statement, {**tenant.params(), "customer_id": customer_id})).mappings().first()
 
 
 async def find_by_email(connection: AsyncConnection, tenant: Tenant, email: str) -> RowMapping | None:
     """Deleted customers included: a returning shopper brings theirs back."""
-    statement = select(customers).where(tenant.owns(customers), customers.c.email_key == email_key(email))
-    return (await connection.execute(statement)).mappings().first()
+    parameters = {**tenant.params(), "email_key": email_key(email)}
+    return (await connection.execute(_BY_EMAIL, parameters)).mappings().first()
+
+
+async def find_or_insert(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> RowMapping | None:
+    """The tenant's customer with the email of `values` (deleted ones included), inserted from `values`
+    if there is none. None when another transaction created them a moment ago: look again."""
+    if connection.dialect.name == "postgresql":
+        parameters = {**values, **tenant.params(), "existing_email_key": values["email_key"]}
+        return (await connection.execute(_FIND_OR_INSERT_POSTGRESQL, parameters)).mappings().first()
+    existing = await find_by_email(connection, tenant, values["email_address"])
+    return existing if existing is not None else await insert_unless_email_exists(connection, values)
 
 
 async def insert_unless_email_exists(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
     """Insert, or return None when the tenant already has this email (the unique index decides)."""
     statement = insert_ignoring_conflicts(
-        connection, customers, ["organization_id", "livemode", "email_key"]
-    ).values(**values).returning(customers)
-    return (await connection.execute(statement)).mappings().first()
+        connection, customers, ["organization_id", "livemode", "email_key"], returning=True
+    )
+    return (await connection.execute(statement, values)).mappings().first()
 
 
 async def update_customer(

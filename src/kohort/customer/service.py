@@ -158,23 +158,22 @@ async def resolve_for_order(
         return row
     if not email:
         raise KohortError("Either customerEmail or customerId must be provided.", code="CUSTOMER_REQUIRED")
-    row = await repository.find_by_email(connection, tenant, email)
-    if row is None:
-        if not (first_name and last_name):
+    if first_name and last_name:
+        fields = {"first_name": first_name, "last_name": last_name, "phone_number": phone_number, "locale": locale}
+        row = await repository.find_or_insert(connection, tenant, _new_row(tenant, actor, email=email, fields=fields))
+        if row is None:
+            # Another request created them a moment ago; use theirs.
+            row = await repository.find_by_email(connection, tenant, email)
+            if row is None:
+                raise KohortError("The customer could not be resolved; retry the request.", code="CONFLICT")
+    else:
+        row = await repository.find_by_email(connection, tenant, email)
+        if row is None:
             raise KohortError(
                 f"No customer with email {email} yet: customerFirstName and customerLastName are needed to create one.",
                 code="CUSTOMER_NAME_REQUIRED",
             )
-        fields = {"first_name": first_name, "last_name": last_name, "phone_number": phone_number, "locale": locale}
-        row = await repository.insert_unless_email_exists(
-            connection, _new_row(tenant, actor, email=email, fields=fields)
-        )
-        if row is not None:
-            return row
-        # Another request created them a moment ago; use theirs.
-        row = await repository.find_by_email(connection, tenant, email)
-        if row is None:
-            raise KohortError("The customer could not be resolved; retry the request.", code="CONFLICT")
+    # A customer created just now passes these checks unchanged.
     _refuse_blocked(row)
     changes: dict[str, Any] = {}
     if row["deleted_at"] is not None:

@@ -15,12 +15,14 @@ from kohort.models import orders
 from kohort.tenant import Tenant
 
 LIST_COLUMNS = wire_columns(orders)
+# Built once; the row comes as execution parameters (see kohort.db.insert_ignoring_conflicts).
+_INSERT_ORDER = insert(orders).returning(orders)
 
 
 async def insert_order(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping:
     """Insert; the unique indexes turn a replayed reference or a second seat for a shopper into a 4xx."""
     try:
-        return (await connection.execute(insert(orders).values(**values).returning(orders))).mappings().one()
+        return (await connection.execute(_INSERT_ORDER, values)).mappings().one()
     except IntegrityError as error:
         text = str(error.orig)
         if "client_reference" in text:

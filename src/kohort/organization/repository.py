@@ -9,7 +9,9 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.models import api_keys, group_settings, organizations
-from kohort.tenant import Tenant
+from kohort.tenant import Tenant, tenant_scope
+
+_GROUP_SETTINGS = select(group_settings).where(tenant_scope(group_settings))  # built once: the order path reads it
 
 
 async def insert_organization(connection: AsyncConnection, values: dict[str, Any]) -> None:
@@ -48,8 +50,7 @@ async def get_organization(connection: AsyncConnection, organization_id: str) ->
 
 
 async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> RowMapping | None:
-    statement = select(group_settings).where(tenant.owns(group_settings))
-    return (await connection.execute(statement)).mappings().first()
+    return (await connection.execute(_GROUP_SETTINGS, tenant.params())).mappings().first()
 
 
 async def update_group_settings(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> RowMapping:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,52 +13,76 @@ from kohort.db import insert_ignoring_conflicts
 from kohort.kit.ids import share_code_key
 from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
 from kohort.models import customers, orders, payment_groups
-from kohort.tenant import Tenant
+from kohort.tenant import Tenant, tenant_scope
 
 LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "settings_id"}))
+
+# The order path's statements, built once (see kohort.tenant.tenant_scope).
+_BY_ID = select(payment_groups).where(tenant_scope(payment_groups), payment_groups.c.id == bindparam("reference"))
+_BY_SHARE_KEY = select(payment_groups).where(
+    tenant_scope(payment_groups), payment_groups.c.share_key == bindparam("reference")
+)
+# For a join: the group and whether the customer already has an order in it, in one round trip.
+_CUSTOMER_IS_MEMBER = (
+    exists()
+    .where(orders.c.payment_group_id == payment_groups.c.id, orders.c.customer_id == bindparam("customer_id"))
+    .label("customer_is_member")
+)
+_BY_SHARE_KEY_FOR_CUSTOMER = select(payment_groups, _CUSTOMER_IS_MEMBER).where(
+    tenant_scope(payment_groups), payment_groups.c.share_key == bindparam("reference")
+)
+_BY_ID_FOR_CUSTOMER = select(payment_groups, _CUSTOMER_IS_MEMBER).where(
+    tenant_scope(payment_groups), payment_groups.c.id == bindparam("reference")
+)
+# The conditional UPDATE locks the row and re-checks the limit against the committed count, so
+# concurrent joins queue on the row and the group can never exceed `max_participants`, on any number
+# of processes.
+_CLAIM_SEAT = (
+    update(payment_groups)
+    .where(
+        tenant_scope(payment_groups),
+        payment_groups.c.id == bindparam("group_id"),
+        payment_groups.c.status == "OPEN",
+        payment_groups.c.expires_at > bindparam("now"),
+        payment_groups.c.participant_count < payment_groups.c.max_participants,
+    )
+    .values(participant_count=payment_groups.c.participant_count + 1, updated_at=bindparam("now"))
+    .returning(payment_groups)
+)
 
 
 async def insert_unless_code_taken(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
     """Insert a group, or return None if its share code is already used (the caller draws another)."""
-    statement = (
-        insert_ignoring_conflicts(connection, payment_groups, ["share_key"]).values(**values).returning(payment_groups)
-    )
-    return (await connection.execute(statement)).mappings().first()
-
-
-def _by_reference(tenant: Tenant, reference: str) -> Any:
-    """By id (`pg_…`) or by share code, case-insensitively (legacy `KHTPAY-` codes included)."""
-    condition = (
-        payment_groups.c.id == reference
-        if reference.startswith("pg_")
-        else payment_groups.c.share_key == share_code_key(reference)
-    )
-    return select(payment_groups).where(tenant.owns(payment_groups), condition)
+    statement = insert_ignoring_conflicts(connection, payment_groups, ["share_key"], returning=True)
+    return (await connection.execute(statement, values)).mappings().first()
 
 
 async def get(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
-    return (await connection.execute(_by_reference(tenant, reference))).mappings().first()
+    """By id (`pg_…`) or by share code, case-insensitively (legacy `KHTPAY-` codes included)."""
+    if reference.startswith("pg_"):
+        statement, key = _BY_ID, reference
+    else:
+        statement, key = _BY_SHARE_KEY, share_code_key(reference)
+    return (await connection.execute(statement, {**tenant.params(), "reference": key})).mappings().first()
+
+
+async def get_for_customer(
+    connection: AsyncConnection, tenant: Tenant, reference: str, customer_id: str
+) -> RowMapping | None:
+    """Like `get`, plus `customer_is_member`: whether the customer already has an order in the group."""
+    if reference.startswith("pg_"):
+        statement, key = _BY_ID_FOR_CUSTOMER, reference
+    else:
+        statement, key = _BY_SHARE_KEY_FOR_CUSTOMER, share_code_key(reference)
+    parameters = {**tenant.params(), "reference": key, "customer_id": customer_id}
+    return (await connection.execute(statement, parameters)).mappings().first()
 
 
 async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, now: datetime) -> RowMapping | None:
-    """Take one place in an open, running, not-full group, atomically.
-
-    The conditional UPDATE locks the row and re-checks the limit against the committed count, so
-    concurrent joins queue on the row and the group can never exceed `max_participants`, on any number
-    of processes. None means the group cannot take anyone (the caller re-reads it to say why)."""
-    statement = (
-        update(payment_groups)
-        .where(
-            tenant.owns(payment_groups),
-            payment_groups.c.id == group_id,
-            payment_groups.c.status == "OPEN",
-            payment_groups.c.expires_at > now,
-            payment_groups.c.participant_count < payment_groups.c.max_participants,
-        )
-        .values(participant_count=payment_groups.c.participant_count + 1, updated_at=now)
-        .returning(payment_groups)
-    )
-    return (await connection.execute(statement)).mappings().first()
+    """Take one place in an open, running, not-full group, atomically (one conditional UPDATE, see
+    `_CLAIM_SEAT`). None means the group cannot take anyone (the caller re-reads it to say why)."""
+    parameters = {**tenant.params(), "group_id": group_id, "now": now}
+    return (await connection.execute(_CLAIM_SEAT, parameters)).mappings().first()
 
 
 async def has_member(

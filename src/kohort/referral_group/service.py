@@ -120,15 +120,22 @@ async def check_can_take(
     customer_id: str | None = None,
     customer_email: str | None = None,
     amount: int | None = None,
+    customer_is_member: bool | None = None,
 ) -> None:
     """The share-code checks, in the original's order (§5.3): open and running, not full, the shopper
-    not already in it (owner included: no self-referral), amount at least the group's minimum."""
+    not already in it (owner included: no self-referral), amount at least the group's minimum.
+    `customer_is_member`, when the caller read it with the group, spares a query."""
     if not lifecycle.is_joinable(group, now):
         raise _ended(reference)
     if group["participant_count"] >= group["max_participants"]:
         raise _full(reference)
     if customer_id is not None and (
-        customer_id == group["customer_id"] or await repository.has_member(connection, group["id"], customer_id=customer_id)
+        customer_id == group["customer_id"]
+        or (
+            customer_is_member
+            if customer_is_member is not None
+            else await repository.has_member(connection, group["id"], customer_id=customer_id)
+        )
     ):
         raise _already_in(customer_email or customer_id, reference)
     if customer_id is None and customer_email and await repository.has_member(connection, group["id"], email=customer_email):
@@ -160,9 +167,18 @@ async def join_group(
     """Take a place in the group named by `reference` for this customer, or raise the validate error."""
     reference = reference.strip()
     now = clock.now()
-    group = await get_group(connection, tenant, reference)
+    group = await repository.get_for_customer(connection, tenant, reference, customer_id)
+    if group is None:
+        raise GroupNotFound(reference)
     await check_can_take(
-        connection, group, reference, now=now, customer_id=customer_id, customer_email=customer_email, amount=amount
+        connection,
+        group,
+        reference,
+        now=now,
+        customer_id=customer_id,
+        customer_email=customer_email,
+        amount=amount,
+        customer_is_member=group["customer_is_member"],
     )
     claimed = await repository.claim_seat(connection, tenant, group["id"], now)
     if claimed is None:

@@ -1,0 +1,393 @@
+"""Order throughput benchmark: orders/s and latency of `POST /orders`, opening and joining groups.
+
+It serves Kohort for real (`kohort serve --workers N`, a separate process tree) on PostgreSQL and on
+SQLite, creates one organization, raises its maxParticipants to 1000 (so no group fills during the
+run), and drives the API with `wrk` (C, event-driven, one thread) at a few concurrency levels:
+
+* open: orders without a share code; each is a new shopper who opens a new group;
+* join: orders with a share code, spread round-robin over pre-opened groups; each is a new shopper.
+
+Every request is a distinct shopper (unique email), so each order inserts a customer and an order and
+inserts (open) or claims a seat in (join) a group: the full hot path, one transaction per order.
+
+Run it (needs `wrk`: `apt-get install -y wrk`; PostgreSQL on 127.0.0.1:5432, trust auth):
+
+    .venv/bin/python bench/orders.py --help
+    .venv/bin/python bench/orders.py                                   # both backends, 8/32/64 clients
+    .venv/bin/python bench/orders.py --backend postgresql --workers 2 --concurrency 32 --duration 15
+
+The PostgreSQL database `kohort_bench` is dropped and re-created at each run (`--postgres-url` to
+point elsewhere); SQLite runs in a temporary directory. The load generator shares the machine's
+cores with the server and the database, as it would in CI. Results print to stdout as a table and a
+bar chart (`cpu ms/ord` is the CPU time the server processes spent per
+order, the number that optimizations move even when other load on the machine shifts orders/s;
+`pg ms/ord` the same for the PostgreSQL backends of the bench database), and are also appended as JSON lines to bench/results/ (git-ignored). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+KOHORT = Path(sys.executable).with_name("kohort")
+
+# wrk runs this per connection-thread: it builds each request (a new shopper every time) and prints a
+# machine-readable summary at the end. Arguments: mode, run id, API key, file of share codes (join).
+WRK_SCRIPT = r"""
+local next_thread = 0
+function setup(thread)
+  thread:set("tid", next_thread)
+  next_thread = next_thread + 1
+end
+
+local mode, run_id, codes, headers
+local counter = 0
+
+function init(args)
+  mode, run_id = args[1], args[2]
+  headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[3]}
+  codes = {}
+  if mode == "join" then
+    for line in io.lines(args[4]) do codes[#codes + 1] = line end
+  end
+end
+
+function request()
+  counter = counter + 1
+  local email = string.format("%s-%d-%d@bench.example", run_id, tid, counter)
+  local body
+  if mode == "join" then
+    local code = codes[(counter * 7 + tid * 131) % #codes + 1]
+    body = string.format(
+      '{"amount":12000,"customerEmail":"%s","customerFirstName":"Ann","customerLastName":"Lee",' ..
+      '"paymentGroupShareId":"%s"}', email, code)
+  else
+    body = string.format(
+      '{"amount":12000,"customerEmail":"%s","customerFirstName":"Ann","customerLastName":"Lee"}', email)
+  end
+  return wrk.format("POST", "/orders", headers, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,' ..
+    '"status_errors":%d,"socket_errors":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass
+class Result:
+    backend: str
+    workers: int
+    scenario: str
+    concurrency: int
+    requests: int
+    seconds: float
+    orders_per_second: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    non_2xx: int
+    socket_errors: int
+    server_cpu_ms_per_order: float
+    postgres_cpu_ms_per_order: float | None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_json(method: str, url: str, *, key: str | None = None, body: dict | None = None,
+              timeout: float = 10.0) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+async def _recreate_postgres_database(admin_url: str, name: str) -> None:
+    import asyncpg  # installed with kohort
+
+    connection = await asyncpg.connect(admin_url)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def prepare_database(backend: str, args: argparse.Namespace, scratch: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{scratch / 'bench.db'}"
+    admin_url = args.postgres_url
+    asyncio.run(_recreate_postgres_database(admin_url, args.postgres_database))
+    head, _, _ = admin_url.rpartition("/")
+    return f"{head}/{args.postgres_database}"
+
+
+class Server:
+    """`kohort serve` in its own process group, stopped (and its workers with it) on exit."""
+
+    def __init__(self, database_url: str, workers: int, log_path: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "KOHORT_DATABASE_URL": database_url, "KOHORT_LOG_LEVEL": "warning"}
+        self.workers = workers
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(KOHORT), "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kohort serve exited early; see {self.log_path}")
+            try:
+                if http_json("GET", f"{self.base_url}/health", timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"kohort serve not healthy after 60 s; see {self.log_path}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the server's processes (Linux /proc), to tell the cost
+        of an order apart from the throughput, which the other processes on the machine also shape."""
+        assert self.process is not None
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:  # process group id: the server and its workers
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+
+def postgres_cpu_ticks(database: str) -> dict[int, int]:
+    """CPU clock ticks used so far by each PostgreSQL backend serving `database` (same host, /proc)."""
+    ticks = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres:") or f" {database} " not in title:
+                continue
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks[int(proc.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def postgres_cpu_seconds_between(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU time of the backends alive at the end, since `before`. Background processes shared by all
+    databases (WAL writer, checkpointer) are not counted, nor a backend that exited during the run (a
+    pool's overflow connection), so this is a lower bound."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) / os.sysconf("SC_CLK_TCK")
+
+
+def create_organization(database_url: str) -> str:
+    """A fresh organization through the CLI (which also applies migrations); its sk_test key."""
+    output = subprocess.run(
+        [str(KOHORT), "orgs", "create", "--name", "Bench shop", "--json"],
+        env={**os.environ, "KOHORT_DATABASE_URL": database_url, "KOHORT_LOG_LEVEL": "warning"},
+        check=True, capture_output=True, timeout=120,
+    ).stdout
+    return str(json.loads(output)["keys"]["sk_test"])
+
+
+def open_groups(server: Server, key: str, count: int, run_id: str) -> list[str]:
+    codes = []
+    for index in range(count):
+        status, body = http_json("POST", f"{server.base_url}/orders", key=key, body={
+            "amount": 12000, "customerEmail": f"{run_id}-owner-{index}@bench.example",
+            "customerFirstName": "Owner", "customerLastName": "Bench"})
+        if status != 201:
+            raise RuntimeError(f"could not open a group: {status} {body}")
+        codes.append(body["paymentGroupShareId"])
+    return codes
+
+
+def run_wrk(server: Server, script: Path, *, key: str, mode: str, concurrency: int, seconds: float,
+            threads: int, codes_file: Path | None, show: bool = False) -> dict:
+    run_id = f"{mode}{concurrency}x{secrets.token_hex(4)}"
+    command = [
+        "wrk", "-t", str(min(threads, concurrency)), "-c", str(concurrency), "-d", f"{seconds:g}s",
+        "--timeout", "10s", "-s", str(script), f"{server.base_url}/orders",
+        "--", mode, run_id, key, str(codes_file or ""),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    match = re.search(r"BENCH_RESULT (\{.*\})", completed.stdout)
+    if completed.returncode != 0 or match is None:
+        raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stdout}\n{completed.stderr}")
+    if show:
+        print(completed.stdout, end="", flush=True)
+    return dict(json.loads(match.group(1)))
+
+
+def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch: Path) -> list[Result]:
+    database_url = prepare_database(backend, args, scratch)
+    key = create_organization(database_url)
+    workers = args.sqlite_workers if backend == "sqlite" else args.workers
+    database_name = args.postgres_database if backend == "postgresql" else ""
+    results = []
+    with Server(database_url, workers, scratch / f"serve-{backend}.log") as server:
+        status, body = http_json("PATCH", f"{server.base_url}/payment-group-settings", key=key,
+                                 body={"maxParticipants": 1000})
+        if status != 200:
+            raise RuntimeError(f"could not set maxParticipants: {status} {body}")
+        codes_file = scratch / f"codes-{backend}.txt"
+        codes_file.write_text("\n".join(open_groups(server, key, args.groups, secrets.token_hex(4))) + "\n")
+        for scenario in args.scenarios:
+            for concurrency in args.concurrency:
+                common = dict(key=key, mode=scenario, concurrency=concurrency, threads=args.wrk_threads,
+                              codes_file=codes_file, show=args.show_wrk)
+                if args.warmup > 0:
+                    run_wrk(server, script, seconds=args.warmup, **common)
+                cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_ticks(database_name)
+                raw = run_wrk(server, script, seconds=args.duration, **common)
+                cpu_used = server.cpu_seconds() - cpu_before
+                pg_used = postgres_cpu_seconds_between(pg_before, postgres_cpu_ticks(database_name))
+                seconds = raw["duration_us"] / 1e6
+                result = Result(
+                    backend=backend, workers=workers, scenario=scenario, concurrency=concurrency,
+                    requests=raw["requests"], seconds=round(seconds, 2),
+                    orders_per_second=round((raw["requests"] - raw["status_errors"]) / seconds, 1),
+                    p50_ms=raw["p50_us"] / 1000, p90_ms=raw["p90_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
+                    max_ms=raw["max_us"] / 1000, non_2xx=raw["status_errors"], socket_errors=raw["socket_errors"],
+                    server_cpu_ms_per_order=round(cpu_used * 1000 / max(raw["requests"], 1), 2),
+                    postgres_cpu_ms_per_order=(
+                        round(pg_used * 1000 / max(raw["requests"], 1), 2) if database_name else None
+                    ),
+                )
+                print(f"  {backend:10} {scenario:4} c={concurrency:<3} {result.orders_per_second:8.1f} orders/s  "
+                      f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  non-2xx {result.non_2xx}  "
+                      f"server CPU {result.server_cpu_ms_per_order:.2f} ms/order"
+                      + (f", PostgreSQL {result.postgres_cpu_ms_per_order:.2f}" if database_name else ""),
+                      flush=True)
+                results.append(result)
+    return results
+
+
+def print_table(results: list[Result]) -> None:
+    header = (f"{'backend':10} {'workers':>7} {'scenario':8} {'clients':>7} {'orders':>8} {'orders/s':>9} "
+              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} {'cpu ms/ord':>10} {'pg ms/ord':>9}")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(f"{r.backend:10} {r.workers:>7} {r.scenario:8} {r.concurrency:>7} {r.requests:>8} "
+              f"{r.orders_per_second:>9.1f} {r.p50_ms:>7.1f} {r.p90_ms:>7.1f} {r.p99_ms:>7.1f} {r.max_ms:>7.1f} "
+              f"{r.non_2xx:>7} {r.socket_errors:>8} {r.server_cpu_ms_per_order:>10.2f} "
+              f"{'-' if r.postgres_cpu_ms_per_order is None else f'{r.postgres_cpu_ms_per_order:.2f}':>9}")
+
+
+def print_chart(results: list[Result], width: int = 50) -> None:
+    top = max((r.orders_per_second for r in results), default=1) or 1
+    print(f"orders/s (each # = {top / width:.0f} orders/s)")
+    for r in results:
+        label = f"{r.backend} {r.scenario} c={r.concurrency}"
+        bar = "#" * max(1, round(r.orders_per_second / top * width))
+        print(f"  {label:24} |{bar:<{width}}| {r.orders_per_second:7.1f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=2, help="kohort serve --workers on PostgreSQL (default 2)")
+    parser.add_argument("--sqlite-workers", type=int, default=1,
+                        help="kohort serve --workers on SQLite (default 1: SQLite has one writer at a time, "
+                             "and processes wait for it in SQLite's busy handler)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64],
+                        help="concurrent clients (keep-alive connections), one run each (default 8 32 64)")
+    parser.add_argument("--scenarios", nargs="+", choices=["open", "join"], default=["open", "join"])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run (default 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run (default 2)")
+    parser.add_argument("--groups", type=int, default=200, help="groups pre-opened for the join runs (default 200)")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: one core is plenty)")
+    parser.add_argument("--show-wrk", action="store_true", help="also print wrk's own report of each run")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "KOHORT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+                        help="an admin connection; the bench database is created on that server")
+    parser.add_argument("--postgres-database", default="kohort_bench")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    if not KOHORT.exists():
+        print(f"{KOHORT} not found: run bash scripts/install and use .venv/bin/python", file=sys.stderr)
+        return 2
+
+    backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    print(f"Kohort order benchmark {started}, commit {commit}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, {args.workers} server worker(s) on PostgreSQL, {args.sqlite_workers} on SQLite, wrk {args.wrk_threads} thread(s), "
+          f"{args.duration:g}s per run after {args.warmup:g}s warm-up", flush=True)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="kohort-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        script = scratch / "orders.lua"
+        script.write_text(WRK_SCRIPT)
+        for backend in backends:
+            results.extend(bench_backend(backend, args, script, scratch))
+    print()
+    print_table(results)
+    print()
+    print_chart(results)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    with (RESULTS_DIR / "orders.jsonl").open("a") as log:
+        for result in results:
+            log.write(json.dumps({"started": started, "commit": commit, **asdict(result)}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
