@@ -5,7 +5,7 @@ may also name the order it concerns, which makes per-order sub-balances (what a 
 sums. Nothing here is ever updated or deleted: a correction is a reversing posting.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, text
 
 from kohort.models.base import UTCDateTime, metadata
 
@@ -39,5 +39,7 @@ ledger_entries = Table(
     Column("amount", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_ledger_entries_tenant_account", "organization_id", "livemode", "account"),
-    Index("ix_ledger_entries_order", "order_id"),
+    # Only entries about one order (what a shopper is owed) are looked up by order.
+    Index("ix_ledger_entries_order", "order_id", postgresql_where=text("order_id IS NOT NULL"),
+          sqlite_where=text("order_id IS NOT NULL")),
 )

@@ -64,7 +64,8 @@ def upgrade() -> None:
     sa.Column('created_at', kohort.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('transaction_id', 'line', name=op.f('pk_ledger_entries'))
     )
-    op.create_index('ix_ledger_entries_order', 'ledger_entries', ['order_id'], unique=False)
+    op.create_index('ix_ledger_entries_order', 'ledger_entries', ['order_id'], unique=False,
+                    postgresql_where=sa.text('order_id IS NOT NULL'), sqlite_where=sa.text('order_id IS NOT NULL'))
     op.create_index('ix_ledger_entries_tenant_account', 'ledger_entries', ['organization_id', 'livemode', 'account'], unique=False)
     op.add_column('orders', sa.Column('withdrawal_token_hash', sa.String(length=64), nullable=True))
 
