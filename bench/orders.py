@@ -10,6 +10,11 @@ run), and drives the API with `wrk` (C, event-driven, one thread) at a few concu
 Every request is a distinct shopper (unique email), so each order inserts a customer and an order and
 inserts (open) or claims a seat in (join) a group: the full hot path, one transaction per order.
 
+On PostgreSQL the API processes run with `--no-worker` unless `--embedded-worker` is given: in that
+deployment the jobs each order queues (its emails, the full-group settlement) are run by separate
+`kohort worker` processes, and this measures what the API itself sustains. Settlement throughput is
+measured by `bench/settlement.py`.
+
 Run it (needs `wrk`: `apt-get install -y wrk`; PostgreSQL on 127.0.0.1:5432, trust auth):
 
     .venv/bin/python bench/orders.py --help
@@ -159,18 +164,20 @@ def prepare_database(backend: str, args: argparse.Namespace, scratch: Path) -> s
 class Server:
     """`kohort serve` in its own process group, stopped (and its workers with it) on exit."""
 
-    def __init__(self, database_url: str, workers: int, log_path: Path) -> None:
+    def __init__(self, database_url: str, workers: int, log_path: Path, *, embedded_worker: bool) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "KOHORT_DATABASE_URL": database_url, "KOHORT_LOG_LEVEL": "warning"}
         self.workers = workers
+        self.embedded_worker = embedded_worker
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [str(KOHORT), "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            [str(KOHORT), "serve", "--port", str(self.port), "--workers", str(self.workers),
+             *([] if self.embedded_worker else ["--no-worker"])],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -278,7 +285,8 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
     workers = args.sqlite_workers if backend == "sqlite" else args.workers
     database_name = args.postgres_database if backend == "postgresql" else ""
     results = []
-    with Server(database_url, workers, scratch / f"serve-{backend}.log") as server:
+    with Server(database_url, workers, scratch / f"serve-{backend}.log",
+                embedded_worker=args.embedded_worker or backend == "sqlite") as server:
         status, body = http_json("PATCH", f"{server.base_url}/payment-group-settings", key=key,
                                  body={"maxParticipants": 1000})
         if status != 200:
@@ -356,6 +364,11 @@ def main() -> int:
         "KOHORT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
                         help="an admin connection; the bench database is created on that server")
     parser.add_argument("--postgres-database", default="kohort_bench")
+    parser.add_argument(
+        "--embedded-worker", action="store_true",
+        help="on PostgreSQL, also run the job runner inside the API processes (default: API only, as deployed "
+             "with separate `kohort worker` processes; SQLite always runs it embedded, its only mode)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)

@@ -78,8 +78,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
         )
         # Fixed at join, as the original: the order is final from here and the merchant sees its fee
         # in the 201; the ledger records it when the group completes (every joined group does).
-        fee_basis_points = await organization_service.acquisition_fee_basis_points(connection, tenant)
-        application_fee_amount = application_fee(data.amount, fee_basis_points=fee_basis_points)
+        application_fee_amount = application_fee(data.amount, fee_basis_points=group["acquisition_fee_basis_points"])
     else:
         settings = await organization_service.get_group_settings(connection, tenant)
         if data.amount < settings.min_purchase_value:

@@ -154,14 +154,6 @@ async def update_group_settings(
     return settings_from_row(await repository.update_group_settings(connection, tenant, values))
 
 
-async def acquisition_fee_basis_points(connection: AsyncConnection, tenant: Tenant) -> int:
-    """The organization's acquisition fee, in hundredths of a percent (1000 = 10.00 %)."""
-    row = await repository.get_organization(connection, tenant.organization_id)
-    if row is None:
-        raise KohortError("Organization not found.", code="NOT_FOUND")
-    return int(row["acquisition_fee_basis_points"])
-
-
 async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
     """What `expand[]=organization` shows: public facts only, never keys or internal settings."""
     row = await repository.get_organization(connection, tenant.organization_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.db import insert_ignoring_conflicts
 from kohort.kit.ids import share_code_key
 from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
-from kohort.models import customers, orders, payment_groups
+from kohort.models import customers, orders, organizations, payment_groups
 from kohort.tenant import Tenant, tenant_scope
 
 LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "settings_id"}))
@@ -47,7 +47,14 @@ _CLAIM_SEAT = (
         payment_groups.c.participant_count < payment_groups.c.max_participants,
     )
     .values(participant_count=payment_groups.c.participant_count + 1, updated_at=bindparam("now"))
-    .returning(payment_groups)
+    # The joiner's fee rate comes back with the seat, sparing the order path one round trip.
+    .returning(
+        payment_groups,
+        select(organizations.c.acquisition_fee_basis_points)
+        .where(organizations.c.id == payment_groups.c.organization_id)
+        .scalar_subquery()
+        .label("acquisition_fee_basis_points"),
+    )
 )
 
 
@@ -80,7 +87,8 @@ async def get_for_customer(
 
 async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, now: datetime) -> RowMapping | None:
     """Take one place in an open, running, not-full group, atomically (one conditional UPDATE, see
-    `_CLAIM_SEAT`). None means the group cannot take anyone (the caller re-reads it to say why)."""
+    `_CLAIM_SEAT`), returning the group and its organization's `acquisition_fee_basis_points`. None
+    means the group cannot take anyone (the caller re-reads it to say why)."""
     parameters = {**tenant.params(), "group_id": group_id, "now": now}
     return (await connection.execute(_CLAIM_SEAT, parameters)).mappings().first()
 

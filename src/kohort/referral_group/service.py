@@ -164,7 +164,8 @@ async def validate_code(
 async def join_group(
     connection: AsyncConnection, tenant: Tenant, reference: str, *, customer_id: str, customer_email: str, amount: int
 ) -> RowMapping:
-    """Take a place in the group named by `reference` for this customer, or raise the validate error."""
+    """Take a place in the group named by `reference` for this customer, or raise the validate error.
+    The returned group row also carries the organization's `acquisition_fee_basis_points`."""
     reference = reference.strip()
     now = clock.now()
     group = await repository.get_for_customer(connection, tenant, reference, customer_id)
