@@ -22,9 +22,9 @@ from kohort.config import Settings
 from kohort.db import Database
 from kohort.email import outbox as email_outbox
 from kohort.email.sender import MemorySender
-from kohort.kit.crypto import Cipher
 from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
+from kohort.kit.crypto import Cipher
 from kohort.migrate import upgrade_async
 from tests.factories.merchant import Merchant, create_merchant
 

@@ -10,7 +10,6 @@ from sqlalchemy import update
 
 from kohort.db import Database
 from kohort.models import orders, payment_groups
-
 from tests.factories.customer import create_customer
 from tests.factories.merchant import Merchant, unique_email
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from kohort.kit.json_response import JsonResponse
 from sqlalchemy import text
 
 from kohort import __version__
@@ -19,9 +18,10 @@ from kohort.config import Settings, encryption_key, get_settings
 from kohort.db import Database
 from kohort.errors import install_error_handlers
 from kohort.kit.crypto import Cipher
+from kohort.kit.json_response import JsonResponse
 from kohort.payout.provider import SepaFileProvider
-from kohort.worker.runner import Runner
 from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
+from kohort.worker.runner import Runner
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:

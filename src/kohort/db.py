@@ -17,8 +17,10 @@ from sqlalchemy import JSON, Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from kohort.kit.listing import ListParams, order_clause, search_clause
 
 
 def async_url(url: str) -> str:
@@ -135,3 +137,26 @@ async def bulk_insert(connection: AsyncConnection, table: Table, rows: list[dict
     values = {name: source.c[name] for name in varying}
     values.update({name: bindparam(f"bulk_{name}", first[name], type_=table.c[name].type) for name in constant})
     await connection.execute(insert(table).from_select(names, select(*(values[name] for name in names))))
+
+
+async def fetch_page(
+    connection: AsyncConnection,
+    table: Table,
+    *,
+    columns: dict[str, Any],
+    params: ListParams,
+    conditions: list[Any],
+) -> tuple[list[RowMapping], int]:
+    """One page of a list endpoint: `conditions` (the tenant filter first) narrowed by `params.search`,
+    ordered by `params` with the id as tiebreaker; with the total count of matching rows."""
+    searched = search_clause(columns, params.search)
+    where = [*conditions, *([searched] if searched is not None else [])]
+    count = (await connection.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+    statement = (
+        select(table)
+        .where(*where)
+        .order_by(*order_clause(columns, params, table.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    return list((await connection.execute(statement)).mappings()), int(count)

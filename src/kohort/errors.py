@@ -17,9 +17,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import InvalidListParameter
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("kohort.errors")
 

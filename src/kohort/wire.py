@@ -16,12 +16,12 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Request
-from kohort.kit.json_response import JsonResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kohort.errors import KohortError, describe_validation_errors, error_body
 from kohort.kit.casing import snake_keys, to_camel
+from kohort.kit.json_response import JsonResponse
 from kohort.kit.money import cents_from_number
 from kohort.kit.timefmt import iso_z
 

@@ -13,7 +13,6 @@ import pytest
 
 from kohort.db import Database
 
-
 # The console script installed with the package (pyproject [project.scripts]).
 KOHORT = Path(sys.executable).parent / "kohort"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx

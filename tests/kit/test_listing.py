@@ -7,7 +7,14 @@ from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
 from sqlalchemy.dialects import sqlite
 from starlette.datastructures import QueryParams
 
-from kohort.kit.listing import DEFAULT_TAKE, MAX_TAKE, InvalidListParameter, parse_list_params, search_clause, wire_columns
+from kohort.kit.listing import (
+    DEFAULT_TAKE,
+    MAX_TAKE,
+    InvalidListParameter,
+    parse_list_params,
+    search_clause,
+    wire_columns,
+)
 from kohort.models import orders, payment_groups
 
 things = Table(

@@ -107,7 +107,7 @@ async def assert_settled_exactly_once(database: Database, merchant: Merchant, gr
         assert sorted(postings) == sorted(f"settlement:{group_id}" for group_id in completed)
         cashback = dict((await connection.execute(
             select(orders.c.id, orders.c.amount_cashback).where(orders.c.organization_id == merchant.id))).all())
-        for group_id, placed in groups.items():
+        for placed in groups.values():
             for order in placed:
                 assert cashback[order["id"]] == ((order["amount"] // 20 if len(placed) >= 2 else None))
         failures = (await connection.execute(

@@ -1,13 +1,13 @@
 """`/customers`. Secret keys only: customers are personal data."""
 
 from fastapi import APIRouter, Depends, Request
-from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.customer import service
 from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate
 from kohort.db import unit_of_work
+from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.wire import body_doc, parse_body, render, render_list
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, union_all, update
+from sqlalchemy import bindparam, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.db import insert_ignoring_conflicts
-from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.db import fetch_page, insert_ignoring_conflicts
+from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import customers
 from kohort.tenant import Tenant, tenant_scope
 
@@ -93,19 +93,7 @@ async def email_taken_by_other(connection: AsyncConnection, tenant: Tenant, emai
 
 async def list_customers(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
     conditions = [tenant.owns(customers), customers.c.deleted_at.is_(None)]
-    searched = search_clause(LIST_COLUMNS, params.search)
-    if searched is not None:
-        conditions.append(searched)
-    count = (await connection.execute(select(func.count()).select_from(customers).where(*conditions))).scalar_one()
-    statement = (
-        select(customers)
-        .where(*conditions)
-        .order_by(*order_clause(LIST_COLUMNS, params, customers.c.id))
-        .limit(params.take)
-        .offset(params.skip)
-    )
-    rows = list((await connection.execute(statement)).mappings())
-    return rows, int(count)
+    return await fetch_page(connection, customers, columns=LIST_COLUMNS, params=params, conditions=conditions)
 
 
 async def get_many(connection: AsyncConnection, tenant: Tenant, customer_ids: set[str]) -> dict[str, RowMapping]:

@@ -1,12 +1,12 @@
 """`/orders`. Secret keys only."""
 
 from fastapi import APIRouter, Depends, Request
-from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.expansion import expand_orders
+from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service
 from kohort.order.schemas import Order, OrderCreate

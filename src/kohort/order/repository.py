@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.db import fetch_page
 from kohort.errors import Conflict, KohortError
-from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import orders
 from kohort.tenant import Tenant
 
@@ -66,18 +67,7 @@ async def list_orders(
     conditions = [tenant.owns(orders)]
     if group_id is not None:
         conditions.append(orders.c.payment_group_id == group_id)
-    searched = search_clause(LIST_COLUMNS, params.search)
-    if searched is not None:
-        conditions.append(searched)
-    count = (await connection.execute(select(func.count()).select_from(orders).where(*conditions))).scalar_one()
-    statement = (
-        select(orders)
-        .where(*conditions)
-        .order_by(*order_clause(LIST_COLUMNS, params, orders.c.id))
-        .limit(params.take)
-        .offset(params.skip)
-    )
-    return list((await connection.execute(statement)).mappings()), int(count)
+    return await fetch_page(connection, orders, columns=LIST_COLUMNS, params=params, conditions=conditions)
 
 
 async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:

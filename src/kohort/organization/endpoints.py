@@ -1,11 +1,11 @@
 """`/payment-group-settings`: the key's organization and mode."""
 
 from fastapi import APIRouter, Depends, Request
-from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.kit.json_response import JsonResponse
 from kohort.organization import service
 from kohort.organization.schemas import GroupSettings, GroupSettingsUpdate
 from kohort.wire import body_doc, parse_body, render

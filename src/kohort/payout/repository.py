@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.db import insert_ignoring_conflicts
-from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.db import fetch_page, insert_ignoring_conflicts
+from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import payout_accounts, payout_batches, payouts
 from kohort.tenant import Tenant
 
@@ -56,15 +57,7 @@ async def list_payouts(
     conditions = [tenant.owns(payouts)]
     if batch_id is not None:
         conditions.append(payouts.c.batch_id == batch_id)
-    searched = search_clause(PAYOUT_LIST_COLUMNS, params.search)
-    if searched is not None:
-        conditions.append(searched)
-    count = (await connection.execute(select(func.count()).select_from(payouts).where(*conditions))).scalar_one()
-    statement = (
-        select(payouts).where(*conditions)
-        .order_by(*order_clause(PAYOUT_LIST_COLUMNS, params, payouts.c.id)).limit(params.take).offset(params.skip)
-    )
-    return list((await connection.execute(statement)).mappings()), int(count)
+    return await fetch_page(connection, payouts, columns=PAYOUT_LIST_COLUMNS, params=params, conditions=conditions)
 
 
 async def payouts_in_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[RowMapping]:
@@ -142,13 +135,10 @@ async def fail_if_unsettled(
 
 
 async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+    # Batches take no search: a batch is found by id, and its payouts are listed with /payouts.
     conditions = [tenant.owns(payout_batches)]
-    count = (await connection.execute(select(func.count()).select_from(payout_batches).where(*conditions))).scalar_one()
-    statement = (
-        select(payout_batches).where(*conditions)
-        .order_by(*order_clause(BATCH_LIST_COLUMNS, params, payout_batches.c.id)).limit(params.take).offset(params.skip)
-    )
-    return list((await connection.execute(statement)).mappings()), int(count)
+    params = replace(params, search=None)
+    return await fetch_page(connection, payout_batches, columns=BATCH_LIST_COLUMNS, params=params, conditions=conditions)
 
 
 def ids(rows: Iterable[RowMapping]) -> list[str]:

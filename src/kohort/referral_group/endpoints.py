@@ -3,14 +3,14 @@
 Secret keys for everything except `validate`, which browsers call with a publishable key."""
 
 from fastapi import APIRouter, Depends, Request
-from kohort.kit.json_response import JsonResponse
 
 from kohort.auth.dependencies import any_key, secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.errors import NotFound
-from kohort.kit import clock
 from kohort.expansion import expand_groups
+from kohort.kit import clock
+from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
 from kohort.referral_group import service, settlement

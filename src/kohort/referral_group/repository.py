@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.db import insert_ignoring_conflicts
+from kohort.db import fetch_page, insert_ignoring_conflicts
 from kohort.kit.ids import share_code_key
-from kohort.kit.listing import ListParams, order_clause, search_clause, wire_columns
+from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import customers, orders, organizations, payment_groups
 from kohort.tenant import Tenant, tenant_scope
 
@@ -139,18 +139,7 @@ async def update_fields(
 
 async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
     conditions = [tenant.owns(payment_groups)]
-    searched = search_clause(LIST_COLUMNS, params.search)
-    if searched is not None:
-        conditions.append(searched)
-    count = (await connection.execute(select(func.count()).select_from(payment_groups).where(*conditions))).scalar_one()
-    statement = (
-        select(payment_groups)
-        .where(*conditions)
-        .order_by(*order_clause(LIST_COLUMNS, params, payment_groups.c.id))
-        .limit(params.take)
-        .offset(params.skip)
-    )
-    return list((await connection.execute(statement)).mappings()), int(count)
+    return await fetch_page(connection, payment_groups, columns=LIST_COLUMNS, params=params, conditions=conditions)
 
 
 async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:

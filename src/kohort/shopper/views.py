@@ -25,7 +25,6 @@ from kohort.referral_group import service as group_service
 from kohort.shopper.i18n import translator
 from kohort.tenant import Tenant
 
-
 # Withdrawal refusals the page explains in the shopper's language (kohort.shopper.i18n has each code).
 PAGE_ERRORS = frozenset({"IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA",
                          "HOLDER_NAME_REQUIRED", "PAYOUT_ACCOUNT_MISSING"})

@@ -9,9 +9,9 @@ from kohort.db import unit_of_work
 from kohort.kit.json_response import JsonResponse
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
+from kohort.wire import body_doc, parse_body, render
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
-from kohort.wire import body_doc, parse_body, render
 
 router = APIRouter(tags=["Payouts"])
 

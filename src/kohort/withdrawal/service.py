@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 

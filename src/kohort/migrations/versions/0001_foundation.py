@@ -9,11 +9,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-import kohort.models.base
-
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
+
+import kohort.models.base
 
 revision: str = '0001'
 down_revision: str | None = None
