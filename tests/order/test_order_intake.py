@@ -63,6 +63,21 @@ async def test_customer_by_id(merchant: Merchant) -> None:
     assert (group["customerId"], group["creatorEmail"]) == (customer["id"], customer["emailAddress"])
 
 
+async def test_customer_id_with_someone_elses_email_is_refused(merchant: Merchant) -> None:
+    customer = await create_customer(merchant)
+    other = await create_customer(merchant)
+    response = await merchant.post(
+        "/orders", json={"amount": 1000, "customerId": customer["id"], "customerEmail": other["emailAddress"]}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "CUSTOMER_MISMATCH"
+    assert await order_count(merchant) == 0
+    same = await merchant.post(
+        "/orders", json={"amount": 1000, "customerId": customer["id"], "customerEmail": customer["emailAddress"].upper()}
+    )
+    assert same.status_code == 201, same.text
+
+
 async def test_unknown_or_deleted_customer_id_is_404(merchant: Merchant) -> None:
     customer = await create_customer(merchant)
     await merchant.delete(f"/customers/{customer['id']}")

@@ -154,6 +154,11 @@ async def resolve_for_order(
         row = await repository.get(connection, tenant, customer_id)
         if row is None:
             raise _not_found(customer_id)
+        # The order copies the request's email; it must not name someone else than the customer.
+        if email and repository.email_key(email) != row["email_key"]:
+            raise KohortError(
+                f"customerEmail does not match the email of customer {customer_id}.", code="CUSTOMER_MISMATCH"
+            )
         _refuse_blocked(row)
         return row
     if not email:
