@@ -12,7 +12,8 @@ from kohort.kit.clock import FrozenClock
 from tests.factories.group import join
 from tests.factories.merchant import Merchant, Ticker
 
-SEED = Path("/work/shared/reference/seed/api-reference-list-orders-in-group.txt")
+# shared/ lies beside the checkout (here and in CI); the key list below is the same page's, for elsewhere.
+SEED = Path(__file__).resolve().parents[3] / "shared" / "reference" / "seed" / "api-reference-list-orders-in-group.txt"
 
 
 def seed_order_keys() -> set[str]:
