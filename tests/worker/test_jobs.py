@@ -197,3 +197,19 @@ async def test_finished_jobs_are_purged_after_a_week(database: Database, frozen_
     frozen_clock.advance(timedelta(days=1, seconds=1))
     await runner.drain()
     assert await job_row(database, job_id) is None
+
+
+async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Database) -> None:
+    wanted, other = new_kind("ok"), new_kind("ok")
+    async with database.transaction() as connection:
+        wanted_id = await enqueue(connection, wanted, {"n": 1})
+        other_id = await enqueue(connection, other, {"n": 2})
+    limited = Runner(database, batch_size=50, only=(wanted,))
+    for _ in range(50):
+        if not await limited.run_jobs():
+            break
+    assert calls[wanted] == [{"n": 1}] and calls[other] == []
+    assert (await job_row(database, wanted_id))["status"] == repository.DONE
+    assert (await job_row(database, other_id))["status"] == repository.QUEUED
+    await drain_kind(database, other)
+    assert calls[other] == [{"n": 2}]

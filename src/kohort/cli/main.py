@@ -123,7 +123,8 @@ def serve(
 
 
 async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
-                      lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None) -> None:
+                      lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None,
+                      only: tuple[str, ...] = ()) -> None:
     settings = get_settings()
     database = Database(settings.database_url, pool_size=2)
     runner = Runner(
@@ -133,6 +134,7 @@ async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: 
         lease_seconds=lease_seconds or settings.job_lease_seconds,
         poll_interval=poll_interval or settings.worker_poll_interval,
         sweep_every=sweep_every,
+        only=only,
     )
     try:
         if drain:
@@ -155,13 +157,18 @@ def worker_command(
     lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours."),
     poll_interval: float = typer.Option(None, "--poll-interval", min=0.01, help="Idle wait between passes."),
     sweep_every: float = typer.Option(None, "--sweep-every", min=0.01, help="Seconds between idle sweeps (default 2)."),
+    only: list[str] = typer.Option(
+        [], "--only", help="Only job kinds and sweeps whose name starts with this (repeatable), e.g. "
+        "--only referral_group for settlement, --only notify --only email for emails. Default: all."
+    ),
 ) -> None:
     """Run background jobs and sweeps (settlement) until SIGTERM/SIGINT. Any number may run side by side
     on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(_run_worker(drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size,
-                            lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every))
+                            lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every,
+                            only=tuple(only)))
 
 
 async def _list_jobs(status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,7 +33,13 @@ async def insert_job(connection: AsyncConnection, values: dict[str, Any]) -> str
 
 
 async def claim(
-    connection: AsyncConnection, *, now: datetime, lease_until: datetime, worker: str, limit: int
+    connection: AsyncConnection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    worker: str,
+    limit: int,
+    kind_prefixes: tuple[str, ...] = (),
 ) -> list[RowMapping]:
     """Take up to `limit` runnable jobs: queued and due, or running under an expired lease (their
     worker died). SKIP LOCKED lets concurrent runners take disjoint sets on PostgreSQL; on SQLite the
@@ -46,6 +52,8 @@ async def claim(
                 and_(jobs.c.status == RUNNING, jobs.c.locked_until <= now),
             )
         )
+        .where(or_(*(jobs.c.kind.startswith(prefix, autoescape=True) for prefix in kind_prefixes)) if kind_prefixes
+               else true())
         .order_by(jobs.c.run_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -51,6 +51,9 @@ class Runner:
     poll_interval: float = 0.5
     # Overrides every sweep's own period (e.g. a dedicated settlement worker sweeping more often).
     sweep_every: float | None = None
+    # Name prefixes of the job kinds and sweeps this runner does (empty: everything). Lets a deployment
+    # keep settlement workers apart from email workers, so a burst of emails never slows settlement.
+    only: tuple[str, ...] = ()
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}")
 
     def __post_init__(self) -> None:
@@ -61,6 +64,8 @@ class Runner:
         """Run every sweep whose time has come; one that found work stays due, so it drains quickly."""
         done = 0
         for sweep in registry.periodics():
+            if self.only and not sweep.name.startswith(self.only):
+                continue
             if self._next_sweep.get(sweep.name, 0.0) > time.monotonic():
                 continue
             try:
@@ -79,7 +84,7 @@ class Runner:
         async with self.database.transaction() as connection:
             claimed = await repository.claim(
                 connection, now=now, lease_until=now + timedelta(seconds=self.lease_seconds), worker=self.name,
-                limit=self.batch_size,
+                limit=self.batch_size, kind_prefixes=self.only,
             )
         for job in claimed:
             await self._run(job)
