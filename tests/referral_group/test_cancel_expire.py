@@ -7,7 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from kohort.db import Database
 from kohort.kit.clock import FrozenClock
+from kohort.referral_group import repository as group_repository
+from kohort.tenant import Tenant
 from tests.factories.group import get_group, join
 from tests.factories.merchant import Merchant
 
@@ -80,3 +83,18 @@ async def test_unknown_group(merchant: Merchant) -> None:
     for action in ("cancel", "expire"):
         response = await merchant.post(f"/groups/pg_nope/{action}")
         assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_the_cancel_write_itself_refuses_a_group_past_its_end(merchant: Merchant, database: Database) -> None:
+    """The conditional write re-checks the end, so a cancel racing the group's end cannot win after it."""
+    order = await merchant.order()
+    tenant = Tenant(organization_id=merchant.id, livemode=False)
+    async with database.transaction() as connection:
+        group = await group_repository.get(connection, tenant, order["paymentGroupId"])
+        past_end = group["expires_at"] + timedelta(seconds=1)
+        changed = await group_repository.update_if(
+            connection, tenant, group["id"], expected_status="OPEN", max_participants=1, running_at=past_end,
+            values={"status": "CANCELED"},
+        )
+    assert changed is None
+    assert (await merchant.get(f"/groups/{group['id']}")).json()["status"] == "OPEN"

@@ -122,6 +122,9 @@ async def test_create_group_for_an_order_whose_group_was_canceled(merchant: Merc
     assert (moved["paymentGroupId"], moved["paymentGroupShareId"]) == (group["id"], group["shareId"])
     participants = (await merchant.get(f"/groups/{group['id']}/participants")).json()
     assert [item["id"] for item in participants["data"]] == [order["id"]]
+    old_group = (await merchant.get(f"/groups/{order['paymentGroupId']}")).json()
+    old_participants = (await merchant.get(f"/groups/{order['paymentGroupId']}/participants")).json()
+    assert (old_group["status"], old_group["participantCount"], old_participants["count"]) == ("CANCELED", 0, 0)
 
 
 async def test_create_group_for_an_order_whose_group_expired(merchant: Merchant, frozen_clock: FrozenClock) -> None:

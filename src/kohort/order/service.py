@@ -167,6 +167,8 @@ async def open_group_for_order(
     await repository.move_to_group(
         connection, tenant, order["id"], group_id=group["id"], share_id=group["share_id"], values=values
     )
+    if order["payment_group_id"] is not None:
+        await group_service.release_seat(connection, tenant, order["payment_group_id"])
     return group
 
 

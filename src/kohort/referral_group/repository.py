@@ -114,15 +114,34 @@ async def update_if(
     *,
     expected_status: str,
     max_participants: int | None = None,
+    running_at: datetime | None = None,
     values: dict[str, Any],
 ) -> RowMapping | None:
     """A conditional status change: applies only if the group is still in `expected_status` (and holds at
-    most `max_participants`). None means somebody else changed it first."""
+    most `max_participants`, and has not reached its end at `running_at`). None means somebody else
+    changed it first."""
     conditions = [tenant.owns(payment_groups), payment_groups.c.id == group_id, payment_groups.c.status == expected_status]
     if max_participants is not None:
         conditions.append(payment_groups.c.participant_count <= max_participants)
+    if running_at is not None:
+        conditions.append(payment_groups.c.expires_at > running_at)
     statement = update(payment_groups).where(*conditions).values(**values).returning(payment_groups)
     return (await connection.execute(statement)).mappings().first()
+
+
+async def release_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, *, ended: tuple[str, ...]) -> None:
+    """One participant fewer in a group that ended in one of `ended` (its order moved to a new group)."""
+    statement = (
+        update(payment_groups)
+        .where(
+            tenant.owns(payment_groups),
+            payment_groups.c.id == group_id,
+            payment_groups.c.status.in_(ended),
+            payment_groups.c.participant_count > 0,
+        )
+        .values(participant_count=payment_groups.c.participant_count - 1)
+    )
+    await connection.execute(statement)
 
 
 async def update_fields(

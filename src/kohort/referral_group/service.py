@@ -197,13 +197,18 @@ async def join_group(
     return claimed
 
 
+async def release_seat(connection: AsyncConnection, tenant: Tenant, group_id: str) -> None:
+    """The order of a canceled or expired group moved to a new group: the old one counts it no more."""
+    await repository.release_seat(connection, tenant, group_id, ended=(lifecycle.CANCELED, lifecycle.EXPIRED))
+
+
 async def cancel_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> RowMapping:
     group = await get_group(connection, tenant, reference)
     now = clock.now()
     refusal = lifecycle.cancel_refusal(group, now)
     if refusal is None:
         changed = await repository.update_if(
-            connection, tenant, group["id"], expected_status=lifecycle.OPEN, max_participants=1,
+            connection, tenant, group["id"], expected_status=lifecycle.OPEN, max_participants=1, running_at=now,
             values={"status": lifecycle.CANCELED, "canceled_at": now, "updated_at": now, "updated_by": actor},
         )
         if changed is not None:
