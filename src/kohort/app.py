@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from sqlalchemy import text
 
 from kohort import __version__
 from kohort.api import include_routers
@@ -72,10 +71,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @app.get("/health", tags=["Health"])
     async def health(request: Request) -> JsonResponse:
-        try:
-            async with request.app.state.database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        if not await request.app.state.database.is_reachable():
             return JsonResponse({"status": "unavailable"}, status_code=503)
         return JsonResponse({"status": "ok"})
 

@@ -79,6 +79,15 @@ class Database:
         async with self.engine.begin() as connection:
             yield connection
 
+    async def is_reachable(self) -> bool:
+        """Whether the database answers a trivial query (the health probe)."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(select(1))
+        except Exception:  # noqa: BLE001 - any failure to answer means "not reachable"
+            return False
+        return True
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
