@@ -77,3 +77,11 @@ async def test_contains_is_case_sensitive_on_every_backend(merchant: Merchant) -
     assert await names("customerFirstName~Ali") == {"Alicia"}
     assert await names("customerFirstName~ALI") == set()
     assert await names("customerFirstName~%") == set()  # a literal %, not a wildcard
+
+
+async def test_search_values_are_decoded_once(merchant: Merchant) -> None:
+    """A literal % in a value must survive: the query string is URL-decoded by the server, not twice."""
+    wanted = await merchant.order(clientReferenceId="promo%41")
+    await merchant.order(clientReferenceId="promoA")
+    found = (await merchant.get("/orders", params={"search": 'clientReferenceId:"promo%41"'})).json()
+    assert [order["id"] for order in found["data"]] == [wanted["id"]]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, Table, TypeDecorator, and_, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -165,7 +164,7 @@ def search_clause(columns: dict[str, Column[Any]], search: str | None) -> Column
     if not search:
         return None
     clauses: list[ColumnElement[bool]] = []
-    for part in unquote(search).split(","):
+    for part in search.split(","):  # already URL-decoded once by the server
         if not part.strip():
             continue
         if " OR " in part:
