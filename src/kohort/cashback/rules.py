@@ -1,21 +1,10 @@
-"""How much cashback an order earns at a level (BEHAVIOUR.md §6.2), as a pure function."""
+"""How much cashback an order earns at a level (BEHAVIOUR.md §6.2): the rule lives in the ladder."""
 
 from __future__ import annotations
 
-from kohort.kit.money import percent_of
+from kohort.organization.ladder import CENTS_PER_EURO, DiscountType, cashback_amount
 
-PERCENTAGE = "PERCENTAGE"
-AMOUNT = "AMOUNT"
-CENTS_PER_EURO = 100
+PERCENTAGE = DiscountType.PERCENTAGE
+AMOUNT = DiscountType.AMOUNT
 
-
-def cashback_amount(*, discount_type: str, value: int, amount: int) -> int:
-    """PERCENTAGE: `amount × value / 100` rounded half-up (12 370 at 5 % → 619). AMOUNT: `value` whole
-    euros (5 → 500 cents), not capped at the order amount, as in the original. A value of 0 earns 0."""
-    if value <= 0:
-        return 0
-    if discount_type == PERCENTAGE:
-        return percent_of(amount, value)
-    if discount_type == AMOUNT:
-        return value * CENTS_PER_EURO
-    raise ValueError(f"unknown discount type {discount_type!r}")
+__all__ = ["AMOUNT", "CENTS_PER_EURO", "PERCENTAGE", "cashback_amount"]
