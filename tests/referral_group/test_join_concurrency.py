@@ -157,7 +157,10 @@ async def test_simultaneous_joins_never_overfill_a_group(
     refusals = Counter(response.json()["error"]["code"] for response in responses if response.status_code == 400)
     assert not [response.text for response in responses if response.status_code >= 500]
     assert statuses == {201: MAX_PARTICIPANTS - 1, 400: JOIN_ATTEMPTS - MAX_PARTICIPANTS + 1}, statuses
-    assert refusals == {"MAX_PARTICIPANTS_REACHED": JOIN_ATTEMPTS - MAX_PARTICIPANTS + 1}
+    # Once the last seat is taken the full-group job may settle the group before the latecomers are
+    # checked: they are then refused as COMPLETED_EXPIRED_CANCELED (the original checks the status first).
+    assert set(refusals) <= {"MAX_PARTICIPANTS_REACHED", "COMPLETED_EXPIRED_CANCELED"}, refusals
+    assert sum(refusals.values()) == JOIN_ATTEMPTS - MAX_PARTICIPANTS + 1
     joined = [response.json() for response in responses if response.status_code == 201]
     assert {order["paymentGroupId"] for order in joined} == {owner["paymentGroupId"]}
 
