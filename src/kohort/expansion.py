@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
+from kohort.order.domain import Order
 from kohort.organization import service as organization_service
 from kohort.referral_group import service as group_service
-from kohort.referral_group.schemas import GroupSettingsCopy, PaymentGroup
+from kohort.referral_group.domain import ReferralGroup
+from kohort.referral_group.schemas import GroupSettingsCopy, to_wire_group
 from kohort.tenant import Tenant
 from kohort.wire import dump
 
@@ -22,27 +23,29 @@ ORDER_EXPANSIONS = frozenset({"customer", "paymentGroup", "organization"})
 GROUP_EXPANSIONS = frozenset({"customer", "paymentGroupSettings", "organization"})
 
 
-async def _customers(connection: AsyncConnection, tenant: Tenant, rows: Sequence[RowMapping]) -> dict[str, Any]:
-    found = await customer_service.get_customers(connection, tenant, {row["customer_id"] for row in rows})
+async def _customers(
+    connection: AsyncConnection, tenant: Tenant, owners: Sequence[Order | ReferralGroup]
+) -> dict[str, Any]:
+    found = await customer_service.get_customers(connection, tenant, {owner.customer_id for owner in owners})
     return {customer_id: dump(customer_service.to_customer(row)) for customer_id, row in found.items()}
 
 
 async def expand_orders(
-    connection: AsyncConnection, tenant: Tenant, rows: Sequence[RowMapping], payloads: list[dict[str, Any]],
+    connection: AsyncConnection, tenant: Tenant, orders: Sequence[Order], payloads: list[dict[str, Any]],
     expand: frozenset[str],
 ) -> list[dict[str, Any]]:
     wanted = expand & ORDER_EXPANSIONS
     if "customer" in wanted:
-        customers = await _customers(connection, tenant, rows)
-        for row, payload in zip(rows, payloads, strict=True):
-            payload["customer"] = customers.get(row["customer_id"])
+        customers = await _customers(connection, tenant, orders)
+        for order, payload in zip(orders, payloads, strict=True):
+            payload["customer"] = customers.get(order.customer_id)
     if "paymentGroup" in wanted:
         groups = await group_service.get_groups(
-            connection, tenant, {row["payment_group_id"] for row in rows if row["payment_group_id"]}
+            connection, tenant, {order.payment_group_id for order in orders if order.payment_group_id}
         )
-        for row, payload in zip(rows, payloads, strict=True):
-            group = groups.get(row["payment_group_id"])
-            payload["paymentGroup"] = dump(PaymentGroup.model_validate(dict(group))) if group else None
+        for order, payload in zip(orders, payloads, strict=True):
+            group = groups.get(order.payment_group_id) if order.payment_group_id else None
+            payload["paymentGroup"] = dump(to_wire_group(group)) if group else None
     if "organization" in wanted:
         summary = await organization_service.organization_summary(connection, tenant)
         for payload in payloads:
@@ -51,19 +54,19 @@ async def expand_orders(
 
 
 async def expand_groups(
-    connection: AsyncConnection, tenant: Tenant, rows: Sequence[RowMapping], payloads: list[dict[str, Any]],
+    connection: AsyncConnection, tenant: Tenant, groups: Sequence[ReferralGroup], payloads: list[dict[str, Any]],
     expand: frozenset[str],
 ) -> list[dict[str, Any]]:
     # The settings copy always carries its levels, so the documented nested path means the same.
     wanted = {"paymentGroupSettings" if item == "paymentGroupSettings.discountLevels" else item for item in expand}
     wanted &= GROUP_EXPANSIONS
     if "customer" in wanted:
-        customers = await _customers(connection, tenant, rows)
-        for row, payload in zip(rows, payloads, strict=True):
-            payload["customer"] = customers.get(row["customer_id"])
+        customers = await _customers(connection, tenant, groups)
+        for group, payload in zip(groups, payloads, strict=True):
+            payload["customer"] = customers.get(group.customer_id)
     if "paymentGroupSettings" in wanted:
-        for row, payload in zip(rows, payloads, strict=True):
-            payload["paymentGroupSettings"] = dump(GroupSettingsCopy.from_group(row))
+        for group, payload in zip(groups, payloads, strict=True):
+            payload["paymentGroupSettings"] = dump(GroupSettingsCopy.from_group(group))
     if "organization" in wanted:
         summary = await organization_service.organization_summary(connection, tenant)
         for payload in payloads:

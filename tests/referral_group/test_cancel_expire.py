@@ -9,6 +9,7 @@ import pytest
 
 from kohort.db import Database
 from kohort.kit.clock import FrozenClock
+from kohort.models import GroupStatus
 from kohort.referral_group import repository as group_repository
 from kohort.tenant import Tenant
 from tests.factories.group import get_group, join
@@ -91,10 +92,11 @@ async def test_the_cancel_write_itself_refuses_a_group_past_its_end(merchant: Me
     tenant = Tenant(organization_id=merchant.id, livemode=False)
     async with database.transaction() as connection:
         group = await group_repository.get(connection, tenant, order["paymentGroupId"])
-        past_end = group["expires_at"] + timedelta(seconds=1)
+        assert group is not None
+        past_end = group.expires_at + timedelta(seconds=1)
         changed = await group_repository.update_if(
-            connection, tenant, group["id"], expected_status="OPEN", max_participants=1, running_at=past_end,
+            connection, tenant, group.id, expected_status=GroupStatus.OPEN, max_participants=1, running_at=past_end,
             values={"status": "CANCELED"},
         )
     assert changed is None
-    assert (await merchant.get(f"/groups/{group['id']}")).json()["status"] == "OPEN"
+    assert (await merchant.get(f"/groups/{group.id}")).json()["status"] == "OPEN"

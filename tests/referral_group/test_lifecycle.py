@@ -4,29 +4,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from kohort.models import GroupStatus, ReminderState
+from kohort.organization.ladder import DiscountLevel, DiscountType, Ladder
 from kohort.referral_group import lifecycle
+from kohort.referral_group.domain import ReferralGroup
 
 LEVELS = [
-    {"level": 1, "participantsToUnlock": 2, "value": 5},
-    {"level": 2, "participantsToUnlock": 5, "value": 10},
-    {"level": 3, "participantsToUnlock": 10, "value": 15},
+    DiscountLevel(level=1, participants_to_unlock=2, value=5),
+    DiscountLevel(level=2, participants_to_unlock=5, value=10),
+    DiscountLevel(level=3, participants_to_unlock=10, value=15),
 ]
 NOW = datetime(2025, 3, 10, 15, 30, 0, tzinfo=UTC)
 
 
+def ladder(levels: list[DiscountLevel]) -> Ladder:
+    return Ladder.of(DiscountType.PERCENTAGE, levels)
+
+
 def test_level_reached() -> None:
-    assert lifecycle.level_reached(LEVELS, 1) is None
-    assert [lifecycle.level_reached(LEVELS, n)["value"] for n in (2, 4, 5, 9, 10, 15)] == [5, 5, 10, 10, 15, 15]
+    assert ladder(LEVELS).reached(1) is None
+    assert [ladder(LEVELS).reached(n).value for n in (2, 4, 5, 9, 10, 15)] == [5, 5, 10, 10, 15, 15]  # type: ignore[union-attr]
 
 
 def test_level_reached_does_not_rely_on_list_order() -> None:
-    assert lifecycle.level_reached(list(reversed(LEVELS)), 6) == LEVELS[1]
+    assert ladder(list(reversed(LEVELS))).reached(6) == LEVELS[1]
 
 
 def test_level_after_joining_counts_the_joiner() -> None:
-    assert lifecycle.level_after_joining(LEVELS, 1) == LEVELS[0]  # owner alone: a friend unlocks level 1
-    assert lifecycle.level_after_joining(LEVELS, 4) == LEVELS[1]
-    assert lifecycle.level_after_joining([], 4) is None
+    assert ladder(LEVELS).after_joining(1) == LEVELS[0]  # owner alone: a friend unlocks level 1
+    assert ladder(LEVELS).after_joining(4) == LEVELS[1]
+    assert ladder([]).after_joining(4) is None
+
+
+def test_a_group_row_holding_camel_case_levels_still_reads() -> None:
+    """Rows written before levels were stored in snake_case (a database not yet migrated)."""
+    row = group_row(discount_levels=[{"level": 1, "participantsToUnlock": 2, "value": 5}])
+    assert ReferralGroup.from_row(row).discount_levels == (LEVELS[0],)
 
 
 def test_short_group_has_a_midpoint_only() -> None:
@@ -68,8 +81,24 @@ def test_explicit_end_wins_over_the_duration() -> None:
     assert planned["mid_expire_at"] == NOW + timedelta(days=1)
 
 
-def group(**fields: object) -> dict[str, object]:
-    return {"id": "pg_1", "status": "OPEN", "expires_at": NOW + timedelta(hours=1), "participant_count": 1, **fields}
+def group_row(**fields: object) -> list[object]:
+    values: dict[str, object] = {
+        "id": "pg_1", "organization_id": "org_1", "livemode": False, "share_id": "KH-1", "share_key": "KH-1",
+        "customer_id": "cus_1", "creator_email": None, "status": "OPEN", "metadata": None,
+        "expires_at": NOW + timedelta(hours=1), "mid_expire_at": None, "j_minus2_expire_at": None,
+        "j_plus3_start_at": None, "reminder_email_sent": "NOT_SENT", "canceled_at": None, "completed_at": None,
+        "participant_count": 1, "settings_id": "pgset_1", "discount_type": "PERCENTAGE",
+        "discount_levels": [level.to_stored() for level in LEVELS], "max_participants": 15,
+        "minutes_duration": 60, "min_purchase_value": 0, "created_at": NOW, "created_by": None,
+        "updated_at": NOW, "updated_by": None, **fields,
+    }
+    return list(values.values())
+
+
+def group(**fields: object) -> ReferralGroup:
+    built = ReferralGroup.from_row(group_row(**fields))
+    assert built.status in GroupStatus and built.reminder_email_sent == ReminderState.NOT_SENT
+    return built
 
 
 def test_cancel_refusals() -> None:

@@ -44,7 +44,7 @@ async def _organization_name(connection: AsyncConnection, tenant: Tenant) -> str
     organization = await organization_repository.get_organization(connection, tenant.organization_id)
     if organization is None:
         raise KohortError("Organization not found.", code="NOT_FOUND")
-    return str(organization["name"])
+    return organization.name
 
 
 async def get_brand_settings(connection: AsyncConnection, tenant: Tenant) -> BrandSettings:

@@ -5,12 +5,15 @@ from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
 from kohort.models.job import jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
-from kohort.models.order import orders
+from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import api_keys, group_settings, organizations
 from kohort.models.payout import payout_accounts, payout_batches, payouts
-from kohort.models.referral_group import payment_groups
+from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
 
 __all__ = [
+    "GroupStatus",
+    "OrderStatus",
+    "ReminderState",
     "api_keys",
     "brand_settings",
     "customers",

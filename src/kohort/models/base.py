@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData(
@@ -41,3 +42,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def check_row_shape(table: Table, value_type: type[Any]) -> None:
+    """Domain values are built from rows by position (cheaper than by name, on the order path): their
+    fields must be the table's columns, in order. Called at import, so a new column fails loudly."""
+    columns = [column.name for column in table.columns]
+    names = [field.name for field in fields(value_type)]
+    if columns != names:
+        raise TypeError(f"{value_type.__name__} fields {names} do not match {table.name} columns {columns}")

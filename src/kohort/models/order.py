@@ -1,8 +1,21 @@
 """Orders: one purchase reported by a merchant, the unit of participation in a group."""
 
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table
 
 from kohort.models.base import JSONType, UTCDateTime, metadata
+
+
+class OrderStatus(StrEnum):
+    """An order's cashback state. Here, below every service, so that settlement, cashback and
+    withdrawals all spell it the same way."""
+
+    CREATED = "CREATED"
+    CASHBACK_AVAILABLE = "CASHBACK_AVAILABLE"
+    CASHBACK_PROCESSING = "CASHBACK_PROCESSING"
+    CASHBACK_SENT = "CASHBACK_SENT"
+
 
 orders = Table(
     "orders",

@@ -38,7 +38,7 @@ group_settings = Table(
     Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
     Column("livemode", Boolean, primary_key=True),
     Column("discount_type", String(12), nullable=False),
-    # [{"level": 1, "participantsToUnlock": 2, "value": 5}, …], ascending.
+    # [{"level": 1, "participants_to_unlock": 2, "value": 5}, …], ascending (ladder.DiscountLevel.to_stored).
     Column("discount_levels", JSONType, nullable=False),
     Column("max_participants", Integer, nullable=False),
     Column("minutes_duration", Integer, nullable=False),

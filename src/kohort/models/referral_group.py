@@ -1,8 +1,27 @@
 """Referral groups ("payment groups"), each carrying the copy of the settings taken at its creation."""
 
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table
 
 from kohort.models.base import JSONType, UTCDateTime, metadata
+
+
+class GroupStatus(StrEnum):
+    OPEN = "OPEN"
+    COMPLETED = "COMPLETED"
+    CANCELED = "CANCELED"
+    EXPIRED = "EXPIRED"
+
+
+class ReminderState(StrEnum):
+    """Which owner reminder a group has had (the original's `reminderEmailSent`)."""
+
+    NOT_SENT = "NOT_SENT"
+    MIDWAY_SENT = "MIDWAY_SENT"
+    DAY3_SENT = "DAY3_SENT"
+    DAY2_BEFORE_END_SENT = "DAY2_BEFORE_END_SENT"
+
 
 payment_groups = Table(
     "payment_groups",
@@ -30,6 +49,7 @@ payment_groups = Table(
     # The settings copy (the original's per-group PaymentGroupSettings snapshot).
     Column("settings_id", String(40), nullable=False),
     Column("discount_type", String(12), nullable=False),
+    # Snake_case levels as organization.ladder.DiscountLevel.to_stored writes them, ascending.
     Column("discount_levels", JSONType, nullable=False),
     Column("max_participants", Integer, nullable=False),
     Column("minutes_duration", Integer, nullable=False),

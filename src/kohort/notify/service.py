@@ -17,7 +17,6 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
-from kohort.cashback.rules import cashback_amount
 from kohort.config import get_settings
 from kohort.customer import service as customer_service
 from kohort.email import outbox
@@ -26,7 +25,10 @@ from kohort.kit.formatting import page_locale
 from kohort.kit.ids import new_id
 from kohort.kit.timefmt import iso_z
 from kohort.links import group_page_url, withdrawal_url
-from kohort.referral_group import lifecycle
+from kohort.models import GroupStatus
+from kohort.order.domain import Order
+from kohort.organization.ladder import DiscountLevel
+from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
 from kohort.worker import queue
 
@@ -60,35 +62,35 @@ def _short_name(customer: RowMapping | None) -> str | None:
     return f"{first} {last[:1].upper()}." if last else first
 
 
-def _levels(group: RowMapping) -> list[dict[str, Any]]:
-    return sorted(group["discount_levels"], key=lambda level: level["participantsToUnlock"])
+def _level_value(level: DiscountLevel | None) -> int:
+    return level.value if level is not None else 0
 
 
-def _next_level(group: RowMapping, participants: int) -> dict[str, int] | None:
-    following = next((level for level in _levels(group) if level["participantsToUnlock"] > participants), None)
+def _next_level(group: ReferralGroup, participants: int) -> dict[str, int] | None:
+    following = group.ladder.next_level(participants)
     if following is None:
         return None
-    return {"friends": following["participantsToUnlock"] - participants, "value": following["value"]}
+    return {"friends": following.friends_needed, "value": following.level.value}
 
 
-def _order(order: RowMapping) -> dict[str, Any]:
-    return {"id": order["id"], "amount": order["amount"], "created_at": iso_z(order["created_at"])}
+def _order(order: Order) -> dict[str, Any]:
+    return {"id": order.id, "amount": order.amount, "created_at": iso_z(order.created_at)}
 
 
-async def _base(connection: AsyncConnection, tenant: Tenant, group: RowMapping, locale: str, campaign: str,
+async def _base(connection: AsyncConnection, tenant: Tenant, group: ReferralGroup, locale: str, campaign: str,
                 owner: RowMapping | None) -> dict[str, Any]:
     brand = await brand_service.get_brand(connection, tenant)
-    levels = _levels(group)
+    ladder = group.ladder
     return {
         "brand": brand.as_context(),
-        "discount_type": group["discount_type"],
-        "max_level_value": levels[-1]["value"] if levels else 0,
-        "first_level_value": levels[0]["value"] if levels else 0,
+        "discount_type": group.discount_type.value,
+        "max_level_value": _level_value(ladder.top),
+        "first_level_value": _level_value(ladder.first),
         "group": {
-            "share_id": group["share_id"],
-            "url": group_page_url(get_settings().public_url, page_locale(locale), group["share_id"], campaign=campaign),
+            "share_id": group.share_id,
+            "url": group_page_url(get_settings().public_url, page_locale(locale), group.share_id, campaign=campaign),
             "owner_name": _short_name(owner),
-            "expires_at": iso_z(group["expires_at"]),
+            "expires_at": iso_z(group.expires_at),
         },
     }
 
@@ -100,98 +102,97 @@ async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) ->
 ORDER_PLACED_JOB = "notify.order_placed"
 
 
-async def order_placed(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping,
+async def order_placed(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order,
                        joined: bool) -> None:
     """In the order's transaction: one job naming the event (ids and the group's size right after it).
     The order hot path pays one insert; the job builds the emails (`order_emails`) after commit."""
     await queue.enqueue(connection, ORDER_PLACED_JOB, {
-        **tenant.stamp(), "order_id": order["id"], "group_id": group["id"], "joined": joined,
-        "participant_count": group["participant_count"],
-    }, dedupe_key=f"order_placed:{order['id']}")
+        **tenant.stamp(), "order_id": order.id, "group_id": group.id, "joined": joined,
+        "participant_count": group.participant_count,
+    }, dedupe_key=f"order_placed:{order.id}")
 
 
-def unlocks_level(group: RowMapping, participant_count: int) -> bool:
+def unlocks_level(group: ReferralGroup, participant_count: int) -> bool:
     """Whether reaching `participant_count` unlocks a level exactly (the "new level" email)."""
-    return any(level["participantsToUnlock"] == participant_count for level in group["discount_levels"])
+    return group.ladder.unlocked_at(participant_count) is not None
 
 
 @_never_failing
 async def order_emails(
-    connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping, joined: bool,
-    participant_count: int, participants: Sequence[RowMapping] = (),
+    connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order, joined: bool,
+    participant_count: int, participants: Sequence[Order] = (),
 ) -> None:
     """Group created (owner) or joined (joiner); a join that reaches a level's threshold exactly also
     tells every other participant that a new level is unlocked."""
-    people = await _people(connection, tenant, {order["customer_id"], group["customer_id"],
-                                               *(row["customer_id"] for row in participants)})
-    customer = people.get(order["customer_id"])
-    locale = page_locale(order["locale"])
-    owner = people.get(group["customer_id"])
+    people = await _people(connection, tenant, {order.customer_id, group.customer_id,
+                                               *(other.customer_id for other in participants)})
+    customer = people.get(order.customer_id)
+    locale = page_locale(order.locale)
+    owner = people.get(group.customer_id)
     count = participant_count
     if not joined:
         context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner)
-        await outbox.enqueue(connection, kind="group_created", event_id=group["id"], to=_email(customer),
+        await outbox.enqueue(connection, kind="group_created", event_id=group.id, to=_email(customer),
                              locale=locale, context={**context, "first_name": _first(customer), "order": _order(order)})
         return
-    level = lifecycle.level_reached(group["discount_levels"], count)
-    cashback = cashback_amount(discount_type=group["discount_type"], value=int(level["value"]) if level else 0,
-                               amount=order["amount"])
+    ladder = group.ladder
+    cashback = ladder.provisional_cashback(count, order.amount)
     context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner)
-    await outbox.enqueue(connection, kind="group_joined", event_id=order["id"], to=_email(customer), locale=locale,
+    await outbox.enqueue(connection, kind="group_joined", event_id=order.id, to=_email(customer), locale=locale,
                          context={**context, "first_name": _first(customer), "order": _order(order),
                                   "cashback": cashback, "next_level": _next_level(group, count)})
-    unlocked = next((item for item in group["discount_levels"] if item["participantsToUnlock"] == count), None)
+    unlocked = ladder.unlocked_at(count)
     if unlocked is None:
         return
     for other in participants:
-        if other["id"] == order["id"]:
+        if other.id == order.id:
             continue
-        recipient = people.get(other["customer_id"])
+        recipient = people.get(other.customer_id)
         # Each recipient's own language (the original mixed the joiner's template with the recipient's text).
-        other_locale = page_locale(other["locale"])
+        other_locale = page_locale(other.locale)
         other_context = await _base(connection, tenant, group, other_locale, "group_new_level_unlocked", owner)
         await outbox.enqueue(
-            connection, kind="level_unlocked", event_id=f"{group['id']}:{count}", to=_email(recipient),
+            connection, kind="level_unlocked", event_id=f"{group.id}:{count}", to=_email(recipient),
             locale=other_locale,
             context={**other_context, "first_name": _first(recipient), "new_member_name": _short_name(customer),
-                     "level_value": unlocked["value"], "next_level": _next_level(group, count)},
+                     "level_value": unlocked.value, "next_level": _next_level(group, count)},
         )
 
 
 @_never_failing
-async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, stage: str) -> None:
+async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, stage: str) -> None:
     """A reminder to the owner (`stage` = midway, first or last), also once friends joined: then it says
     how many more friends reach the next level."""
-    people = await _people(connection, tenant, {group["customer_id"]})
-    owner = people.get(group["customer_id"])
+    people = await _people(connection, tenant, {group.customer_id})
+    owner = people.get(group.customer_id)
     locale = page_locale(owner["locale"] if owner else None)
     context = await _base(connection, tenant, group, locale, "midway_reminder", owner)
-    count = group["participant_count"]
+    count = group.participant_count
     await outbox.enqueue(
-        connection, kind="reminder", event_id=f"{group['id']}:{stage}", to=_email(owner), locale=locale,
+        connection, kind="reminder", event_id=f"{group.id}:{stage}", to=_email(owner), locale=locale,
         context={**context, "first_name": _first(owner), "stage": stage, "participant_count": count,
-                 "seconds_left": max(0, int((group["expires_at"] - clock.now()).total_seconds())),
+                 "seconds_left": max(0, int((group.expires_at - clock.now()).total_seconds())),
                  "next_level": _next_level(group, count) if count > 1 else None},
     )
 
 
 @_never_failing
-async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, group: RowMapping, order: RowMapping,
+async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order,
                              token: str, retry: bool = False, event_id: str | None = None) -> None:
     """The withdrawal link, to a participant whose cashback became available (or came back after a
     failed transfer: `retry`). The raw token exists only in the caller's transaction, so this is the
     only moment the link can be written."""
-    if not order["amount_cashback"]:
+    if not order.amount_cashback:
         return
-    people = await _people(connection, tenant, {order["customer_id"], group["customer_id"]})
-    customer = people.get(order["customer_id"])
-    locale = page_locale(order["locale"])
+    people = await _people(connection, tenant, {order.customer_id, group.customer_id})
+    customer = people.get(order.customer_id)
+    locale = page_locale(order.locale)
     context = await _base(connection, tenant, group, locale, "kohort_ref_payment_iban_request",
-                          people.get(group["customer_id"]))
+                          people.get(group.customer_id))
     await outbox.enqueue(
-        connection, kind="cashback_available", event_id=event_id or order["id"], to=_email(customer), locale=locale,
-        context={**context, "first_name": _first(customer), "order": _order(order), "cashback": order["amount_cashback"],
-                 "withdrawal_url": withdrawal_url(get_settings().public_url, order["id"], token), "retry": retry},
+        connection, kind="cashback_available", event_id=event_id or order.id, to=_email(customer), locale=locale,
+        context={**context, "first_name": _first(customer), "order": _order(order), "cashback": order.amount_cashback,
+                 "withdrawal_url": withdrawal_url(get_settings().public_url, order.id, token), "retry": retry},
     )
 
 
@@ -205,28 +206,27 @@ async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id:
 
 
 async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
-                               orders: dict[str, RowMapping], groups: dict[str, RowMapping]) -> None:
+                               orders: dict[str, Order], groups: dict[str, ReferralGroup]) -> None:
     """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
     brand = (await brand_service.get_brand(connection, tenant)).as_context()
-    people = await _people(connection, tenant, {row["customer_id"] for row in orders.values()}
-                           | {row["customer_id"] for row in groups.values()})
+    people = await _people(connection, tenant, {order.customer_id for order in orders.values()}
+                           | {group.customer_id for group in groups.values()})
     public_url = get_settings().public_url
     emails = []
     for payout in payouts:
         order = orders.get(payout["order_id"])
-        group = groups.get(order["payment_group_id"]) if order is not None else None
+        group = groups.get(order.payment_group_id) if order is not None and order.payment_group_id else None
         if order is None or group is None:
             continue
-        customer = people.get(order["customer_id"])
-        locale = page_locale(order["locale"])
-        levels = _levels(group)
+        customer = people.get(order.customer_id)
+        locale = page_locale(order.locale)
         emails.append(outbox.QueuedEmail(kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
                                          context={
-            "brand": brand, "discount_type": group["discount_type"],
-            "max_level_value": levels[-1]["value"] if levels else 0,
-            "group": {"share_id": group["share_id"], "owner_name": _short_name(people.get(group["customer_id"])),
-                      "expires_at": iso_z(group["expires_at"]),
-                      "url": group_page_url(public_url, locale, group["share_id"], campaign="kohort_ref_cashback_withdrawn")},
+            "brand": brand, "discount_type": group.discount_type.value,
+            "max_level_value": _level_value(group.ladder.top),
+            "group": {"share_id": group.share_id, "owner_name": _short_name(people.get(group.customer_id)),
+                      "expires_at": iso_z(group.expires_at),
+                      "url": group_page_url(public_url, locale, group.share_id, campaign="kohort_ref_cashback_withdrawn")},
             "first_name": _first(customer), "order": _order(order), "cashback": payout["amount"],
             "iban_masked": payout["iban_masked"],
         }))
@@ -260,48 +260,48 @@ def settlement_tokens(payload: dict[str, Any]) -> dict[str, str]:
     return tokens
 
 
-async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[RowMapping], orders: Sequence[RowMapping],
+async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[ReferralGroup], orders: Sequence[Order],
                             tokens: dict[str, str]) -> None:
     """After a settlement batch: "cashback available" (with the withdrawal link, `tokens` by order id)
     to every participant with cashback, "group expired" to each lone owner. A few queries and one
     insert for the whole batch, whatever its size."""
-    by_tenant: dict[Tenant, list[RowMapping]] = {}
+    by_tenant: dict[Tenant, list[ReferralGroup]] = {}
     for group in groups:
-        by_tenant.setdefault(Tenant(group["organization_id"], group["livemode"]), []).append(group)
-    orders_by_group: dict[str, list[RowMapping]] = {}
+        by_tenant.setdefault(group.tenant, []).append(group)
+    orders_by_group: dict[str | None, list[Order]] = {}
     for order in orders:
-        orders_by_group.setdefault(order["payment_group_id"], []).append(order)
+        orders_by_group.setdefault(order.payment_group_id, []).append(order)
     public_url = get_settings().public_url
     emails: list[outbox.QueuedEmail] = []
     for tenant, tenant_groups in by_tenant.items():
         brand = (await brand_service.get_brand(connection, tenant)).as_context()
-        customer_ids = {group["customer_id"] for group in tenant_groups}
-        customer_ids |= {order["customer_id"] for group in tenant_groups for order in orders_by_group.get(group["id"], [])}
+        customer_ids = {group.customer_id for group in tenant_groups}
+        customer_ids |= {order.customer_id for group in tenant_groups for order in orders_by_group.get(group.id, [])}
         people = await _people(connection, tenant, customer_ids)
         for group in tenant_groups:
-            owner = people.get(group["customer_id"])
-            levels = _levels(group)
-            for order in orders_by_group.get(group["id"], []):
-                customer = people.get(order["customer_id"])
-                locale = page_locale(order["locale"])
+            owner = people.get(group.customer_id)
+            ladder = group.ladder
+            for order in orders_by_group.get(group.id, []):
+                customer = people.get(order.customer_id)
+                locale = page_locale(order.locale)
                 base = {
-                    "brand": brand, "discount_type": group["discount_type"],
-                    "max_level_value": levels[-1]["value"] if levels else 0,
-                    "first_level_value": levels[0]["value"] if levels else 0,
-                    "group": {"share_id": group["share_id"], "owner_name": _short_name(owner),
-                              "expires_at": iso_z(group["expires_at"]),
-                              "url": group_page_url(public_url, locale, group["share_id"], campaign=(
-                                  "payment_captured_no_discount" if group["status"] == lifecycle.EXPIRED
+                    "brand": brand, "discount_type": group.discount_type.value,
+                    "max_level_value": _level_value(ladder.top),
+                    "first_level_value": _level_value(ladder.first),
+                    "group": {"share_id": group.share_id, "owner_name": _short_name(owner),
+                              "expires_at": iso_z(group.expires_at),
+                              "url": group_page_url(public_url, locale, group.share_id, campaign=(
+                                  "payment_captured_no_discount" if group.status == GroupStatus.EXPIRED
                                   else "kohort_ref_payment_iban_request"))},
                     "first_name": _first(customer), "order": _order(order),
                 }
-                if group["status"] == lifecycle.EXPIRED:
-                    emails.append(outbox.QueuedEmail(kind="group_expired", event_id=group["id"], to=_email(customer),
+                if group.status == GroupStatus.EXPIRED:
+                    emails.append(outbox.QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
                                                      locale=locale, context=base))
-                elif order["id"] in tokens and order["amount_cashback"]:
+                elif order.id in tokens and order.amount_cashback:
                     emails.append(outbox.QueuedEmail(
-                        kind="cashback_available", event_id=order["id"], to=_email(customer), locale=locale,
-                        context={**base, "cashback": order["amount_cashback"],
-                                 "withdrawal_url": withdrawal_url(public_url, order["id"], tokens[order["id"]])},
+                        kind="cashback_available", event_id=order.id, to=_email(customer), locale=locale,
+                        context={**base, "cashback": order.amount_cashback,
+                                 "withdrawal_url": withdrawal_url(public_url, order.id, tokens[order.id])},
                     ))
     await outbox.enqueue_many(connection, emails)

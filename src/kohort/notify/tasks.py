@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.db import Database
 from kohort.notify import service as notify
 from kohort.order import service as order_service
+from kohort.order.domain import Order
 from kohort.payout import service as payout_service
 from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
@@ -24,15 +25,16 @@ async def send_due_reminders(database: Database, *, batch_size: int) -> int:
     async with database.transaction() as connection:
         due = await group_service.claim_due_reminders(connection, limit=min(batch_size, 200))
         for group, stage in due:
-            tenant = Tenant(group["organization_id"], group["livemode"])
-            await notify.reminder(connection, tenant, group=group, stage=stage)
+            await notify.reminder(connection, group.tenant, group=group, stage=stage)
     return len(due)
 
 
 @task(notify.SETTLEMENT_JOB)
 async def queue_settlement_emails(connection: AsyncConnection, payload: dict[str, Any]) -> None:
     """Fan a settled batch out into one email job per participant (deduplicated: safe to run twice)."""
-    groups, orders = await group_service.settled_groups_with_orders(connection, list(payload["groups"]))
+    group_ids = list(payload["groups"])
+    groups = await group_service.settled_groups(connection, group_ids)
+    orders = await order_service.orders_of_groups(connection, group_ids)
     await notify.settlement_emails(connection, groups=groups, orders=orders, tokens=notify.settlement_tokens(payload))
 
 
@@ -45,11 +47,11 @@ async def queue_order_emails(connection: AsyncConnection, payload: dict[str, Any
     if order is None or group is None:
         return
     count = int(payload["participant_count"])
-    participants: list[Any] = []
+    participants: list[Order] = []
     if payload["joined"] and notify.unlocks_level(group, count):
         # The participants as they were when this order joined, not the later joiners.
-        participants = [row for row in await order_service.orders_of_group(connection, tenant, group["id"])
-                        if row["created_at"] <= order["created_at"]][:count]
+        participants = [other for other in await order_service.orders_of_group(connection, tenant, group.id)
+                        if other.created_at <= order.created_at][:count]
     await notify.order_emails(connection, tenant, group=group, order=order, joined=bool(payload["joined"]),
                               participant_count=count, participants=participants)
 
@@ -60,6 +62,6 @@ async def queue_cashback_sent_emails(connection: AsyncConnection, payload: dict[
     tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
     payouts = await payout_service.paid_payouts_of_batch(connection, tenant, payload["batch_id"])
     orders = await order_service.get_orders(connection, tenant, {payout["order_id"] for payout in payouts})
-    groups = await group_service.get_groups(connection, tenant, {row["payment_group_id"] for row in orders.values()
-                                                                 if row["payment_group_id"]})
+    groups = await group_service.get_groups(connection, tenant, {order.payment_group_id for order in orders.values()
+                                                                 if order.payment_group_id})
     await notify.cashback_sent_emails(connection, tenant, payouts=payouts, orders=orders, groups=groups)

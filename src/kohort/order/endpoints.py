@@ -9,7 +9,7 @@ from kohort.expansion import expand_orders
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service
-from kohort.order.schemas import Order, OrderCreate
+from kohort.order.schemas import Order, OrderCreate, to_wire_order
 from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(prefix="/orders", tags=["Orders"])
@@ -22,16 +22,16 @@ async def create_order(request: Request, principal: Principal = Depends(secret_k
     data = await parse_body(request, OrderCreate)
     async with unit_of_work(request) as connection:
         intake = await service.create_order(connection, principal.tenant, principal.key_id, data)
-    return render(request, service.to_order(intake.order), status_code=200 if intake.replayed else 201)
+    return render(request, to_wire_order(intake.order), status_code=200 if intake.replayed else 201)
 
 
 @router.get("")
 async def list_orders(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_orders(connection, principal.tenant, params)
-        payloads = [dump(service.to_order(row)) for row in rows]
-        payloads = await expand_orders(connection, principal.tenant, rows, payloads, params.expand)
+        orders, count = await service.list_orders(connection, principal.tenant, params)
+        payloads = [dump(to_wire_order(order)) for order in orders]
+        payloads = await expand_orders(connection, principal.tenant, orders, payloads, params.expand)
     return render(request, {"data": payloads, "count": count})
 
 
@@ -39,6 +39,6 @@ async def list_orders(request: Request, principal: Principal = Depends(secret_ke
 async def get_order(order_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        row = await service.get_order(connection, principal.tenant, order_id)
-        payloads = await expand_orders(connection, principal.tenant, [row], [dump(service.to_order(row))], params.expand)
+        order = await service.get_order(connection, principal.tenant, order_id)
+        payloads = await expand_orders(connection, principal.tenant, [order], [dump(to_wire_order(order))], params.expand)
     return render(request, payloads[0])

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page
 from kohort.errors import Conflict, KohortError
 from kohort.kit.listing import ListParams, wire_columns
-from kohort.models import orders
+from kohort.models import OrderStatus, orders
+from kohort.order.domain import Order
 from kohort.tenant import Tenant
 
 LIST_COLUMNS = wire_columns(orders)
@@ -20,10 +22,14 @@ LIST_COLUMNS = wire_columns(orders)
 _INSERT_ORDER = insert(orders).returning(orders)
 
 
-async def insert_order(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping:
+def _order(row: Sequence[Any] | None) -> Order | None:
+    return Order.from_row(row) if row is not None else None
+
+
+async def insert_order(connection: AsyncConnection, values: dict[str, Any]) -> Order:
     """Insert; the unique indexes turn a replayed reference or a second seat for a shopper into a 4xx."""
     try:
-        return (await connection.execute(_INSERT_ORDER, values)).mappings().one()
+        return Order.from_row((await connection.execute(_INSERT_ORDER, values)).one())
     except IntegrityError as error:
         text = str(error.orig)
         if "client_reference" in text:
@@ -39,57 +45,67 @@ async def insert_order(connection: AsyncConnection, values: dict[str, Any]) -> R
         raise
 
 
-async def get(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+async def get(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order | None:
     statement = select(orders).where(tenant.owns(orders), orders.c.id == order_id)
-    return (await connection.execute(statement)).mappings().first()
+    return _order((await connection.execute(statement)).first())
 
 
-async def find_by_client_reference(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+async def find_by_client_reference(connection: AsyncConnection, tenant: Tenant, reference: str) -> Order | None:
     statement = select(orders).where(tenant.owns(orders), orders.c.client_reference_id == reference)
-    return (await connection.execute(statement)).mappings().first()
+    return _order((await connection.execute(statement)).first())
 
 
 async def move_to_group(
     connection: AsyncConnection, tenant: Tenant, order_id: str, *, group_id: str, share_id: str, values: dict[str, Any]
-) -> RowMapping:
+) -> Order:
     statement = (
         update(orders)
         .where(tenant.owns(orders), orders.c.id == order_id)
         .values(payment_group_id=group_id, payment_group_share_id=share_id, **values)
         .returning(orders)
     )
-    return (await connection.execute(statement)).mappings().one()
+    return Order.from_row((await connection.execute(statement)).one())
 
 
 async def list_orders(
     connection: AsyncConnection, tenant: Tenant, params: ListParams, *, group_id: str | None = None
-) -> tuple[list[RowMapping], int]:
+) -> tuple[list[Order], int]:
     conditions = [tenant.owns(orders)]
     if group_id is not None:
         conditions.append(orders.c.payment_group_id == group_id)
-    return await fetch_page(connection, orders, columns=LIST_COLUMNS, params=params, conditions=conditions)
+    rows, count = await fetch_page(connection, orders, columns=LIST_COLUMNS, params=params, conditions=conditions)
+    return [Order.from_row(tuple(row.values())) for row in rows], count
 
 
-async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:
+async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[Order]:
     """Every order of a group, oldest first (a group holds at most 1000)."""
     statement = (
         select(orders)
         .where(tenant.owns(orders), orders.c.payment_group_id == group_id)
         .order_by(orders.c.created_at, orders.c.id)
     )
-    return list((await connection.execute(statement)).mappings())
+    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
-async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapping | None:
+async def orders_of_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[Order]:
+    """Every order of these groups, whatever their tenants (the ids come from a settling transaction),
+    oldest first."""
+    if not group_ids:
+        return []
+    statement = select(orders).where(orders.c.payment_group_id.in_(group_ids)).order_by(orders.c.created_at, orders.c.id)
+    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def find_any_tenant(connection: AsyncConnection, order_id: str) -> Order | None:
     """An order by id in any tenant. Only for the withdrawal page and `POST /withdrawals`, where the
     order id and its withdrawal token are the shopper's credentials; merchants always go through `get`."""
     statement = select(orders).where(orders.c.id == order_id)
-    return (await connection.execute(statement)).mappings().first()
+    return _order((await connection.execute(statement)).first())
 
 
 async def start_withdrawal(
-    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: Any
-) -> RowMapping | None:
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: datetime
+) -> Order | None:
     """CASHBACK_AVAILABLE → CASHBACK_PROCESSING for the holder of the current token, consuming it. A
     conditional write: of two simultaneous withdrawals, the second finds the token gone and changes
     nothing (None)."""
@@ -98,46 +114,49 @@ async def start_withdrawal(
         .where(
             tenant.owns(orders),
             orders.c.id == order_id,
-            orders.c.status == "CASHBACK_AVAILABLE",
+            orders.c.status == OrderStatus.CASHBACK_AVAILABLE,
             orders.c.withdrawal_token_hash == token_hash,
             orders.c.amount_cashback > 0,
         )
-        .values(status="CASHBACK_PROCESSING", withdrawal_token_hash=None, updated_at=now)
+        .values(status=OrderStatus.CASHBACK_PROCESSING, withdrawal_token_hash=None, updated_at=now)
         .returning(orders)
     )
-    return (await connection.execute(statement)).mappings().first()
+    return _order((await connection.execute(statement)).first())
 
 
 async def finish_withdrawals(
-    connection: AsyncConnection, tenant: Tenant, order_ids: list[str], *, now: Any
-) -> list[RowMapping]:
+    connection: AsyncConnection, tenant: Tenant, order_ids: list[str], *, now: datetime
+) -> list[Order]:
     """CASHBACK_PROCESSING → CASHBACK_SENT for orders whose transfer was executed."""
     if not order_ids:
         return []
     statement = (
         update(orders)
-        .where(tenant.owns(orders), orders.c.id.in_(order_ids), orders.c.status == "CASHBACK_PROCESSING")
-        .values(status="CASHBACK_SENT", updated_at=now)
+        .where(
+            tenant.owns(orders), orders.c.id.in_(order_ids), orders.c.status == OrderStatus.CASHBACK_PROCESSING
+        )
+        .values(status=OrderStatus.CASHBACK_SENT, updated_at=now)
         .returning(orders)
     )
-    return list((await connection.execute(statement)).mappings())
+    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
 async def reopen_withdrawal(
-    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: Any
-) -> RowMapping | None:
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: datetime
+) -> Order | None:
     """CASHBACK_PROCESSING → CASHBACK_AVAILABLE with a fresh token, after the transfer failed."""
     statement = (
         update(orders)
-        .where(tenant.owns(orders), orders.c.id == order_id, orders.c.status == "CASHBACK_PROCESSING")
-        .values(status="CASHBACK_AVAILABLE", withdrawal_token_hash=token_hash, updated_at=now)
+        .where(tenant.owns(orders), orders.c.id == order_id, orders.c.status == OrderStatus.CASHBACK_PROCESSING)
+        .values(status=OrderStatus.CASHBACK_AVAILABLE, withdrawal_token_hash=token_hash, updated_at=now)
         .returning(orders)
     )
-    return (await connection.execute(statement)).mappings().first()
+    return _order((await connection.execute(statement)).first())
 
 
-async def get_many(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, RowMapping]:
+async def get_many(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, Order]:
     if not order_ids:
         return {}
     statement = select(orders).where(tenant.owns(orders), orders.c.id.in_(order_ids))
-    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}
+    found = (Order.from_row(row) for row in (await connection.execute(statement)).all())
+    return {order.id: order for order in found}

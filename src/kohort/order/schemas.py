@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field
 
+from kohort.order import domain
 from kohort.wire import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 OrderStatus = Literal["CREATED", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
@@ -54,3 +55,7 @@ class OrderCreate(WireModel):
     locale: Locale = None
     client_reference_id: Annotated[str | None, AfterValidator(_blank_is_none)] = Field(default=None, max_length=100)
     payment_group_share_id: str | None = Field(default=None, max_length=50)
+
+
+def to_wire_order(order: domain.Order) -> Order:
+    return Order.model_validate(order, from_attributes=True)

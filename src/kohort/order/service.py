@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.cashback.fees import application_fee
@@ -15,30 +14,28 @@ from kohort.errors import Conflict, KohortError, NotFound
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
+from kohort.models import GroupStatus, OrderStatus
 from kohort.notify import service as notify
 from kohort.order import repository
-from kohort.order.schemas import Order, OrderCreate
+from kohort.order.domain import Order
+from kohort.order.schemas import OrderCreate
 from kohort.organization import service as organization_service
-from kohort.referral_group import lifecycle
 from kohort.referral_group import service as group_service
+from kohort.referral_group.domain import ReferralGroup
 from kohort.referral_group.schemas import PaymentGroupCreate
 from kohort.tenant import Tenant
 
 
 @dataclass(frozen=True)
 class OrderIntake:
-    order: RowMapping
+    order: Order
     # True when the request repeated an earlier one (same clientReferenceId, same amount): the
     # existing order is returned instead of a second one, so a shop hook firing twice is harmless.
     replayed: bool
 
 
-def to_order(row: RowMapping) -> Order:
-    return Order.model_validate(dict(row))
-
-
-def _order_locale(requested: str | None, customer: RowMapping) -> str:
-    locale = requested or customer["locale"] or customer_service.DEFAULT_LOCALE
+def _order_locale(requested: str | None, customer_locale: str | None) -> str:
+    locale = requested or customer_locale or customer_service.DEFAULT_LOCALE
     return "en_US" if locale == "en_GB" else locale  # orders carry en_US for British English (§1.5)
 
 
@@ -46,7 +43,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
     if data.client_reference_id:
         existing = await repository.find_by_client_reference(connection, tenant, data.client_reference_id)
         if existing is not None:
-            if existing["amount"] != data.amount:
+            if existing.amount != data.amount:
                 raise Conflict(
                     f"Order with client reference id {data.client_reference_id} already exists with another amount.",
                     code="CLIENT_REFERENCE_ID_ALREADY_USED",
@@ -68,7 +65,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
 
     application_fee_amount = 0  # the owner's own order carries no fee (§7.1)
     if data.payment_group_share_id:
-        group = await group_service.join_group(
+        joined = await group_service.join_group(
             connection,
             tenant,
             data.payment_group_share_id,
@@ -76,9 +73,10 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             customer_email=customer["email_address"],
             amount=data.amount,
         )
+        group = joined.group
         # Fixed at join, as the original: the order is final from here and the merchant sees its fee
         # in the 201; the ledger records it when the group completes (every joined group does).
-        application_fee_amount = application_fee(data.amount, fee_basis_points=group["acquisition_fee_basis_points"])
+        application_fee_amount = application_fee(data.amount, fee_basis_points=joined.acquisition_fee_basis_points)
     else:
         settings = await organization_service.get_group_settings(connection, tenant)
         if data.amount < settings.min_purchase_value:
@@ -87,7 +85,10 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
                 code="AMOUNT_TOO_LOW",
             )
         # As in the original, a group opened by an order is recorded as created by its owner.
-        group = await group_service.open_group(connection, tenant, customer["id"], owner=customer, settings=settings)
+        group = await group_service.open_group(
+            connection, tenant, customer["id"], owner_id=customer["id"], owner_email=customer["email_address"],
+            settings=settings,
+        )
 
     now = clock.now()
     order = await repository.insert_order(
@@ -103,13 +104,13 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "customer_last_name": data.customer_last_name,
             "customer_phone_number": data.customer_phone_number,
             # Filled for the owner's order too, so the merchant can show the share code at once.
-            "payment_group_share_id": group["share_id"],
+            "payment_group_share_id": group.share_id,
             "customer_id": customer["id"],
             "currency": "EUR",
-            "locale": _order_locale(data.locale, customer),
-            "status": "CREATED",
+            "locale": _order_locale(data.locale, customer["locale"]),
+            "status": OrderStatus.CREATED,
             "metadata": data.metadata,
-            "payment_group_id": group["id"],
+            "payment_group_id": group.id,
             "ambassador_id": None,
             "client_reference_id": data.client_reference_id,
             "risk_level": "LOW",
@@ -123,81 +124,89 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
     return OrderIntake(order=order, replayed=False)
 
 
-async def get_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping:
+async def get_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order:
     order = await repository.get(connection, tenant, order_id)
     if order is None:
         raise NotFound(f"Order {order_id} not found.")
     return order
 
 
-async def list_orders(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_orders(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Order], int]:
     return await repository.list_orders(connection, tenant, params)
 
 
 async def list_group_orders(
     connection: AsyncConnection, tenant: Tenant, reference: str, params: ListParams
-) -> tuple[list[RowMapping], int]:
+) -> tuple[list[Order], int]:
     """The seed's "List all orders in a group": the group's orders, of this tenant only."""
     group = await group_service.get_group(connection, tenant, reference)
-    return await repository.list_orders(connection, tenant, params, group_id=group["id"])
+    return await repository.list_orders(connection, tenant, params, group_id=group.id)
 
 
 async def open_group_for_order(
     connection: AsyncConnection, tenant: Tenant, actor: str, data: PaymentGroupCreate
-) -> RowMapping:
+) -> ReferralGroup:
     """`POST /groups`: a new group for a customer around one of their orders that is in no live group
     (no group at all, or one that was canceled or expired without cashback)."""
     customer = await customer_service.get_customer(connection, tenant, data.customer_id)
     order = await get_order(connection, tenant, data.order_id)
-    if order["customer_id"] != customer["id"]:
-        raise KohortError(f"Order {order['id']} does not belong to customer {customer['id']}.", code="ORDER_MISMATCH")
-    if order["payment_group_id"] is not None:
-        current = await group_service.get_group(connection, tenant, order["payment_group_id"])
-        if current["status"] not in (lifecycle.CANCELED, lifecycle.EXPIRED):
+    if order.customer_id != customer["id"]:
+        raise KohortError(f"Order {order.id} does not belong to customer {customer['id']}.", code="ORDER_MISMATCH")
+    if order.payment_group_id is not None:
+        current = await group_service.get_group(connection, tenant, order.payment_group_id)
+        if current.status not in (GroupStatus.CANCELED, GroupStatus.EXPIRED):
             raise Conflict(
-                f"Order {order['id']} is already in group {current['id']} ({current['status']}).",
+                f"Order {order.id} is already in group {current.id} ({current.status}).",
                 code="ORDER_ALREADY_IN_GROUP",
             )
     settings = await organization_service.get_group_settings(connection, tenant)
     expires_at = group_service.check_explicit_end(data.expires_at, clock.now()) if data.expires_at else None
     group = await group_service.open_group(
-        connection, tenant, actor, owner=customer, settings=settings, metadata=data.metadata, expires_at=expires_at
+        connection, tenant, actor, owner_id=customer["id"], owner_email=customer["email_address"], settings=settings,
+        metadata=data.metadata, expires_at=expires_at,
     )
     values: dict[str, Any] = {"updated_at": clock.now(), "updated_by": actor}
-    await repository.move_to_group(
-        connection, tenant, order["id"], group_id=group["id"], share_id=group["share_id"], values=values
-    )
-    if order["payment_group_id"] is not None:
-        await group_service.release_seat(connection, tenant, order["payment_group_id"])
+    await repository.move_to_group(connection, tenant, order.id, group_id=group.id, share_id=group.share_id, values=values)
+    if order.payment_group_id is not None:
+        await group_service.release_seat(connection, tenant, order.payment_group_id)
     return group
 
 
-async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[RowMapping]:
+async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[Order]:
     return await repository.orders_of_group(connection, tenant, group_id)
 
 
-async def find_any_tenant(connection: AsyncConnection, order_id: str) -> RowMapping | None:
+async def orders_of_groups(connection: AsyncConnection, group_ids: list[str]) -> list[Order]:
+    """The orders of settled groups, whatever their tenants (the ids come from the settling transaction)."""
+    return await repository.orders_of_groups(connection, group_ids)
+
+
+async def find_any_tenant(connection: AsyncConnection, order_id: str) -> Order | None:
     """The order a shopper's withdrawal link names, whatever its tenant (None when unknown)."""
     if not order_id.startswith("ord_") or len(order_id) > 40:
         return None
     return await repository.find_any_tenant(connection, order_id)
 
 
-async def start_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
+async def start_withdrawal(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str
+) -> Order | None:
     return await repository.start_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
 
 
-async def finish_withdrawals(connection: AsyncConnection, tenant: Tenant, order_ids: list[str]) -> list[RowMapping]:
+async def finish_withdrawals(connection: AsyncConnection, tenant: Tenant, order_ids: list[str]) -> list[Order]:
     return await repository.finish_withdrawals(connection, tenant, order_ids, now=clock.now())
 
 
-async def reopen_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str) -> RowMapping | None:
+async def reopen_withdrawal(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str
+) -> Order | None:
     return await repository.reopen_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
 
 
-async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order | None:
     return await repository.get(connection, tenant, order_id)
 
 
-async def get_orders(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, RowMapping]:
+async def get_orders(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, Order]:
     return await repository.get_many(connection, tenant, order_ids)

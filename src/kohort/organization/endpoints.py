@@ -7,7 +7,7 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.kit.json_response import JsonResponse
 from kohort.organization import service
-from kohort.organization.schemas import GroupSettings, GroupSettingsUpdate
+from kohort.organization.schemas import GroupSettings, GroupSettingsUpdate, to_wire_settings
 from kohort.wire import body_doc, parse_body, render
 
 router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"])
 async def get_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         settings = await service.get_group_settings(connection, principal.tenant)
-    return render(request, settings)
+    return render(request, to_wire_settings(settings))
 
 
 @router.patch("", response_model=GroupSettings, openapi_extra=body_doc(GroupSettingsUpdate))
@@ -25,4 +25,4 @@ async def update_settings(request: Request, principal: Principal = Depends(secre
     changes = await parse_body(request, GroupSettingsUpdate)
     async with unit_of_work(request) as connection:
         settings = await service.update_group_settings(connection, principal.tenant, changes=changes)
-    return render(request, settings)
+    return render(request, to_wire_settings(settings))

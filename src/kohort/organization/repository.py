@@ -9,6 +9,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.models import api_keys, group_settings, organizations
+from kohort.organization.domain import GroupSettings, Organization
 from kohort.tenant import Tenant, tenant_scope
 
 _GROUP_SETTINGS = select(group_settings).where(tenant_scope(group_settings))  # built once: the order path reads it
@@ -44,18 +45,20 @@ async def find_active_key(connection: AsyncConnection, key_hash: str) -> RowMapp
     return (await connection.execute(statement)).mappings().first()
 
 
-async def get_organization(connection: AsyncConnection, organization_id: str) -> RowMapping | None:
+async def get_organization(connection: AsyncConnection, organization_id: str) -> Organization | None:
     statement = select(organizations).where(organizations.c.id == organization_id)
-    return (await connection.execute(statement)).mappings().first()
+    row = (await connection.execute(statement)).first()
+    return Organization.from_row(row) if row is not None else None
 
 
-async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> RowMapping | None:
-    return (await connection.execute(_GROUP_SETTINGS, tenant.params())).mappings().first()
+async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> GroupSettings | None:
+    row = (await connection.execute(_GROUP_SETTINGS, tenant.params())).first()
+    return GroupSettings.from_row(row) if row is not None else None
 
 
-async def update_group_settings(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> RowMapping:
+async def update_group_settings(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> GroupSettings:
     statement = update(group_settings).where(tenant.owns(group_settings)).values(**values).returning(group_settings)
-    return (await connection.execute(statement)).mappings().one()
+    return GroupSettings.from_row((await connection.execute(statement)).one())
 
 
 async def count_organizations(connection: AsyncConnection) -> int:

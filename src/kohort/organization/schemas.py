@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field
 
+from kohort.organization import domain, ladder
 from kohort.wire import Cents, Timestamp, WholeNumber, WireModel
 
 DiscountType = Literal["PERCENTAGE", "AMOUNT"]
@@ -15,6 +17,10 @@ class DiscountLevel(WireModel):
     level: int
     participants_to_unlock: int
     value: int
+
+    @classmethod
+    def from_level(cls, level: ladder.DiscountLevel) -> DiscountLevel:
+        return cls(level=level.level, participants_to_unlock=level.participants_to_unlock, value=level.value)
 
 
 class DiscountLevelInput(WireModel):
@@ -34,6 +40,25 @@ class GroupSettings(WireModel):
     min_purchase_value: int
     created_at: Timestamp
     updated_at: Timestamp
+
+
+def to_wire_levels(levels: Sequence[ladder.DiscountLevel]) -> list[DiscountLevel]:
+    return [DiscountLevel.from_level(level) for level in levels]
+
+
+def to_wire_settings(settings: domain.GroupSettings) -> GroupSettings:
+    return GroupSettings(
+        id=settings.id,
+        livemode=settings.livemode,
+        organization_id=settings.organization_id,
+        discount_type=settings.discount_type.value,
+        discount_levels=to_wire_levels(settings.discount_levels),
+        max_participants=settings.max_participants,
+        minutes_duration=settings.minutes_duration,
+        min_purchase_value=settings.min_purchase_value,
+        created_at=settings.created_at,
+        updated_at=settings.updated_at,
+    )
 
 
 class GroupSettingsUpdate(WireModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,16 +12,18 @@ from kohort.errors import KohortError
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id, new_secret
 from kohort.organization import repository
-from kohort.organization.schemas import DiscountLevel, GroupSettings, GroupSettingsUpdate
+from kohort.organization.domain import GroupSettings, levels_to_stored
+from kohort.organization.ladder import DiscountLevel, DiscountType
+from kohort.organization.schemas import GroupSettingsUpdate
 from kohort.tenant import Tenant
 from kohort.wire import API_VERSIONS, CURRENT_VERSION
 
 # New organizations: 2 → 5 %, 5 → 10 %, 10 → 15 %, at most 15 people, 7 days, no minimum (issue #2).
-DEFAULT_LEVELS = [
-    {"level": 1, "participantsToUnlock": 2, "value": 5},
-    {"level": 2, "participantsToUnlock": 5, "value": 10},
-    {"level": 3, "participantsToUnlock": 10, "value": 15},
-]
+DEFAULT_LEVELS = (
+    DiscountLevel(level=1, participants_to_unlock=2, value=5),
+    DiscountLevel(level=2, participants_to_unlock=5, value=10),
+    DiscountLevel(level=3, participants_to_unlock=10, value=15),
+)
 DEFAULT_MAX_PARTICIPANTS = 15
 DEFAULT_MINUTES_DURATION = 10_080
 DEFAULT_ACQUISITION_FEE_BASIS_POINTS = 1000  # 10.00 %
@@ -85,8 +88,8 @@ async def create_organization(
                 "id": new_id("pgset"),
                 "organization_id": organization_id,
                 "livemode": livemode,
-                "discount_type": "PERCENTAGE",
-                "discount_levels": DEFAULT_LEVELS,
+                "discount_type": DiscountType.PERCENTAGE,
+                "discount_levels": levels_to_stored(DEFAULT_LEVELS),
                 "max_participants": DEFAULT_MAX_PARTICIPANTS,
                 "minutes_duration": DEFAULT_MINUTES_DURATION,
                 "min_purchase_value": 0,
@@ -99,18 +102,14 @@ async def create_organization(
     return CreatedOrganization(id=organization_id, name=name.strip(), api_version=api_version, keys=keys)
 
 
-def settings_from_row(row: Any) -> GroupSettings:
-    return GroupSettings.model_validate(dict(row))
-
-
 async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> GroupSettings:
-    row = await repository.get_group_settings(connection, tenant)
-    if row is None:  # every organization gets both rows at creation
+    settings = await repository.get_group_settings(connection, tenant)
+    if settings is None:  # every organization gets both rows at creation
         raise KohortError("Group settings are missing for this organization.", code="SETTINGS_NOT_FOUND")
-    return settings_from_row(row)
+    return settings
 
 
-def check_discount_levels(discount_type: str, levels: list[DiscountLevel]) -> None:
+def check_discount_levels(discount_type: DiscountType, levels: Sequence[DiscountLevel]) -> None:
     """The ladder rules of the original (§1.7), with their messages, plus a percentage ceiling."""
     if levels[0].participants_to_unlock != 2:
         raise KohortError(
@@ -123,7 +122,7 @@ def check_discount_levels(discount_type: str, levels: list[DiscountLevel]) -> No
             )
         if current.value <= previous.value:
             raise KohortError("discountLevels: values must be in strictly ascending order.", code="INVALID_LEVELS")
-    if discount_type == "PERCENTAGE" and levels[-1].value > MAX_PERCENTAGE:
+    if discount_type == DiscountType.PERCENTAGE and levels[-1].value > MAX_PERCENTAGE:
         raise KohortError("discountLevels: a percentage value cannot exceed 100.", code="INVALID_LEVELS")
 
 
@@ -132,31 +131,31 @@ async def update_group_settings(
 ) -> GroupSettings:
     """Later changes only affect new groups: each group keeps the copy taken at its creation."""
     current = await get_group_settings(connection, tenant)
-    discount_type = changes.discount_type or current.discount_type
+    discount_type = DiscountType(changes.discount_type) if changes.discount_type else current.discount_type
     levels = (
-        [
+        tuple(
             DiscountLevel(level=index, participants_to_unlock=item.participants_to_unlock, value=item.value)
             for index, item in enumerate(changes.discount_levels, start=1)
-        ]
+        )
         if changes.discount_levels is not None
         else current.discount_levels
     )
     check_discount_levels(discount_type, levels)
     values: dict[str, Any] = {
         "discount_type": discount_type,
-        "discount_levels": [level.model_dump(by_alias=True) for level in levels],
+        "discount_levels": levels_to_stored(levels),
         "updated_at": clock.now(),
     }
     for field in ("max_participants", "minutes_duration", "min_purchase_value"):
         new_value = getattr(changes, field)
         if new_value is not None:
             values[field] = new_value
-    return settings_from_row(await repository.update_group_settings(connection, tenant, values))
+    return await repository.update_group_settings(connection, tenant, values)
 
 
 async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
     """What `expand[]=organization` shows: public facts only, never keys or internal settings."""
-    row = await repository.get_organization(connection, tenant.organization_id)
-    if row is None:
+    organization = await repository.get_organization(connection, tenant.organization_id)
+    if organization is None:
         raise KohortError("Organization not found.", code="NOT_FOUND")
-    return {"id": row["id"], "name": row["name"], "livemode": tenant.livemode}
+    return {"id": organization.id, "name": organization.name, "livemode": tenant.livemode}

@@ -13,6 +13,7 @@ from kohort.kit import clock
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
+from kohort.order.schemas import to_wire_order
 from kohort.referral_group import service, settlement
 from kohort.referral_group.schemas import (
     GroupValidate,
@@ -20,6 +21,8 @@ from kohort.referral_group.schemas import (
     PaymentGroup,
     PaymentGroupCreate,
     PaymentGroupUpdate,
+    to_wire_group,
+    to_wire_validation,
 )
 from kohort.wire import body_doc, dump, parse_body, render
 
@@ -27,25 +30,21 @@ router = APIRouter(tags=["Referral groups"])
 test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])
 
 
-def to_group(row: object) -> PaymentGroup:
-    return PaymentGroup.model_validate(dict(row))  # type: ignore[call-overload]
-
-
 @router.post("", status_code=201, response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupCreate))
 async def create_group(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     data = await parse_body(request, PaymentGroupCreate)
     async with unit_of_work(request) as connection:
         group = await order_service.open_group_for_order(connection, principal.tenant, principal.key_id, data)
-    return render(request, to_group(group), status_code=201)
+    return render(request, to_wire_group(group), status_code=201)
 
 
 @router.get("")
 async def list_groups(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_groups(connection, principal.tenant, params)
+        groups, count = await service.list_groups(connection, principal.tenant, params)
         payloads = await expand_groups(
-            connection, principal.tenant, rows, [dump(to_group(row)) for row in rows], params.expand
+            connection, principal.tenant, groups, [dump(to_wire_group(group)) for group in groups], params.expand
         )
     return render(request, {"data": payloads, "count": count})
 
@@ -55,8 +54,8 @@ async def get_group(reference: str, request: Request, principal: Principal = Dep
     """By id (`pg_…`) or share code, case-insensitively."""
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        row = await service.get_group(connection, principal.tenant, reference)
-        payloads = await expand_groups(connection, principal.tenant, [row], [dump(to_group(row))], params.expand)
+        group = await service.get_group(connection, principal.tenant, reference)
+        payloads = await expand_groups(connection, principal.tenant, [group], [dump(to_wire_group(group))], params.expand)
     return render(request, payloads[0])
 
 
@@ -64,8 +63,8 @@ async def get_group(reference: str, request: Request, principal: Principal = Dep
 async def update_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     changes = await parse_body(request, PaymentGroupUpdate)
     async with unit_of_work(request) as connection:
-        row = await service.update_group(connection, principal.tenant, principal.key_id, reference, changes)
-    return render(request, to_group(row))
+        group = await service.update_group(connection, principal.tenant, principal.key_id, reference, changes)
+    return render(request, to_wire_group(group))
 
 
 @router.get("/{reference}/participants")
@@ -78,22 +77,22 @@ async def list_participants(
         query = query.__class__([*query.multi_items(), ("orderBy", "createdAt:asc")])
     params = parse_list_params(query)
     async with unit_of_work(request) as connection:
-        rows, count = await order_service.list_group_orders(connection, principal.tenant, reference, params)
-    return render(request, {"data": [dump(order_service.to_order(row)) for row in rows], "count": count})
+        orders, count = await order_service.list_group_orders(connection, principal.tenant, reference, params)
+    return render(request, {"data": [dump(to_wire_order(order)) for order in orders], "count": count})
 
 
 @router.post("/{reference}/cancel", response_model=PaymentGroup)
 async def cancel_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.cancel_group(connection, principal.tenant, principal.key_id, reference)
-    return render(request, to_group(row))
+        group = await service.cancel_group(connection, principal.tenant, principal.key_id, reference)
+    return render(request, to_wire_group(group))
 
 
 @router.post("/{reference}/expire", response_model=PaymentGroup)
 async def expire_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.expire_group(connection, principal.tenant, principal.key_id, reference)
-    return render(request, to_group(row))
+        group = await service.expire_group(connection, principal.tenant, principal.key_id, reference)
+    return render(request, to_wire_group(group))
 
 
 @router.post("/{reference}/validate", response_model=GroupValidation, openapi_extra=body_doc(GroupValidate))
@@ -102,14 +101,16 @@ async def validate_group(reference: str, request: Request, principal: Principal 
     keys and an empty body (WooCommerce sends none). Has no side effects."""
     data = await parse_body(request, GroupValidate)
     async with unit_of_work(request) as connection:
-        validation = await service.validate_code(
+        group = await service.validate_code(
             connection,
             principal.tenant,
             reference,
             customer_email=str(data.customer_email) if data.customer_email else None,
             amount=data.amount,
         )
-    return render(request, validation)
+    # What joining now would unlock: the level for one more participant.
+    current_level = group.ladder.after_joining(group.participant_count)
+    return render(request, to_wire_validation(group, current_level=current_level))
 
 
 @test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup)
@@ -119,5 +120,5 @@ async def end_group_now(reference: str, request: Request, principal: Principal =
     if principal.tenant.livemode:
         raise NotFound("Route not found.")  # live keys do not see test helpers at all
     async with unit_of_work(request) as connection:
-        row = await settlement.end_group_now(connection, principal.tenant, reference, now=clock.now())
-    return render(request, to_group(row))
+        group = await settlement.end_group_now(connection, principal.tenant, reference, now=clock.now())
+    return render(request, to_wire_group(group))

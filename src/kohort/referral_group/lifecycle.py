@@ -1,34 +1,20 @@
-"""The group's rules as pure functions: levels, schedule, and which transitions are allowed.
+"""The group's rules as pure functions: schedule, and which transitions are allowed (levels: organization.ladder).
 
 No I/O here, so every rule is testable with plain values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
 
-OPEN = "OPEN"
-COMPLETED = "COMPLETED"
-CANCELED = "CANCELED"
-EXPIRED = "EXPIRED"
-TERMINAL_STATUSES = frozenset({COMPLETED, CANCELED, EXPIRED})
+from kohort.models import GroupStatus
+from kohort.referral_group.domain import ReferralGroup
+
+TERMINAL_STATUSES = frozenset({GroupStatus.COMPLETED, GroupStatus.CANCELED, GroupStatus.EXPIRED})
 
 # Groups of up to 7 days get one "midway" reminder; longer ones get the J+7 and J−5 reminders (§5.2).
 SHORT_GROUP_MINUTES = 10_080
 REMINDER_HOUR = time(8, 0)
-
-
-def level_reached(levels: Sequence[dict[str, Any]], participants: int) -> dict[str, Any] | None:
-    """The highest level whose `participantsToUnlock` ≤ participants, whatever order the list is in."""
-    reached = [level for level in levels if level["participantsToUnlock"] <= participants]
-    return max(reached, key=lambda level: level["participantsToUnlock"]) if reached else None
-
-
-def level_after_joining(levels: Sequence[dict[str, Any]], participant_count: int) -> dict[str, Any] | None:
-    """What a shopper would unlock by joining now: the level for one more participant."""
-    return level_reached(levels, participant_count + 1)
 
 
 def schedule(now: datetime, *, minutes_duration: int, expires_at: datetime | None = None) -> dict[str, datetime | None]:
@@ -47,25 +33,25 @@ def schedule(now: datetime, *, minutes_duration: int, expires_at: datetime | Non
     }
 
 
-def is_joinable(group: dict[str, Any] | Any, now: datetime) -> bool:
-    return group["status"] == OPEN and group["expires_at"] > now
+def is_joinable(group: ReferralGroup, now: datetime) -> bool:
+    return group.status == GroupStatus.OPEN and group.expires_at > now
 
 
-def cancel_refusal(group: Any, now: datetime) -> str | None:
+def cancel_refusal(group: ReferralGroup, now: datetime) -> str | None:
     """Why a group cannot be canceled, or None: open, not past its end, only its owner in it."""
     if not is_joinable(group, now):
-        return f"Payment group {group['id']} is not cancelable: it is {group['status']} or past its end."
-    if group["participant_count"] > 1:
-        return f"Payment group {group['id']} is not cancelable because it has participants."
+        return f"Payment group {group.id} is not cancelable: it is {group.status} or past its end."
+    if group.participant_count > 1:
+        return f"Payment group {group.id} is not cancelable because it has participants."
     return None
 
 
-def expire_refusal(group: Any, now: datetime) -> str | None:
+def expire_refusal(group: ReferralGroup, now: datetime) -> str | None:
     """Why a group cannot be expired by hand, or None: open, past its end, only its owner in it."""
-    if group["status"] != OPEN:
-        return f"Payment group {group['id']} is already canceled, expired or completed."
-    if group["expires_at"] > now:
-        return f"Payment group {group['id']} is still in progress."
-    if group["participant_count"] > 1:
-        return f"Payment group {group['id']} cannot be expired because it has participants."
+    if group.status != GroupStatus.OPEN:
+        return f"Payment group {group.id} is already canceled, expired or completed."
+    if group.expires_at > now:
+        return f"Payment group {group.id} is still in progress."
+    if group.participant_count > 1:
+        return f"Payment group {group.id} cannot be expired because it has participants."
     return None

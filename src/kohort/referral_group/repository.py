@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, or_, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page, insert_ignoring_conflicts
 from kohort.kit.ids import share_code_key
 from kohort.kit.listing import ListParams, wire_columns
-from kohort.models import customers, orders, organizations, payment_groups
+from kohort.models import GroupStatus, ReminderState, customers, orders, organizations, payment_groups
+from kohort.referral_group.domain import JoinedGroup, ReferralGroup
 from kohort.tenant import Tenant, tenant_scope
 
 LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "settings_id"}))
@@ -42,7 +43,7 @@ _CLAIM_SEAT = (
     .where(
         tenant_scope(payment_groups),
         payment_groups.c.id == bindparam("group_id"),
-        payment_groups.c.status == "OPEN",
+        payment_groups.c.status == GroupStatus.OPEN,
         payment_groups.c.expires_at > bindparam("now"),
         payment_groups.c.participant_count < payment_groups.c.max_participants,
     )
@@ -58,39 +59,47 @@ _CLAIM_SEAT = (
 )
 
 
-async def insert_unless_code_taken(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
+def _group(row: Sequence[Any] | None) -> ReferralGroup | None:
+    return ReferralGroup.from_row(row) if row is not None else None
+
+
+async def insert_unless_code_taken(connection: AsyncConnection, values: dict[str, Any]) -> ReferralGroup | None:
     """Insert a group, or return None if its share code is already used (the caller draws another)."""
     statement = insert_ignoring_conflicts(connection, payment_groups, ["share_key"], returning=True)
-    return (await connection.execute(statement, values)).mappings().first()
+    return _group((await connection.execute(statement, values)).first())
 
 
-async def get(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+async def get(connection: AsyncConnection, tenant: Tenant, reference: str) -> ReferralGroup | None:
     """By id (`pg_…`) or by share code, case-insensitively (legacy `KHTPAY-` codes included)."""
     if reference.startswith("pg_"):
         statement, key = _BY_ID, reference
     else:
         statement, key = _BY_SHARE_KEY, share_code_key(reference)
-    return (await connection.execute(statement, {**tenant.params(), "reference": key})).mappings().first()
+    return _group((await connection.execute(statement, {**tenant.params(), "reference": key})).first())
 
 
 async def get_for_customer(
     connection: AsyncConnection, tenant: Tenant, reference: str, customer_id: str
-) -> RowMapping | None:
-    """Like `get`, plus `customer_is_member`: whether the customer already has an order in the group."""
+) -> tuple[ReferralGroup, bool] | None:
+    """Like `get`, with whether the customer already has an order in the group."""
     if reference.startswith("pg_"):
         statement, key = _BY_ID_FOR_CUSTOMER, reference
     else:
         statement, key = _BY_SHARE_KEY_FOR_CUSTOMER, share_code_key(reference)
     parameters = {**tenant.params(), "reference": key, "customer_id": customer_id}
-    return (await connection.execute(statement, parameters)).mappings().first()
+    row = (await connection.execute(statement, parameters)).first()
+    return (ReferralGroup.from_row(row), bool(row[-1])) if row is not None else None
 
 
-async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, now: datetime) -> RowMapping | None:
+async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, now: datetime) -> JoinedGroup | None:
     """Take one place in an open, running, not-full group, atomically (one conditional UPDATE, see
     `_CLAIM_SEAT`), returning the group and its organization's `acquisition_fee_basis_points`. None
     means the group cannot take anyone (the caller re-reads it to say why)."""
     parameters = {**tenant.params(), "group_id": group_id, "now": now}
-    return (await connection.execute(_CLAIM_SEAT, parameters)).mappings().first()
+    row = (await connection.execute(_CLAIM_SEAT, parameters)).first()
+    if row is None:
+        return None
+    return JoinedGroup(group=ReferralGroup.from_row(row), acquisition_fee_basis_points=int(row[-1]))
 
 
 async def has_member(
@@ -112,11 +121,11 @@ async def update_if(
     tenant: Tenant,
     group_id: str,
     *,
-    expected_status: str,
+    expected_status: GroupStatus,
     max_participants: int | None = None,
     running_at: datetime | None = None,
     values: dict[str, Any],
-) -> RowMapping | None:
+) -> ReferralGroup | None:
     """A conditional status change: applies only if the group is still in `expected_status` (and holds at
     most `max_participants`, and has not reached its end at `running_at`). None means somebody else
     changed it first."""
@@ -126,10 +135,12 @@ async def update_if(
     if running_at is not None:
         conditions.append(payment_groups.c.expires_at > running_at)
     statement = update(payment_groups).where(*conditions).values(**values).returning(payment_groups)
-    return (await connection.execute(statement)).mappings().first()
+    return _group((await connection.execute(statement)).first())
 
 
-async def release_seat(connection: AsyncConnection, tenant: Tenant, group_id: str, *, ended: tuple[str, ...]) -> None:
+async def release_seat(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, *, ended: tuple[GroupStatus, ...]
+) -> None:
     """One participant fewer in a group that ended in one of `ended` (its order moved to a new group)."""
     statement = (
         update(payment_groups)
@@ -146,48 +157,58 @@ async def release_seat(connection: AsyncConnection, tenant: Tenant, group_id: st
 
 async def update_fields(
     connection: AsyncConnection, tenant: Tenant, group_id: str, values: dict[str, Any]
-) -> RowMapping:
+) -> ReferralGroup:
     statement = (
         update(payment_groups)
         .where(tenant.owns(payment_groups), payment_groups.c.id == group_id)
         .values(**values)
         .returning(payment_groups)
     )
-    return (await connection.execute(statement)).mappings().one()
+    return ReferralGroup.from_row((await connection.execute(statement)).one())
 
 
-async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_groups(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams
+) -> tuple[list[ReferralGroup], int]:
     conditions = [tenant.owns(payment_groups)]
-    return await fetch_page(connection, payment_groups, columns=LIST_COLUMNS, params=params, conditions=conditions)
+    rows, count = await fetch_page(connection, payment_groups, columns=LIST_COLUMNS, params=params, conditions=conditions)
+    return [ReferralGroup.from_row(tuple(row.values())) for row in rows], count
 
 
-async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:
+async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, ReferralGroup]:
     if not group_ids:
         return {}
     statement = select(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id.in_(group_ids))
-    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}
+    groups = (ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all())
+    return {group.id: group for group in groups}
 
 
-async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMapping | None:
+async def find_by_share_code(connection: AsyncConnection, code: str) -> ReferralGroup | None:
     """A group by its share code in any tenant. Only for shopper pages, where the code itself is what
     a shopper holds (codes are unique across tenants); merchants always go through `get`."""
     statement = select(payment_groups).where(payment_groups.c.share_key == share_code_key(code))
-    return (await connection.execute(statement)).mappings().first()
+    return _group((await connection.execute(statement)).first())
 
 
-async def claim_due_reminders(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[RowMapping, str]]:
+async def claim_due_reminders(
+    connection: AsyncConnection, *, now: datetime, limit: int
+) -> list[tuple[ReferralGroup, str]]:
     """Advance the reminder state of up to `limit` OPEN, running groups whose next reminder is due, and
     return them with the stage to send (midway, first or last). A conditional write on the state, with
     SKIP LOCKED on PostgreSQL, so concurrent sweeps never send the same reminder twice.
 
     Unlike the original, groups that friends already joined get their reminders too (BEHAVIOUR.md §9.3)."""
+    not_sent = payment_groups.c.reminder_email_sent == ReminderState.NOT_SENT
     last_due = and_(payment_groups.c.j_minus2_expire_at <= now,
-                    payment_groups.c.reminder_email_sent.in_(("NOT_SENT", "DAY3_SENT")))
-    first_due = and_(payment_groups.c.j_plus3_start_at <= now, payment_groups.c.reminder_email_sent == "NOT_SENT")
-    midway_due = and_(payment_groups.c.mid_expire_at <= now, payment_groups.c.reminder_email_sent == "NOT_SENT")
+                    payment_groups.c.reminder_email_sent.in_((ReminderState.NOT_SENT, ReminderState.DAY3_SENT)))
+    first_due = and_(payment_groups.c.j_plus3_start_at <= now, not_sent)
+    midway_due = and_(payment_groups.c.mid_expire_at <= now, not_sent)
     due = (
         select(payment_groups.c.id)
-        .where(payment_groups.c.status == "OPEN", payment_groups.c.expires_at > now, or_(last_due, first_due, midway_due))
+        .where(
+            payment_groups.c.status == GroupStatus.OPEN, payment_groups.c.expires_at > now,
+            or_(last_due, first_due, midway_due),
+        )
         .limit(limit)
     )
     if connection.dialect.name == "postgresql":
@@ -196,12 +217,20 @@ async def claim_due_reminders(connection: AsyncConnection, *, now: datetime, lim
     if not ids:
         return []
     # A long group whose "end − 5 days" comes before "start + 7 days" gets only the last reminder.
-    new_state = case((last_due, "DAY2_BEFORE_END_SENT"), (first_due, "DAY3_SENT"), else_="MIDWAY_SENT")
+    new_state = case(
+        (last_due, ReminderState.DAY2_BEFORE_END_SENT.value), (first_due, ReminderState.DAY3_SENT.value),
+        else_=ReminderState.MIDWAY_SENT.value,
+    )
     statement = (
         update(payment_groups)
-        .where(payment_groups.c.id.in_(ids), payment_groups.c.status == "OPEN", or_(last_due, first_due, midway_due))
+        .where(
+            payment_groups.c.id.in_(ids), payment_groups.c.status == GroupStatus.OPEN,
+            or_(last_due, first_due, midway_due),
+        )
         .values(reminder_email_sent=new_state, updated_at=now)
         .returning(payment_groups)
     )
-    stages = {"DAY2_BEFORE_END_SENT": "last", "DAY3_SENT": "first", "MIDWAY_SENT": "midway"}
-    return [(row, stages[row["reminder_email_sent"]]) for row in (await connection.execute(statement)).mappings()]
+    stages = {ReminderState.DAY2_BEFORE_END_SENT: "last", ReminderState.DAY3_SENT: "first",
+              ReminderState.MIDWAY_SENT: "midway"}
+    groups = [ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all()]
+    return [(group, stages[group.reminder_email_sent]) for group in groups]

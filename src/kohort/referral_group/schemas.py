@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import EmailStr, Field
 
-from kohort.organization.schemas import DiscountLevel, DiscountType
+from kohort.organization import ladder
+from kohort.organization.schemas import DiscountLevel, DiscountType, to_wire_levels
+from kohort.referral_group.domain import ReferralGroup
 from kohort.wire import Cents, Metadata, MetadataContents, Timestamp, WireModel
 
 GroupStatus = Literal["OPEN", "COMPLETED", "CANCELED", "EXPIRED"]
@@ -24,14 +26,14 @@ class GroupSettingsCopy(WireModel):
     min_purchase_value: int
 
     @classmethod
-    def from_group(cls, group: Any) -> GroupSettingsCopy:
+    def from_group(cls, group: ReferralGroup) -> GroupSettingsCopy:
         return cls(
-            id=group["settings_id"],
-            discount_type=group["discount_type"],
-            discount_levels=group["discount_levels"],
-            max_participants=group["max_participants"],
-            minutes_duration=group["minutes_duration"],
-            min_purchase_value=group["min_purchase_value"],
+            id=group.settings_id,
+            discount_type=group.discount_type.value,
+            discount_levels=to_wire_levels(group.discount_levels),
+            max_participants=group.max_participants,
+            minutes_duration=group.minutes_duration,
+            min_purchase_value=group.min_purchase_value,
         )
 
 
@@ -94,3 +96,28 @@ class GroupValidation(WireModel):
     min_purchase_value: int
     payment_group_settings: GroupSettingsCopy
     current_discount_level: DiscountLevel | None
+
+
+def to_wire_group(group: ReferralGroup) -> PaymentGroup:
+    return PaymentGroup.model_validate(group, from_attributes=True)
+
+
+def to_wire_validation(group: ReferralGroup, *, current_level: ladder.DiscountLevel | None) -> GroupValidation:
+    settings = GroupSettingsCopy.from_group(group)
+    return GroupValidation(
+        id=group.id,
+        share_id=group.share_id,
+        livemode=group.livemode,
+        organization_id=group.organization_id,
+        status=group.status.value,
+        expires_at=group.expires_at,
+        created_at=group.created_at,
+        participant_count=group.participant_count,
+        discount_type=settings.discount_type,
+        discount_levels=settings.discount_levels,
+        max_participants=settings.max_participants,
+        minutes_duration=settings.minutes_duration,
+        min_purchase_value=settings.min_purchase_value,
+        payment_group_settings=settings,
+        current_discount_level=DiscountLevel.from_level(current_level) if current_level else None,
+    )

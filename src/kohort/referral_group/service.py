@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import KohortError, NotFound
 from kohort.kit import clock
 from kohort.kit.ids import new_id, new_share_code, share_code_key
 from kohort.kit.listing import ListParams
-from kohort.organization.schemas import GroupSettings
+from kohort.models import GroupStatus, ReminderState
+from kohort.organization.domain import GroupSettings, levels_to_stored
 from kohort.referral_group import lifecycle, repository, settlement_repository
-from kohort.referral_group.schemas import GroupSettingsCopy, GroupValidation, PaymentGroupUpdate
+from kohort.referral_group.domain import JoinedGroup, ReferralGroup
+from kohort.referral_group.schemas import PaymentGroupUpdate
 from kohort.tenant import Tenant
 from kohort.worker.queue import enqueue
 
@@ -50,7 +51,7 @@ def _too_low(amount: int, minimum: int) -> KohortError:
     return KohortError(f"Amount {amount} is below the minimum purchase value of {minimum}.", code="AMOUNT_TOO_LOW")
 
 
-async def get_group(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping:
+async def get_group(connection: AsyncConnection, tenant: Tenant, reference: str) -> ReferralGroup:
     group = await repository.get(connection, tenant, reference)
     if group is None:
         raise GroupNotFound(reference)
@@ -62,29 +63,30 @@ async def open_group(
     tenant: Tenant,
     actor: str,
     *,
-    owner: RowMapping,
+    owner_id: str,
+    owner_email: str | None,
     settings: GroupSettings,
     metadata: dict[str, str] | None = None,
     expires_at: datetime | None = None,
-) -> RowMapping:
-    """A new OPEN group owned by `owner`, holding one participant (the caller attaches the order) and a
-    copy of the settings in force now."""
+) -> ReferralGroup:
+    """A new OPEN group owned by the customer `owner_id`, holding one participant (the caller attaches
+    the order) and a copy of the settings in force now."""
     now = clock.now()
     values: dict[str, Any] = {
         "id": new_id("pg"),
         **tenant.stamp(),
-        "customer_id": owner["id"],
-        "creator_email": owner["email_address"],
-        "status": lifecycle.OPEN,
+        "customer_id": owner_id,
+        "creator_email": owner_email,
+        "status": GroupStatus.OPEN,
         "metadata": metadata,
         **lifecycle.schedule(now, minutes_duration=settings.minutes_duration, expires_at=expires_at),
-        "reminder_email_sent": "NOT_SENT",
+        "reminder_email_sent": ReminderState.NOT_SENT,
         "canceled_at": None,
         "completed_at": None,
         "participant_count": 1,
         "settings_id": new_id("pgset"),
         "discount_type": settings.discount_type,
-        "discount_levels": [level.model_dump(by_alias=True) for level in settings.discount_levels],
+        "discount_levels": levels_to_stored(settings.discount_levels),
         "max_participants": settings.max_participants,
         "minutes_duration": settings.minutes_duration,
         "min_purchase_value": settings.min_purchase_value,
@@ -113,7 +115,7 @@ def check_explicit_end(expires_at: datetime, now: datetime) -> datetime:
 
 async def check_can_take(
     connection: AsyncConnection,
-    group: RowMapping,
+    group: ReferralGroup,
     reference: str,
     *,
     now: datetime,
@@ -127,50 +129,44 @@ async def check_can_take(
     `customer_is_member`, when the caller read it with the group, spares a query."""
     if not lifecycle.is_joinable(group, now):
         raise _ended(reference)
-    if group["participant_count"] >= group["max_participants"]:
+    if group.participant_count >= group.max_participants:
         raise _full(reference)
     if customer_id is not None and (
-        customer_id == group["customer_id"]
+        customer_id == group.customer_id
         or (
             customer_is_member
             if customer_is_member is not None
-            else await repository.has_member(connection, group["id"], customer_id=customer_id)
+            else await repository.has_member(connection, group.id, customer_id=customer_id)
         )
     ):
         raise _already_in(customer_email or customer_id, reference)
-    if customer_id is None and customer_email and await repository.has_member(connection, group["id"], email=customer_email):
+    if customer_id is None and customer_email and await repository.has_member(connection, group.id, email=customer_email):
         raise _already_in(customer_email, reference)
-    if amount and amount < group["min_purchase_value"]:
-        raise _too_low(amount, group["min_purchase_value"])
+    if amount and amount < group.min_purchase_value:
+        raise _too_low(amount, group.min_purchase_value)
 
 
 async def validate_code(
     connection: AsyncConnection, tenant: Tenant, reference: str, *, customer_email: str | None, amount: int | None
-) -> GroupValidation:
-    """Answers whether a code can be used now, and what joining would unlock. No side effects."""
+) -> ReferralGroup:
+    """The group a code names, if it can be used now (else the refusal is raised). No side effects."""
     reference = reference.strip()
     group = await get_group(connection, tenant, reference)
     await check_can_take(connection, group, reference, now=clock.now(), customer_email=customer_email, amount=amount)
-    settings = GroupSettingsCopy.from_group(group)
-    return GroupValidation(
-        **{field: group[field] for field in ("id", "share_id", "livemode", "organization_id", "status", "expires_at",
-                                             "created_at", "participant_count")},
-        **settings.model_dump(exclude={"id"}),
-        payment_group_settings=settings,
-        current_discount_level=lifecycle.level_after_joining(group["discount_levels"], group["participant_count"]),
-    )
+    return group
 
 
 async def join_group(
     connection: AsyncConnection, tenant: Tenant, reference: str, *, customer_id: str, customer_email: str, amount: int
-) -> RowMapping:
+) -> JoinedGroup:
     """Take a place in the group named by `reference` for this customer, or raise the validate error.
-    The returned group row also carries the organization's `acquisition_fee_basis_points`."""
+    Returns the group and its organization's `acquisition_fee_basis_points`."""
     reference = reference.strip()
     now = clock.now()
-    group = await repository.get_for_customer(connection, tenant, reference, customer_id)
-    if group is None:
+    found = await repository.get_for_customer(connection, tenant, reference, customer_id)
+    if found is None:
         raise GroupNotFound(reference)
+    group, customer_is_member = found
     await check_can_take(
         connection,
         group,
@@ -179,62 +175,63 @@ async def join_group(
         customer_id=customer_id,
         customer_email=customer_email,
         amount=amount,
-        customer_is_member=group["customer_is_member"],
+        customer_is_member=customer_is_member,
     )
-    claimed = await repository.claim_seat(connection, tenant, group["id"], now)
-    if claimed is None:
+    joined = await repository.claim_seat(connection, tenant, group.id, now)
+    if joined is None:
         # Lost a race since the read above: say which limit was hit.
-        latest = await get_group(connection, tenant, group["id"])
+        latest = await get_group(connection, tenant, group.id)
         raise _ended(reference) if not lifecycle.is_joinable(latest, now) else _full(reference)
-    if claimed["participant_count"] >= claimed["max_participants"]:
+    claimed = joined.group
+    if claimed.participant_count >= claimed.max_participants:
         # Full: it settles now, not at its end (the original never managed, §13 #18). Enqueued in this
         # transaction rather than settled here, to keep the order request short; the dedupe key makes
         # the job unique per group.
         await enqueue(
-            connection, SETTLE_GROUP_JOB, {"group_id": claimed["id"], **tenant.stamp()},
-            dedupe_key=f"settle:{claimed['id']}",
+            connection, SETTLE_GROUP_JOB, {"group_id": claimed.id, **tenant.stamp()},
+            dedupe_key=f"settle:{claimed.id}",
         )
-    return claimed
+    return joined
 
 
 async def release_seat(connection: AsyncConnection, tenant: Tenant, group_id: str) -> None:
     """The order of a canceled or expired group moved to a new group: the old one counts it no more."""
-    await repository.release_seat(connection, tenant, group_id, ended=(lifecycle.CANCELED, lifecycle.EXPIRED))
+    await repository.release_seat(connection, tenant, group_id, ended=(GroupStatus.CANCELED, GroupStatus.EXPIRED))
 
 
-async def cancel_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> RowMapping:
+async def cancel_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> ReferralGroup:
     group = await get_group(connection, tenant, reference)
     now = clock.now()
     refusal = lifecycle.cancel_refusal(group, now)
     if refusal is None:
         changed = await repository.update_if(
-            connection, tenant, group["id"], expected_status=lifecycle.OPEN, max_participants=1, running_at=now,
-            values={"status": lifecycle.CANCELED, "canceled_at": now, "updated_at": now, "updated_by": actor},
+            connection, tenant, group.id, expected_status=GroupStatus.OPEN, max_participants=1, running_at=now,
+            values={"status": GroupStatus.CANCELED, "canceled_at": now, "updated_at": now, "updated_by": actor},
         )
         if changed is not None:
             return changed
-        refusal = lifecycle.cancel_refusal(await get_group(connection, tenant, group["id"]), now) or "Group changed."
+        refusal = lifecycle.cancel_refusal(await get_group(connection, tenant, group.id), now) or "Group changed."
     raise KohortError(refusal, code="NOT_CANCELABLE")
 
 
-async def expire_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> RowMapping:
+async def expire_group(connection: AsyncConnection, tenant: Tenant, actor: str, reference: str) -> ReferralGroup:
     group = await get_group(connection, tenant, reference)
     now = clock.now()
     refusal = lifecycle.expire_refusal(group, now)
     if refusal is None:
         changed = await repository.update_if(
-            connection, tenant, group["id"], expected_status=lifecycle.OPEN, max_participants=1,
-            values={"status": lifecycle.EXPIRED, "updated_at": now, "updated_by": actor},
+            connection, tenant, group.id, expected_status=GroupStatus.OPEN, max_participants=1,
+            values={"status": GroupStatus.EXPIRED, "updated_at": now, "updated_by": actor},
         )
         if changed is not None:
             return changed
-        refusal = lifecycle.expire_refusal(await get_group(connection, tenant, group["id"]), now) or "Group changed."
+        refusal = lifecycle.expire_refusal(await get_group(connection, tenant, group.id), now) or "Group changed."
     raise KohortError(refusal, code="NOT_EXPIRABLE")
 
 
 async def update_group(
     connection: AsyncConnection, tenant: Tenant, actor: str, reference: str, changes: PaymentGroupUpdate
-) -> RowMapping:
+) -> ReferralGroup:
     group = await get_group(connection, tenant, reference)
     values: dict[str, Any] = {
         key: (str(value) if key == "creator_email" and value is not None else value)
@@ -243,19 +240,21 @@ async def update_group(
     if "creator_email" in values and values["creator_email"] is None:
         raise KohortError("creatorEmail cannot be removed.", code="VALIDATION_ERROR")
     return await repository.update_fields(
-        connection, tenant, group["id"], {**values, "updated_at": clock.now(), "updated_by": actor}
+        connection, tenant, group.id, {**values, "updated_at": clock.now(), "updated_by": actor}
     )
 
 
-async def list_groups(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_groups(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams
+) -> tuple[list[ReferralGroup], int]:
     return await repository.list_groups(connection, tenant, params)
 
 
-async def get_groups(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, RowMapping]:
+async def get_groups(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, ReferralGroup]:
     return await repository.get_many(connection, tenant, group_ids)
 
 
-async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMapping:
+async def find_by_share_code(connection: AsyncConnection, code: str) -> ReferralGroup:
     """The group a shopper's share code names, whatever its tenant (shopper pages only)."""
     code = code.strip()
     group = await repository.find_by_share_code(connection, code) if code else None
@@ -264,18 +263,15 @@ async def find_by_share_code(connection: AsyncConnection, code: str) -> RowMappi
     return group
 
 
-async def claim_due_reminders(connection: AsyncConnection, *, limit: int) -> list[tuple[RowMapping, str]]:
+async def claim_due_reminders(connection: AsyncConnection, *, limit: int) -> list[tuple[ReferralGroup, str]]:
     """Groups whose next owner reminder is due now, each marked sent (once) with the stage to send."""
     return await repository.claim_due_reminders(connection, now=clock.now(), limit=limit)
 
 
-async def settled_groups_with_orders(
-    connection: AsyncConnection, group_ids: list[str]
-) -> tuple[list[RowMapping], list[RowMapping]]:
-    """Settled groups (any tenant: the ids come from the settling transaction itself) and their orders."""
-    groups = await settlement_repository.settled_groups(connection, group_ids)
-    return groups, await settlement_repository.orders_for_notices(connection, group_ids)
+async def settled_groups(connection: AsyncConnection, group_ids: list[str]) -> list[ReferralGroup]:
+    """Settled groups (any tenant: the ids come from the settling transaction itself)."""
+    return await settlement_repository.settled_groups(connection, group_ids)
 
 
-async def find(connection: AsyncConnection, tenant: Tenant, reference: str) -> RowMapping | None:
+async def find(connection: AsyncConnection, tenant: Tenant, reference: str) -> ReferralGroup | None:
     return await repository.get(connection, tenant, reference)

@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.cashback import service as cashback_service
+from kohort.models import GroupStatus
 from kohort.notify import service as notify
-from kohort.referral_group import lifecycle, service, settlement_repository
+from kohort.referral_group import service, settlement_repository
+from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
 
 log = logging.getLogger("kohort.settlement")
@@ -34,7 +35,7 @@ log = logging.getLogger("kohort.settlement")
 class SettledGroup:
     id: str
     tenant: Tenant
-    status: str  # COMPLETED or EXPIRED
+    status: GroupStatus  # COMPLETED or EXPIRED
     participants: int
 
 
@@ -48,11 +49,11 @@ class Settlement:
 
     @property
     def completed(self) -> list[SettledGroup]:
-        return [group for group in self.groups if group.status == lifecycle.COMPLETED]
+        return [group for group in self.groups if group.status == GroupStatus.COMPLETED]
 
     @property
     def expired(self) -> list[SettledGroup]:
-        return [group for group in self.groups if group.status == lifecycle.EXPIRED]
+        return [group for group in self.groups if group.status == GroupStatus.EXPIRED]
 
 
 async def settle_due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> Settlement:
@@ -73,48 +74,47 @@ async def settle_group(connection: AsyncConnection, tenant: Tenant, group_id: st
     return await _reward(connection, [closed] if closed is not None else [], now=now)
 
 
-async def end_group_now(connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime) -> RowMapping:
+async def end_group_now(
+    connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime
+) -> ReferralGroup:
     """Test helper: bring an OPEN group's end to now and settle it; returns the group as it then is
     (unchanged if it had already ended)."""
     group = await service.get_group(connection, tenant, reference)
-    await settlement_repository.move_end_to(connection, tenant, group["id"], now=now)
-    await settle_group(connection, tenant, group["id"], now=now)
-    return await service.get_group(connection, tenant, group["id"])
+    await settlement_repository.move_end_to(connection, tenant, group.id, now=now)
+    await settle_group(connection, tenant, group.id, now=now)
+    return await service.get_group(connection, tenant, group.id)
 
 
-async def _reward(connection: AsyncConnection, closed: Sequence[RowMapping], *, now: datetime) -> Settlement:
-    completed = {row["id"]: row for row in closed if row["status"] == lifecycle.COMPLETED}
+async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], *, now: datetime) -> Settlement:
+    completed = {group.id: group for group in closed if group.status == GroupStatus.COMPLETED}
     participants: dict[str, list[cashback_service.Participant]] = {group_id: [] for group_id in completed}
     for order in await settlement_repository.orders_of_groups(connection, list(completed)):
-        participants[order["payment_group_id"]].append(
+        participants[order.group_id].append(
             cashback_service.Participant(
-                order_id=order["id"], amount=order["amount"], application_fee_amount=order["application_fee_amount"]
+                order_id=order.id, amount=order.amount, application_fee_amount=order.application_fee_amount
             )
         )
     rewards = []
-    for group_id, row in completed.items():
+    for group_id, group in completed.items():
         members = participants[group_id]
-        level = lifecycle.level_reached(row["discount_levels"], len(members))
+        level = group.ladder.reached(len(members))
         rewards.append(
             cashback_service.CompletedGroup(
                 group_id=group_id,
-                tenant=Tenant(row["organization_id"], row["livemode"]),
-                discount_type=row["discount_type"],
-                discount_value=int(level["value"]) if level else 0,
+                tenant=group.tenant,
+                discount_type=group.discount_type,
+                discount_value=level.value if level else 0,
                 participants=members,
             )
         )
     granted = await cashback_service.grant(connection, rewards, now=now)
     settled = [
-        SettledGroup(
-            id=row["id"], tenant=Tenant(row["organization_id"], row["livemode"]), status=row["status"],
-            participants=row["participant_count"],
-        )
-        for row in closed
+        SettledGroup(id=group.id, tenant=group.tenant, status=group.status, participants=group.participant_count)
+        for group in closed
     ]
     if closed:
         # The raw withdrawal tokens exist only here: one sealed job carries them to the emails (issue #4).
-        await notify.groups_settled(connection, group_ids=[row["id"] for row in closed],
+        await notify.groups_settled(connection, group_ids=[group.id for group in closed],
                                     tokens={item.order_id: item.withdrawal_token for item in granted})
     if settled:
         log.info("group.settled_batch", extra={"groups": len(settled), "cashbacks": len(granted)})

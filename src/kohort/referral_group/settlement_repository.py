@@ -11,32 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, or_, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.models import orders, payment_groups
-from kohort.referral_group import lifecycle
+from kohort.models import GroupStatus, orders, payment_groups
+from kohort.referral_group.domain import GroupOrder, ReferralGroup
 from kohort.tenant import Tenant
 
 SYSTEM_ACTOR = "system"
 MIN_PARTICIPANTS_TO_COMPLETE = 2
 
-_RETURNED = (
-    payment_groups.c.id,
-    payment_groups.c.organization_id,
-    payment_groups.c.livemode,
-    payment_groups.c.status,
-    payment_groups.c.discount_type,
-    payment_groups.c.discount_levels,
-    payment_groups.c.participant_count,
-    # For the settlement emails (issue #4).
-    payment_groups.c.share_id,
-    payment_groups.c.customer_id,
-    payment_groups.c.expires_at,
-)
-
-
-def _close(selected: Any, now: datetime) -> Any:
+def _close(selected: Any, now: datetime) -> Any:  # noqa: ANN401 - a scalar subquery in, an UPDATE out
     """OPEN → COMPLETED (two orders or more) or EXPIRED (alone), for the selected ids still OPEN.
 
     The condition on status makes this the one conditional write of settlement: whoever runs it first
@@ -46,43 +30,45 @@ def _close(selected: Any, now: datetime) -> Any:
     completes = payment_groups.c.participant_count >= MIN_PARTICIPANTS_TO_COMPLETE
     return (
         update(payment_groups)
-        .where(payment_groups.c.id.in_(selected), payment_groups.c.status == lifecycle.OPEN)
+        .where(payment_groups.c.id.in_(selected), payment_groups.c.status == GroupStatus.OPEN)
         .values(
-            status=case((completes, lifecycle.COMPLETED), else_=lifecycle.EXPIRED),
+            status=case((completes, GroupStatus.COMPLETED.value), else_=GroupStatus.EXPIRED.value),
             completed_at=case((completes, now), else_=None),
             updated_at=now,
             updated_by=SYSTEM_ACTOR,
         )
-        .returning(*_RETURNED)
+        .returning(payment_groups)
     )
 
 
-async def close_due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> list[RowMapping]:
+async def close_due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> list[ReferralGroup]:
     """Close up to `limit` OPEN groups past their end (oldest end first). SKIP LOCKED: concurrent sweeps
     take disjoint batches and never wait on a group another transaction is joining or settling."""
     due = (
         select(payment_groups.c.id)
-        .where(payment_groups.c.status == lifecycle.OPEN, payment_groups.c.expires_at <= now)
+        .where(payment_groups.c.status == GroupStatus.OPEN, payment_groups.c.expires_at <= now)
         .order_by(payment_groups.c.expires_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    return list((await connection.execute(_close(due, now))).mappings())
+    return [ReferralGroup.from_row(row) for row in (await connection.execute(_close(due, now))).all()]
 
 
 async def due_group_ids(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[str, str, bool]]:
     """(id, organization, livemode) of up to `limit` OPEN groups past their end, oldest end first."""
     statement = (
         select(payment_groups.c.id, payment_groups.c.organization_id, payment_groups.c.livemode)
-        .where(payment_groups.c.status == lifecycle.OPEN, payment_groups.c.expires_at <= now)
+        .where(payment_groups.c.status == GroupStatus.OPEN, payment_groups.c.expires_at <= now)
         .order_by(payment_groups.c.expires_at)
         .limit(limit)
     )
     return [(row[0], row[1], bool(row[2])) for row in (await connection.execute(statement)).all()]
 
 
-async def close_group(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> RowMapping | None:
+async def close_group(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime
+) -> ReferralGroup | None:
     """Close one group if it is due: OPEN and past its end, or holding max_participants orders. Waits for
     a concurrent join or settlement of that group to finish, then re-checks. None if not due or closed."""
     due = (
@@ -90,7 +76,7 @@ async def close_group(connection: AsyncConnection, tenant: Tenant, group_id: str
         .where(
             tenant.owns(payment_groups),
             payment_groups.c.id == group_id,
-            payment_groups.c.status == lifecycle.OPEN,
+            payment_groups.c.status == GroupStatus.OPEN,
             or_(
                 payment_groups.c.expires_at <= now,
                 payment_groups.c.participant_count >= payment_groups.c.max_participants,
@@ -99,10 +85,11 @@ async def close_group(connection: AsyncConnection, tenant: Tenant, group_id: str
         .with_for_update()
         .scalar_subquery()
     )
-    return (await connection.execute(_close(due, now))).mappings().first()
+    row = (await connection.execute(_close(due, now))).first()
+    return ReferralGroup.from_row(row) if row is not None else None
 
 
-async def orders_of_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[RowMapping]:
+async def orders_of_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[GroupOrder]:
     """The orders of these groups (id, group, amount, fee), oldest first."""
     if not group_ids:
         return []
@@ -111,7 +98,7 @@ async def orders_of_groups(connection: AsyncConnection, group_ids: Sequence[str]
         .where(orders.c.payment_group_id.in_(group_ids))
         .order_by(orders.c.payment_group_id, orders.c.created_at, orders.c.id)
     )
-    return list((await connection.execute(statement)).mappings())
+    return [GroupOrder(*row) for row in (await connection.execute(statement)).all()]
 
 
 async def move_end_to(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> None:
@@ -121,7 +108,7 @@ async def move_end_to(connection: AsyncConnection, tenant: Tenant, group_id: str
         .where(
             tenant.owns(payment_groups),
             payment_groups.c.id == group_id,
-            payment_groups.c.status == lifecycle.OPEN,
+            payment_groups.c.status == GroupStatus.OPEN,
             payment_groups.c.expires_at > now,
         )
         .values(expires_at=now, updated_at=now)
@@ -129,17 +116,9 @@ async def move_end_to(connection: AsyncConnection, tenant: Tenant, group_id: str
     await connection.execute(statement)
 
 
-async def settled_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[RowMapping]:
+async def settled_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[ReferralGroup]:
     """Whole rows of settled groups, whatever their tenants, for the emails of their settlement (issue #4)."""
     if not group_ids:
         return []
     statement = select(payment_groups).where(payment_groups.c.id.in_(group_ids))
-    return list((await connection.execute(statement)).mappings())
-
-
-async def orders_for_notices(connection: AsyncConnection, group_ids: Sequence[str]) -> list[RowMapping]:
-    """Whole order rows of these groups, for the emails their settlement sends (issue #4)."""
-    if not group_ids:
-        return []
-    statement = select(orders).where(orders.c.payment_group_id.in_(group_ids)).order_by(orders.c.created_at, orders.c.id)
-    return list((await connection.execute(statement)).mappings())
+    return [ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all()]

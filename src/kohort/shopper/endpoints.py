@@ -70,7 +70,7 @@ async def group_page(locale: str, code: str, request: Request) -> HTMLResponse:
 def _withdrawal_context(state: withdrawal_service.WithdrawalState, *, token: str, order_id: str,
                         errors: list[str] | None = None, iban: str = "", holder_name: str | None = None) -> dict[str, Any]:
     order = state.order
-    locale = fmt.page_locale(order["locale"] if order is not None else None)
+    locale = fmt.page_locale(order.locale if order is not None else None)
     context: dict[str, Any] = {
         "t": translator(locale), "locale": locale, "lang": locale[:2], "state": state.state,
         "brand": state.brand.as_context() if state.brand is not None else NEUTRAL_BRAND,
@@ -79,9 +79,9 @@ def _withdrawal_context(state: withdrawal_service.WithdrawalState, *, token: str
     }
     if order is not None and state.state != "invalid":
         context.update({
-            "cashback": fmt.money(int(order["amount_cashback"] or 0), locale),
-            "order_amount": fmt.money(order["amount"], locale),
-            "order_date": fmt.date(order["created_at"], locale),
+            "cashback": fmt.money(int(order.amount_cashback or 0), locale),
+            "order_amount": fmt.money(order.amount, locale),
+            "order_date": fmt.date(order.created_at, locale),
         })
     if state.payout is not None:
         context["iban_masked"] = state.payout["iban_masked"]
@@ -119,7 +119,7 @@ async def withdrawal_submit(order_id: str, request: Request) -> Response:
     except KohortError as error:
         async with unit_of_work(request) as connection:
             state = await withdrawal_service.state_for(connection, order_id, token)
-        locale = fmt.page_locale(state.order["locale"] if state.order is not None else None)
+        locale = fmt.page_locale(state.order.locale if state.order is not None else None)
         t = translator(locale)
         message = t(error.code) if error.code in views.PAGE_ERRORS else t("generic_error")
         context = _withdrawal_context(state, token=token, order_id=order_id, errors=[message], iban=iban,

@@ -10,20 +10,19 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
-from kohort.cashback.rules import cashback_amount
 from kohort.customer import service as customer_service
 from kohort.kit import clock
 from kohort.kit import formatting as fmt
 from kohort.links import group_page_url
 from kohort.order import service as order_service
+from kohort.order.domain import Order
 from kohort.referral_group import lifecycle
 from kohort.referral_group import service as group_service
+from kohort.referral_group.domain import GroupStatus
 from kohort.shopper.i18n import translator
-from kohort.tenant import Tenant
 
 # Withdrawal refusals the page explains in the shopper's language (kohort.shopper.i18n has each code).
 PAGE_ERRORS = frozenset({"IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA",
@@ -68,63 +67,63 @@ async def group_page(
 ) -> GroupPage:
     """The group page's data; raises GroupNotFound for an unknown code."""
     group = await group_service.find_by_share_code(connection, share_code)
-    tenant = Tenant(organization_id=group["organization_id"], livemode=group["livemode"])
+    tenant = group.tenant
     brand = await brand_service.get_brand(connection, tenant)
-    orders = await order_service.orders_of_group(connection, tenant, group["id"])
-    people = await customer_service.get_customers(connection, tenant, {row["customer_id"] for row in orders} | {group["customer_id"]})
+    orders = await order_service.orders_of_group(connection, tenant, group.id)
+    people = await customer_service.get_customers(connection, tenant, {order.customer_id for order in orders} | {group.customer_id})
     t = translator(locale)
     now = clock.now()
 
-    levels = sorted(group["discount_levels"], key=lambda level: level["participantsToUnlock"])
+    group_ladder = group.ladder
+    levels = group_ladder.levels
     count = len(orders)
-    reached = lifecycle.level_reached(levels, count)
-    settled = group["status"] == lifecycle.COMPLETED
-    discount_type = group["discount_type"]
+    reached = group_ladder.reached(count)
+    settled = group.status == GroupStatus.COMPLETED
+    discount_type = group.discount_type
 
-    def name_of(customer_id: str, order: RowMapping | None = None) -> str:
+    def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
         name = short_name(person["first_name"], person["last_name"]) if person else None
         if name is None and order is not None:
-            name = short_name(order["customer_first_name"], order["customer_last_name"])
+            name = short_name(order.customer_first_name, order.customer_last_name)
         return name or ("Ami" if locale == fmt.FRENCH else "Friend")
 
     participants = []
     for order in orders:
-        if settled and order["amount_cashback"] is not None:
-            cashback = int(order["amount_cashback"])
+        if settled and order.amount_cashback is not None:
+            cashback = int(order.amount_cashback)
         else:
-            cashback = cashback_amount(discount_type=discount_type, value=int(reached["value"]) if reached else 0,
-                                       amount=order["amount"])
+            cashback = group_ladder.cashback(reached, order.amount)
         participants.append({
-            "name": name_of(order["customer_id"], order),
-            "is_owner": order["customer_id"] == group["customer_id"],
-            "amount": fmt.money(order["amount"], locale),
+            "name": name_of(order.customer_id, order),
+            "is_owner": order.customer_id == group.customer_id,
+            "amount": fmt.money(order.amount, locale),
             "cashback": fmt.money(cashback, locale),
         })
 
     ladder = [{
-        "friends": t("friends" if level["participantsToUnlock"] - 1 == 1 else "friends_plural",
-                     count=level["participantsToUnlock"] - 1),
-        "value": level_label(discount_type, level["value"], locale),
-        "current": reached is not None and level["participantsToUnlock"] == reached["participantsToUnlock"],
+        "friends": t("friends" if level.participants_to_unlock - 1 == 1 else "friends_plural",
+                     count=level.participants_to_unlock - 1),
+        "value": level_label(discount_type, level.value, locale),
+        "current": reached is not None and level.participants_to_unlock == reached.participants_to_unlock,
     } for level in levels]
-    next_level = next((level for level in levels if level["participantsToUnlock"] > count), None)
-    max_level = levels[-1] if levels else None
+    next_level = group_ladder.next_level(count)
+    max_level = group_ladder.top
     # What a friend unlocks by joining now (the original's "current discount level" for validate).
-    joining_level = lifecycle.level_after_joining(levels, count)
+    joining_level = group_ladder.after_joining(count)
 
-    owner_name = name_of(group["customer_id"])
-    share_link = group_page_url(public_url, locale, group["share_id"], invite=True)
-    max_label = level_label(discount_type, max_level["value"], locale) if max_level else fmt.percent(0, locale)
+    owner_name = name_of(group.customer_id)
+    share_link = group_page_url(public_url, locale, group.share_id, invite=True)
+    max_label = level_label(discount_type, max_level.value, locale) if max_level else fmt.percent(0, locale)
     site = brand.website_url or brand.name
-    minimum = (t("invite_minimum", amount=fmt.money(group["min_purchase_value"], locale))
-               if group["min_purchase_value"] else "")
-    message = t("invite_message", shop=brand.name, code=group["share_id"], max=max_label, site=site, minimum=minimum,
+    minimum = (t("invite_minimum", amount=fmt.money(group.min_purchase_value, locale))
+               if group.min_purchase_value else "")
+    message = t("invite_message", shop=brand.name, code=group.share_id, max=max_label, site=site, minimum=minimum,
                 link=share_link)
     subject = t("email_subject", shop=brand.name)
     open_now = lifecycle.is_joinable(group, now)
-    seconds_left = remaining(group["expires_at"], now) if group["status"] == lifecycle.OPEN else 0
-    end_moment = group["completed_at"] or group["canceled_at"] or group["expires_at"]
+    seconds_left = remaining(group.expires_at, now) if group.status == GroupStatus.OPEN else 0
+    end_moment = group.completed_at or group.canceled_at or group.expires_at
 
     return GroupPage(context={
         "t": t,
@@ -133,26 +132,26 @@ async def group_page(
         "brand": brand.as_context(),
         "invite_mode": invite_mode,
         "group": {
-            "share_id": group["share_id"],
-            "status": group["status"],
-            "status_label": t(f"status_{group['status']}"),
+            "share_id": group.share_id,
+            "status": group.status.value,
+            "status_label": t(f"status_{group.status}"),
             "open": open_now,
             "settled": settled,
             "participant_count": count,
             "owner": owner_name,
-            "expires_at_iso": group["expires_at"].isoformat(),
+            "expires_at_iso": group.expires_at.isoformat(),
             "seconds_left": seconds_left,
             "countdown": countdown_text(seconds_left, locale),
-            "ends_on": fmt.date_time(group["expires_at"], locale),
+            "ends_on": fmt.date_time(group.expires_at, locale),
             "ended_on": fmt.date_time(end_moment, locale),
-            "min_purchase": fmt.money(group["min_purchase_value"], locale) if group["min_purchase_value"] else None,
+            "min_purchase": fmt.money(group.min_purchase_value, locale) if group.min_purchase_value else None,
         },
         "ladder": ladder,
-        "next_level": ({"count": next_level["participantsToUnlock"] - count,
-                        "value": level_label(discount_type, next_level["value"], locale)} if next_level else None),
+        "next_level": ({"count": next_level.friends_needed,
+                        "value": level_label(discount_type, next_level.level.value, locale)} if next_level else None),
         "participants": participants,
         "cashback_kind": t("final") if settled else t("provisional"),
-        "joining_value": level_label(discount_type, joining_level["value"], locale) if joining_level else None,
+        "joining_value": level_label(discount_type, joining_level.value, locale) if joining_level else None,
         "max_value": max_label,
         "share": {
             "link": share_link,

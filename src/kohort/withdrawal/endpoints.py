@@ -27,8 +27,8 @@ async def create_withdrawal(request: Request) -> JsonResponse:
             connection, request.app.state.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
             holder_name=data.holder_name,
         )
-    return render(request, Withdrawal(order_id=order["id"], status=order["status"],
-                                      amount_cashback=int(order["amount_cashback"]),
+    return render(request, Withdrawal(order_id=order.id, status=order.status.value,
+                                      amount_cashback=int(order.amount_cashback or 0),
                                       payout=payout_service.to_payout(payout)), status_code=201)
 
 

@@ -26,8 +26,10 @@ from kohort.kit.crypto import Cipher
 from kohort.kit.ids import hash_secret, new_secret, secrets_match
 from kohort.ledger import accounts
 from kohort.ledger import service as ledger
+from kohort.models import OrderStatus
 from kohort.notify import service as notify
 from kohort.order import service as order_service
+from kohort.order.domain import Order
 from kohort.payout import iban as iban_rules
 from kohort.payout import service as payout_service
 from kohort.referral_group import service as group_service
@@ -61,27 +63,27 @@ class WithdrawalState:
     executed), or invalid (unknown order or token: nothing else is revealed)."""
 
     state: str
-    order: RowMapping | None = None
+    order: Order | None = None
     brand: Brand | None = None
     holder_name: str = ""
     payout: RowMapping | None = None
 
 
-def _tenant(order: RowMapping) -> Tenant:
-    return Tenant(organization_id=order["organization_id"], livemode=order["livemode"])
+def _tenant(order: Order) -> Tenant:
+    return order.tenant
 
 
-async def _holder_default(connection: AsyncConnection, tenant: Tenant, order: RowMapping) -> str:
-    customers = await customer_service.get_customers(connection, tenant, {order["customer_id"]})
-    customer = customers.get(order["customer_id"])
-    first = (customer["first_name"] if customer else None) or order["customer_first_name"] or ""
-    last = (customer["last_name"] if customer else None) or order["customer_last_name"] or ""
+async def _holder_default(connection: AsyncConnection, tenant: Tenant, order: Order) -> str:
+    customers = await customer_service.get_customers(connection, tenant, {order.customer_id})
+    customer = customers.get(order.customer_id)
+    first = (customer["first_name"] if customer else None) or order.customer_first_name or ""
+    last = (customer["last_name"] if customer else None) or order.customer_last_name or ""
     return f"{first} {last}".strip()
 
 
-async def _used_payout(connection: AsyncConnection, tenant: Tenant, order: RowMapping, token: str) -> RowMapping | None:
+async def _used_payout(connection: AsyncConnection, tenant: Tenant, order: Order, token: str) -> RowMapping | None:
     """The payout this very token paid for, if the token was already used on this order."""
-    payout = await payout_service.latest_payout_for_order(connection, tenant, order["id"])
+    payout = await payout_service.latest_payout_for_order(connection, tenant, order.id)
     if payout is not None and payout["token_hash"] and secrets_match(token, payout["token_hash"]):
         return payout
     return None
@@ -92,30 +94,30 @@ async def state_for(connection: AsyncConnection, order_id: str, token: str) -> W
     if order is None or not token:
         return WithdrawalState(state="invalid")
     tenant = _tenant(order)
-    current = order["withdrawal_token_hash"]
-    if order["status"] == "CASHBACK_AVAILABLE" and current and secrets_match(token, current) and order["amount_cashback"]:
+    current = order.withdrawal_token_hash
+    if order.status == OrderStatus.CASHBACK_AVAILABLE and current and secrets_match(token, current) and order.amount_cashback:
         return WithdrawalState(state="form", order=order, brand=await brand_service.get_brand(connection, tenant),
                                holder_name=await _holder_default(connection, tenant, order))
     used = await _used_payout(connection, tenant, order, token)
-    if used is not None and order["status"] in ("CASHBACK_PROCESSING", "CASHBACK_SENT"):
-        return WithdrawalState(state="sent" if order["status"] == "CASHBACK_SENT" else "processing", order=order,
+    if used is not None and order.status in (OrderStatus.CASHBACK_PROCESSING, OrderStatus.CASHBACK_SENT):
+        return WithdrawalState(state="sent" if order.status == OrderStatus.CASHBACK_SENT else "processing", order=order,
                                brand=await brand_service.get_brand(connection, tenant), payout=used)
     return WithdrawalState(state="invalid")
 
 
 async def withdraw(
     connection: AsyncConnection, cipher: Cipher, *, order_id: str, token: str, iban: str, holder_name: str
-) -> tuple[RowMapping, RowMapping]:
+) -> tuple[Order, RowMapping]:
     """Withdraw the order's available cashback to `iban`; returns (order, payout)."""
     order = await order_service.find_any_tenant(connection, order_id)
     if order is None or not token:
         raise InvalidWithdrawal()
     tenant = _tenant(order)
-    current = order["withdrawal_token_hash"]
+    current = order.withdrawal_token_hash
     if not (current and secrets_match(token, current)):
         used = await _used_payout(connection, tenant, order, token)
-        if used is not None and order["status"] in ("CASHBACK_PROCESSING", "CASHBACK_SENT"):
-            raise AlreadyWithdrawn(order["status"])
+        if used is not None and order.status in (OrderStatus.CASHBACK_PROCESSING, OrderStatus.CASHBACK_SENT):
+            raise AlreadyWithdrawn(order.status)
         raise InvalidWithdrawal()
     compact = iban_rules.validate_sepa_iban(iban)
     holder = " ".join(holder_name.split())
@@ -124,20 +126,20 @@ async def withdraw(
     if (await payout_service.get_payout_settings(connection, tenant)).iban is None:
         raise payout_service.PayoutAccountMissing()
     token_hash = hash_secret(token)
-    changed = await order_service.start_withdrawal(connection, tenant, order["id"], token_hash=token_hash)
+    changed = await order_service.start_withdrawal(connection, tenant, order.id, token_hash=token_hash)
     if changed is None:
         # Someone used this token between our read and our write (a double submit): one payout only.
         latest = await order_service.find_any_tenant(connection, order_id)
-        raise AlreadyWithdrawn(latest["status"] if latest else "UNKNOWN")
+        raise AlreadyWithdrawn(latest.status if latest else "UNKNOWN")
     payout = await payout_service.create_payout(
-        connection, tenant, cipher, order_id=order["id"], amount=int(changed["amount_cashback"]), iban=compact,
+        connection, tenant, cipher, order_id=order.id, amount=int(changed.amount_cashback or 0), iban=compact,
         holder_name=holder, token_hash=token_hash,
     )
     await ledger.post(connection, ledger.Posting(
         tenant=tenant, kind="cashback.withdrawn", idempotency_key=f"payout.withdrawn:{payout['id']}",
         entries=[
-            ledger.Entry(account=accounts.CASHBACK_LIABILITY, amount=payout["amount"], order_id=order["id"]),
-            ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=-payout["amount"], order_id=order["id"]),
+            ledger.Entry(account=accounts.CASHBACK_LIABILITY, amount=payout["amount"], order_id=order.id),
+            ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=-payout["amount"], order_id=order.id),
         ],
     ))
     return changed, payout
@@ -169,8 +171,8 @@ async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: st
                          idempotency_key=f"payout.failed:{payout['id']}")
     token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
     order = await order_service.reopen_withdrawal(connection, tenant, payout["order_id"], token_hash=hash_secret(token))
-    if order is not None and order["payment_group_id"]:
-        group = await group_service.get_group(connection, tenant, order["payment_group_id"])
+    if order is not None and order.payment_group_id:
+        group = await group_service.get_group(connection, tenant, order.payment_group_id)
         await notify.cashback_available(connection, tenant, group=group, order=order, token=token, retry=True,
-                                        event_id=f"{order['id']}:{payout['id']}")
+                                        event_id=f"{order.id}:{payout['id']}")
     return payout

@@ -1,0 +1,68 @@
+"""What the organization package hands to other code: organizations and their group settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kohort.models import group_settings, organizations
+from kohort.models.base import check_row_shape
+from kohort.organization.ladder import DiscountLevel, DiscountType, Ladder
+
+
+def levels_from_stored(stored: Sequence[Any]) -> tuple[DiscountLevel, ...]:
+    return tuple(DiscountLevel.from_stored(level) for level in stored)
+
+
+def levels_to_stored(levels: Sequence[DiscountLevel]) -> list[dict[str, int]]:
+    return [level.to_stored() for level in levels]
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: str
+    name: str
+    api_version: str
+    # Hundredths of a percent: 1000 = 10.00 %.
+    acquisition_fee_basis_points: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Organization:
+        return cls(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSettings:
+    """An organization's settings in one mode: what every new group copies at its creation."""
+
+    id: str
+    organization_id: str
+    livemode: bool
+    discount_type: DiscountType
+    discount_levels: tuple[DiscountLevel, ...]
+    max_participants: int
+    minutes_duration: int
+    min_purchase_value: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> GroupSettings:
+        (id_, organization_id, livemode, discount_type, levels, max_participants, minutes_duration,
+         min_purchase_value, created_at, updated_at) = row
+        return cls(
+            id_, organization_id, bool(livemode), DiscountType(discount_type), levels_from_stored(levels),
+            max_participants, minutes_duration, min_purchase_value, created_at, updated_at,
+        )
+
+    @property
+    def ladder(self) -> Ladder:
+        return Ladder.of(self.discount_type, self.discount_levels)
+
+
+check_row_shape(organizations, Organization)
+check_row_shape(group_settings, GroupSettings)
