@@ -12,6 +12,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
 
+from kohort.kit.text import has_control_characters, single_line
+
 
 @dataclass(frozen=True)
 class OutgoingEmail:
@@ -23,13 +25,22 @@ class OutgoingEmail:
 
     def to_mime(self, sender_address: str) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = formataddr((self.from_name, sender_address))
+        # Names stored before line breaks were refused must not make the message impossible to build.
+        message["From"] = formataddr((single_line(self.from_name), sender_address))
         message["To"] = self.to
-        message["Subject"] = self.subject
+        message["Subject"] = single_line(self.subject)
         message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
         message.set_content(self.text)
         message.add_alternative(self.html, subtype="html")
         return message
+
+
+def sender_address(sender: str) -> str:
+    """The address of the configured sender (`Kohort <no-reply@example.com>`); a line break in it
+    would break every email, so it stops the process at start instead."""
+    if has_control_characters(sender):
+        raise ValueError("the email sender must be a single line without control characters")
+    return parseaddr(sender)[1]
 
 
 class EmailSender(Protocol):
@@ -45,7 +56,7 @@ class SmtpSender:
             raise ValueError("smtp tls must be none, starttls or ssl")
         self.host, self.port, self.tls = host, port, tls
         self.username, self.password = username, password
-        self.sender_address = parseaddr(sender)[1]
+        self.sender_address = sender_address(sender)
         self.timeout = timeout
 
     def _send_blocking(self, email: OutgoingEmail) -> None:
@@ -71,7 +82,7 @@ class ConsoleSender:
     """Prints emails instead of sending them: the local run needs no mail server."""
 
     def __init__(self, sender: str) -> None:
-        self.sender_address = parseaddr(sender)[1]
+        self.sender_address = sender_address(sender)
 
     async def send(self, email: OutgoingEmail) -> None:
         print(f"----- email from {email.from_name} <{self.sender_address}> to {email.to}: {email.subject}\n"
