@@ -50,7 +50,8 @@ async def test_a_valid_brand_name_still_sends_emails(
     await merchant.order(amount=3000, email=owner_email, locale="en_US")
     await Runner(database, batch_size=100).drain()
     [email] = [sent for sent in outbox.sent if sent.to == owner_email]
-    assert email.from_name == name and name in email.subject
+    assert email.from_name == name
+    assert name in email.subject
     message = email.to_mime("no-reply@kohort.test")
     assert message["From"].addresses[0].display_name == name
     assert message["Subject"] == email.subject

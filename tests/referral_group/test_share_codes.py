@@ -33,7 +33,8 @@ async def test_new_groups_get_codes_from_the_40_bit_alphabet(merchant: Merchant)
     assert all(NEW_CODE.fullmatch(code) for code in codes), codes
     for code in codes:
         response = await merchant.post(f"/groups/{code.lower()}/validate", json={}, key="pk_test")
-        assert response.status_code == 200 and response.json()["shareId"] == code
+        assert response.status_code == 200
+        assert response.json()["shareId"] == code
 
 
 async def test_old_hex_codes_still_validate_join_and_show(database: Database, merchant: Merchant) -> None:
@@ -50,4 +51,5 @@ async def test_old_hex_codes_still_validate_join_and_show(database: Database, me
     assert (await merchant.client.get(f"/en_US/pg/{code}")).status_code == 200
 
     joined = await join(merchant, code)
-    assert joined["paymentGroupId"] == owner["paymentGroupId"] and joined["paymentGroupShareId"] == code
+    assert joined["paymentGroupId"] == owner["paymentGroupId"]
+    assert joined["paymentGroupShareId"] == code
