@@ -23,6 +23,6 @@ async def send_email(connection: AsyncConnection, payload: dict[str, Any]) -> No
     rendered = render(payload["kind"], data["locale"], data["context"])
     await outbox.delivery().sender.send(OutgoingEmail(
         to=data["to"], subject=rendered.subject, html=rendered.html, text=rendered.text,
-        from_name=data["context"]["brand"]["name"],
+        from_name=data["context"]["brand"]["name"], livemode=bool(data["context"]["brand"].get("livemode", True)),
     ))
     log.info("email.sent", extra={"kind": payload["kind"]})
