@@ -6,6 +6,7 @@ new ones refused, as when the database is stopped) and then restores."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,23 @@ async def test_a_bug_is_a_500_that_tells_the_client_to_reconnect(database: Datab
         assert response.status_code == 500
         assert response.json()["error"]["code"] == "INTERNAL_ERROR"
         assert "Retry-After" not in response.headers
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_database_host_that_never_answers_is_a_503_after_the_connect_timeout(database: Database) -> None:
+    url = make_url(database.url)
+    async with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        await proxy.hold()
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        silent = Database(proxied, connect_timeout=0.5)
+        app = create_app(Settings(database_url=proxied, api_key_cache_seconds=0), database=silent)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://kohort.test") as client,
+        ):
+            started = time.perf_counter()
+            response = await client.get("/orders", headers={"Authorization": "Bearer sk_test_0000"})
+            assert_unavailable(response)
+            assert time.perf_counter() - started < 10
+        await silent.dispose()

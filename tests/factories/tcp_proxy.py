@@ -12,7 +12,7 @@ from tests.factories.server import free_port
 
 class TcpProxy:
     """Forwards `127.0.0.1:port` to `target`. `cut()` refuses new connections and drops open ones,
-    as a stopped server does; `restore()` listens again on the same port."""
+    as a stopped server does; `hold()` accepts them and never answers; `restore()` forwards again."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target_host, self.target_port = target_host, target_port
@@ -22,6 +22,17 @@ class TcpProxy:
 
     async def restore(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def hold(self) -> None:
+        """Accept connections and never answer: a database host that swallows packets."""
+        await self.cut()
+        self._server = await asyncio.start_server(self._swallow, "127.0.0.1", self.port)
+
+    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        with contextlib.suppress(OSError):
+            while await reader.read(65536):
+                pass
 
     async def cut(self) -> None:
         if self._server is not None:
