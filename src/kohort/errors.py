@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import asyncpg
 import sqlalchemy.exc
@@ -103,7 +105,7 @@ def error_body(error_type: str, message: str, code: str) -> dict[str, dict[str, 
     return {"error": {"type": error_type, "message": message, "code": code}}
 
 
-def describe_validation_errors(errors: list[dict]) -> str:
+def describe_validation_errors(errors: Sequence[Mapping[str, Any]]) -> str:
     """One readable sentence naming each offending field, from Pydantic's error list."""
     parts = []
     for error in errors:
