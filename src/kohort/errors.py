@@ -21,7 +21,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
