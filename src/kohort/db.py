@@ -1,8 +1,8 @@
 """Engines and the unit of work.
 
 The whole application speaks SQLAlchemy Core over an `AsyncConnection`: the order hot path must do a
-few hundred transactions a second on two cores, which the ORM unit of work cannot (see issue #2).
-One transaction per request (`get_connection`) or per task/CLI command (`Database.transaction()`);
+few hundred transactions a second on two cores, which the ORM unit of work cannot.
+One transaction per request (`unit_of_work`) or per task/CLI command (`kohort.runtime.session_scope`);
 services never commit.
 """
 
@@ -95,7 +95,7 @@ class Database:
 def unit_of_work(request: Request) -> Any:
     """The request's transaction. Endpoints open it themselves so that the commit has happened before
     the response is rendered: a client never sees a 201 for a write that then failed to commit."""
-    database: Database = request.app.state.database
+    database: Database = request.app.state.runtime.database
     return database.transaction()
 
 
