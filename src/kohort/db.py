@@ -1,7 +1,7 @@
 """Engines and the unit of work.
 
 The whole application speaks SQLAlchemy Core over an `AsyncConnection`: the order hot path must do a
-few hundred transactions a second on two cores, which the ORM unit of work cannot.
+few hundred transactions a second on two cores, which the ORM unit of work cannot (bench/orders.py).
 One transaction per request (`unit_of_work`) or per task/CLI command (`kohort.runtime.session_scope`);
 services never commit.
 """
