@@ -38,7 +38,7 @@ async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
             done = await settlement.settle_due_groups(connection, now=runtime.clock.now(), limit=batch_size,
                                                       outbox=runtime.outbox)
         return len(done.groups)
-    except Exception:  # noqa: BLE001 - fall back to one transaction per group, below
+    except Exception:  # fall back to one transaction per group, below
         log.exception("settlement.batch_failed")
     async with session_scope(runtime) as connection:
         due = await settlement.due_groups(connection, now=runtime.clock.now(), limit=batch_size)
@@ -48,6 +48,6 @@ async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
             async with session_scope(runtime) as connection:
                 settled += len((await settlement.settle_group(connection, tenant, group_id, now=runtime.clock.now(),
                                                               outbox=runtime.outbox)).groups)
-        except Exception:  # noqa: BLE001 - logged with the group; the next sweep tries it again
+        except Exception:  # logged with the group; the next sweep tries it again
             log.exception("settlement.group_failed", extra={"group_id": group_id})
     return settled
