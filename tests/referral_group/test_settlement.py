@@ -148,7 +148,7 @@ async def test_a_group_not_yet_full_nor_ended_is_not_settled_by_its_id(
     group_id, _ = await group_with_orders(merchant, [10_000, 10_000])
     async with database.transaction() as connection:
         done = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id,
-                                             now=clock.now(), outbox=runtime.outbox)
+                                             now=clock.now(), cipher=runtime.cipher)
     assert done.groups == []
     assert (await merchant.get(f"/groups/{group_id}")).json()["status"] == "OPEN"
 
@@ -187,7 +187,7 @@ async def test_settling_twice_changes_nothing_the_second_time(
     second = await end_now(merchant, group_id)
     async with database.transaction() as connection:
         again = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id,
-                                              now=clock.now(), outbox=runtime.outbox)
+                                              now=clock.now(), cipher=runtime.cipher)
 
     assert again.groups == []
     assert again.cashbacks == []
@@ -202,7 +202,7 @@ async def test_each_cashback_gets_a_fresh_secret_token_that_no_response_shows(
     group_id, placed = await group_with_orders(merchant, [10_000, 20_000, 30_000])
     tenant = Tenant(merchant.id, False)
     async with database.transaction() as connection:
-        await settlement.end_group_now(connection, tenant, group_id, now=clock.now(), outbox=runtime.outbox)
+        await settlement.end_group_now(connection, tenant, group_id, now=clock.now(), cipher=runtime.cipher)
     rows = await order_rows(database, [order["id"] for order in placed])
     hashes = [row["withdrawal_token_hash"] for row in rows]
     assert all(hashes)
@@ -228,7 +228,7 @@ async def test_the_settlement_hands_the_raw_tokens_to_its_transaction(
     async with database.transaction() as connection:
         await settlement_repository.move_end_to(connection, Tenant(merchant.id, False), group_id, now=clock.now())
         done = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id,
-                                             now=clock.now(), outbox=runtime.outbox)
+                                             now=clock.now(), cipher=runtime.cipher)
     assert [group.status for group in done.groups] == ["COMPLETED"]
     tokens = {item.order_id: item.withdrawal_token for item in done.cashbacks}
     assert set(tokens) == {order["id"] for order in placed}

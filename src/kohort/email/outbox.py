@@ -69,13 +69,6 @@ class Outbox:
         job_id = await queue.enqueue(connection, JOB_KIND, payload, dedupe_key=key)
         return job_id is not None
 
-    def seal(self, text: str, *, context: str) -> str:
-        """Encrypt `text` (personal data or a secret waiting in a job) with the at-rest key, bound to `context`."""
-        return self.cipher.encrypt(text, associated_data=context)
-
-    def unseal_text(self, sealed: str, *, context: str) -> str:
-        return self.cipher.decrypt(sealed, associated_data=context)
-
     def unseal(self, payload: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.cipher.decrypt(payload["sealed"], associated_data=payload["dedupe"]))
         return data

@@ -20,6 +20,7 @@ from kohort.brand import service as brand_service
 from kohort.customer import service as customer_service
 from kohort.email.outbox import Outbox, QueuedEmail
 from kohort.kit import clock
+from kohort.kit.crypto import Cipher
 from kohort.kit.formatting import page_locale
 from kohort.kit.ids import new_id
 from kohort.kit.timefmt import iso_z
@@ -249,18 +250,18 @@ SETTLEMENT_JOB = "notify.settlement"
 
 @_never_failing
 async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str],
-                         outbox: Outbox) -> None:
+                         cipher: Cipher) -> None:
     """In the settling transaction: one job for the whole batch, carrying the raw withdrawal tokens
     (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (the
     sweep's throughput); the job then queues each participant's email (`settlement_emails`), each
     deduplicated per event and recipient, so running it twice sends nothing twice."""
     reference = new_id("stl")
-    sealed = outbox.seal(json.dumps(tokens), context=reference)
+    sealed = cipher.encrypt(json.dumps(tokens), associated_data=reference)
     await queue.enqueue(connection, SETTLEMENT_JOB, {"ref": reference, "groups": group_ids, "sealed": sealed})
 
 
-def settlement_tokens(payload: dict[str, Any], *, outbox: Outbox) -> dict[str, str]:
-    tokens: dict[str, str] = json.loads(outbox.unseal_text(payload["sealed"], context=payload["ref"]))
+def settlement_tokens(payload: dict[str, Any], *, cipher: Cipher) -> dict[str, str]:
+    tokens: dict[str, str] = json.loads(cipher.decrypt(payload["sealed"], associated_data=payload["ref"]))
     return tokens
 
 

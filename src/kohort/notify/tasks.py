@@ -36,7 +36,7 @@ async def queue_settlement_emails(runtime: Runtime, connection: AsyncConnection,
     groups = await group_service.settled_groups(connection, group_ids)
     orders = await order_service.orders_of_groups(connection, group_ids)
     await notify.settlement_emails(connection, groups=groups, orders=orders, outbox=runtime.outbox,
-                                   tokens=notify.settlement_tokens(payload, outbox=runtime.outbox))
+                                   tokens=notify.settlement_tokens(payload, cipher=runtime.cipher))
 
 
 @task(notify.ORDER_PLACED_JOB)

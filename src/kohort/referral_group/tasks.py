@@ -22,7 +22,7 @@ async def settle_full_group(runtime: Runtime, connection: AsyncConnection, paylo
     """Enqueued by the join that filled the group: settle it now rather than at its end."""
     tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
     await settlement.settle_group(connection, tenant, payload["group_id"], now=runtime.clock.now(),
-                                  outbox=runtime.outbox)
+                                  cipher=runtime.cipher)
 
 
 @periodic("referral_group.settle_due", every_seconds=SWEEP_SECONDS)
@@ -36,7 +36,7 @@ async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
     try:
         async with session_scope(runtime) as connection:
             done = await settlement.settle_due_groups(connection, now=runtime.clock.now(), limit=batch_size,
-                                                      outbox=runtime.outbox)
+                                                      cipher=runtime.cipher)
         return len(done.groups)
     except Exception:  # fall back to one transaction per group, below
         log.exception("settlement.batch_failed")
@@ -47,7 +47,7 @@ async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
         try:
             async with session_scope(runtime) as connection:
                 settled += len((await settlement.settle_group(connection, tenant, group_id, now=runtime.clock.now(),
-                                                              outbox=runtime.outbox)).groups)
+                                                              cipher=runtime.cipher)).groups)
         except Exception:  # logged with the group; the next sweep tries it again
             log.exception("settlement.group_failed", extra={"group_id": group_id})
     return settled
