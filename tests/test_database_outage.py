@@ -6,6 +6,7 @@ new ones refused, as when the database is stopped) and then restores."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from sqlalchemy.engine import make_url
 from kohort.app import create_app
 from kohort.config import Settings
 from kohort.db import Database
+from kohort.email.sender import MemorySender
+from kohort.kit.crypto import Cipher
+from kohort.runtime import Runtime, build_runtime
 from tests.factories.merchant import Merchant, unique_email
 from tests.factories.server import running_server
 from tests.factories.tcp_proxy import tcp_proxy
@@ -25,6 +29,13 @@ from tests.factories.tcp_proxy import tcp_proxy
 
 def _order() -> dict[str, Any]:
     return {"amount": 5000, "customerEmail": unique_email(), "customerFirstName": "Ann", "customerLastName": "Lee"}
+
+
+def _runtime(database: Database) -> Runtime:
+    settings = Settings(database_url=database.url, api_key_cache_seconds=0)
+    return build_runtime(
+        settings, database=database, cipher=Cipher(os.environ["KOHORT_ENCRYPTION_KEY"]), sender=MemorySender()
+    )
 
 
 def _local_port(response: httpx.Response) -> int:
@@ -96,7 +107,7 @@ async def test_an_unreachable_database_is_a_503_and_the_connection_stays_usable(
 
 async def test_an_unreachable_sqlite_file_is_a_503(tmp_path: Path) -> None:
     missing = Database(f"sqlite:///{tmp_path / 'no-such-directory' / 'kohort.db'}")
-    app = create_app(Settings(database_url=missing.url, api_key_cache_seconds=0), database=missing)
+    app = create_app(runtime=_runtime(missing))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with (
         app.router.lifespan_context(app),
@@ -111,7 +122,7 @@ async def test_an_unreachable_sqlite_file_is_a_503(tmp_path: Path) -> None:
 async def test_a_bug_is_a_500_that_tells_the_client_to_reconnect(database: Database) -> None:
     """The server drops the connection after an unexpected error: the response says so, so that a
     keep-alive client does not send its next request into a closing socket."""
-    app = create_app(Settings(database_url=database.url, api_key_cache_seconds=0), database=database)
+    app = create_app(runtime=_runtime(database))
 
     @app.get("/boom")
     async def boom() -> None:
@@ -140,7 +151,7 @@ async def test_a_database_host_that_never_answers_is_a_503_after_the_connect_tim
         await proxy.hold()
         proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         silent = Database(proxied, connect_timeout=0.5)
-        app = create_app(Settings(database_url=proxied, api_key_cache_seconds=0), database=silent)
+        app = create_app(runtime=_runtime(silent))
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with (
             app.router.lifespan_context(app),

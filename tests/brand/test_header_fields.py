@@ -9,6 +9,7 @@ from kohort.db import Database
 from kohort.email.sender import ConsoleSender, MemorySender, OutgoingEmail, SmtpSender
 from kohort.errors import KohortError
 from kohort.organization import service as organization_service
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant, unique_email
 from tests.wire.test_bad_input import assert_4xx_envelope
@@ -42,13 +43,13 @@ async def test_an_organization_name_with_a_line_break_is_refused(database: Datab
 
 
 async def test_a_valid_brand_name_still_sends_emails(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
     name = "Maison Lune — Café & Co"
     assert (await merchant.patch("/brand-settings", json={"displayName": name})).status_code == 200
     owner_email = unique_email()
     await merchant.order(amount=3000, email=owner_email, locale="en_US")
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
     [email] = [sent for sent in outbox.sent if sent.to == owner_email]
     assert email.from_name == name
     assert name in email.subject

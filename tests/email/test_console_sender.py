@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from kohort.db import Database
 from kohort.email.sender import ConsoleSender, MemorySender, OutgoingEmail, mask_link_tokens
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant, unique_email
 
@@ -58,11 +58,11 @@ def test_masking_covers_every_token_parameter_and_nothing_else() -> None:
 
 
 async def test_the_email_job_tells_the_sender_which_mode_the_email_is_about(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
     test_email, live_email = unique_email(), unique_email()
     await merchant.order(email=test_email)
     await merchant.order(email=live_email, key="sk_live")
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
     assert {email.livemode for email in outbox.sent if email.to == test_email} == {False}
     assert {email.livemode for email in outbox.sent if email.to == live_email} == {True}
