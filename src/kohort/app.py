@@ -16,10 +16,11 @@ from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, encryption_key, get_settings
 from kohort.db import Database
 from kohort.errors import install_error_handlers
+from kohort.http.body import add_documented_bodies
+from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
 from kohort.kit.crypto import Cipher
 from kohort.kit.json_response import JsonResponse
 from kohort.payout.provider import SepaFileProvider
-from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
 from kohort.worker.runner import Runner
 
 

@@ -7,8 +7,9 @@ from kohort.auth.service import Principal
 from kohort.brand import service
 from kohort.brand.schemas import BrandSettings, BrandSettingsUpdate
 from kohort.db import unit_of_work
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
-from kohort.wire import body_doc, parse_body, render
 
 router = APIRouter(prefix="/brand-settings", tags=["Brand settings"])
 

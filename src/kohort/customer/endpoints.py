@@ -7,9 +7,10 @@ from kohort.auth.service import Principal
 from kohort.customer import service
 from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate
 from kohort.db import unit_of_work
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
-from kohort.wire import body_doc, parse_body, render, render_list
 
 router = APIRouter(prefix="/customers", tags=["Customers"])
 

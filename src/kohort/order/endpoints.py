@@ -6,11 +6,12 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.expansion import expand_orders
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import dump, render
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service
 from kohort.order.schemas import Order, OrderCreate, to_wire_order
-from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(prefix="/orders", tags=["Orders"])
 

@@ -5,10 +5,11 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.organization import service
 from kohort.organization.schemas import GroupSettings, GroupSettingsUpdate, to_wire_settings
-from kohort.wire import body_doc, parse_body, render
 
 router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"])
 

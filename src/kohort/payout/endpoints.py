@@ -5,11 +5,12 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import dump, render
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
-from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(tags=["Payouts"])
 

@@ -9,6 +9,8 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.errors import NotFound
 from kohort.expansion import expand_groups
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import dump, render
 from kohort.kit import clock
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
@@ -24,7 +26,6 @@ from kohort.referral_group.schemas import (
     to_wire_group,
     to_wire_validation,
 )
-from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(tags=["Referral groups"])
 test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])

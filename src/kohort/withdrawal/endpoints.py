@@ -6,10 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import body_doc, parse_body
+from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
-from kohort.wire import body_doc, parse_body, render
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
 
