@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.utils import get_openapi
 
 from kohort import __version__
 from kohort.api import include_routers
@@ -16,7 +14,6 @@ from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, encryption_key, get_settings
 from kohort.db import Database
 from kohort.errors import install_error_handlers
-from kohort.http.body import add_documented_bodies
 from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
 from kohort.kit.crypto import Cipher
 from kohort.kit.json_response import JsonResponse
@@ -75,12 +72,4 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if not await request.app.state.database.is_reachable():
             return JsonResponse({"status": "unavailable"}, status_code=503)
         return JsonResponse({"status": "ok"})
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            app.openapi_schema = add_documented_bodies(schema)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -136,24 +136,3 @@ class JsonBodyRoute(APIRoute):
 
         return handle
 
-
-# Request bodies are parsed by `parse_body` (not by FastAPI) so that empty bodies, mixed key casing and
-# errors follow our rules; these two helpers still document them in /openapi.json.
-_DOCUMENTED_BODIES: dict[str, dict[str, Any]] = {}
-
-
-def body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` documenting `model` as the JSON request body."""
-    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        _DOCUMENTED_BODIES[name] = definition
-    _DOCUMENTED_BODIES[model.__name__] = schema
-    reference = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": False, "content": {"application/json": {"schema": reference}}}}
-
-
-def add_documented_bodies(openapi_schema: dict[str, Any]) -> dict[str, Any]:
-    components = openapi_schema.setdefault("components", {}).setdefault("schemas", {})
-    for name, definition in _DOCUMENTED_BODIES.items():
-        components.setdefault(name, definition)
-    return openapi_schema

@@ -5,14 +5,14 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
-from kohort.http.body import body_doc, parse_body
+from kohort.http.body import JsonBodyRoute, json_body
 from kohort.http.rendering import dump, render
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
 
-router = APIRouter(tags=["Payouts"])
+router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 
 
 @router.get("/payout-settings", response_model=PayoutSettings)
@@ -22,10 +22,13 @@ async def get_payout_settings(request: Request, principal: Principal = Depends(s
     return render(request, settings)
 
 
-@router.patch("/payout-settings", response_model=PayoutSettings, openapi_extra=body_doc(PayoutSettingsUpdate))
-async def update_payout_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+@router.patch("/payout-settings", response_model=PayoutSettings)
+async def update_payout_settings(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: PayoutSettingsUpdate = json_body(PayoutSettingsUpdate),
+) -> JsonResponse:
     """The account cashback is paid from: debtor name, IBAN and BIC of the merchant's SEPA account."""
-    changes = await parse_body(request, PayoutSettingsUpdate)
     async with unit_of_work(request) as connection:
         settings = await service.update_payout_settings(connection, principal.tenant, changes=changes)
     return render(request, settings)

@@ -9,7 +9,7 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.errors import NotFound
 from kohort.expansion import expand_groups
-from kohort.http.body import body_doc, parse_body
+from kohort.http.body import JsonBodyRoute, json_body
 from kohort.http.rendering import dump, render
 from kohort.kit import clock
 from kohort.kit.json_response import JsonResponse
@@ -27,13 +27,16 @@ from kohort.referral_group.schemas import (
     to_wire_validation,
 )
 
-router = APIRouter(tags=["Referral groups"])
+router = APIRouter(tags=["Referral groups"], route_class=JsonBodyRoute)
 test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])
 
 
-@router.post("", status_code=201, response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupCreate))
-async def create_group(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    data = await parse_body(request, PaymentGroupCreate)
+@router.post("", status_code=201, response_model=PaymentGroup)
+async def create_group(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    data: PaymentGroupCreate = json_body(PaymentGroupCreate),
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         group = await order_service.open_group_for_order(connection, principal.tenant, principal.key_id, data)
     return render(request, to_wire_group(group), status_code=201)
@@ -60,9 +63,13 @@ async def get_group(reference: str, request: Request, principal: Principal = Dep
     return render(request, payloads[0])
 
 
-@router.patch("/{reference}", response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupUpdate))
-async def update_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    changes = await parse_body(request, PaymentGroupUpdate)
+@router.patch("/{reference}", response_model=PaymentGroup)
+async def update_group(
+    reference: str,
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: PaymentGroupUpdate = json_body(PaymentGroupUpdate),
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         group = await service.update_group(connection, principal.tenant, principal.key_id, reference, changes)
     return render(request, to_wire_group(group))
@@ -96,11 +103,15 @@ async def expire_group(reference: str, request: Request, principal: Principal = 
     return render(request, to_wire_group(group))
 
 
-@router.post("/{reference}/validate", response_model=GroupValidation, openapi_extra=body_doc(GroupValidate))
-async def validate_group(reference: str, request: Request, principal: Principal = Depends(any_key)) -> JsonResponse:
+@router.post("/{reference}/validate", response_model=GroupValidation)
+async def validate_group(
+    reference: str,
+    request: Request,
+    principal: Principal = Depends(any_key),
+    data: GroupValidate = json_body(GroupValidate),
+) -> JsonResponse:
     """Whether a shopper can use this code now, and the level joining would unlock. Accepts publishable
     keys and an empty body (WooCommerce sends none). Has no side effects."""
-    data = await parse_body(request, GroupValidate)
     async with unit_of_work(request) as connection:
         group = await service.validate_code(
             connection,
