@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request, params
+from fastapi import Body, Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
@@ -80,29 +80,32 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise KohortError(describe_validation_errors(list(error.errors())), code="VALIDATION_ERROR") from None
+        details = [dict(detail) for detail in error.errors()]
+        raise KohortError(describe_validation_errors(details), code="VALIDATION_ERROR") from None
 
 
-class _Documented(params.Body):
-    """Marks the body parameter that only documents a `json_body` model; it is never filled."""
+class _JsonBody:
+    """The dependency behind `json_body`. FastAPI reads its signature, which names the model as an
+    optional body parameter (plugins may send none): that is all /openapi.json needs. The parameter
+    itself is never filled; the body is read by `parse_body`."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self.__signature__ = inspect.Signature([
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                              annotation=Annotated[model, Body()]),
+        ])
+
+    async def __call__(self, request: Request, body: None = None) -> BaseModel:
+        return await parse_body(request, self.model)
 
 
 def json_body(model: type[ModelT]) -> Any:
-    """A dependency giving the request's body as `model`, parsed by `parse_body`:
-    `data: Annotated[OrderCreate, json_body(OrderCreate)]`. Declare it after the route's key
-    dependency, so that an unauthenticated request is a 401 whatever its body. Needs `JsonBodyRoute`."""
-
-    async def read(request: Request, body: None = None) -> ModelT:
-        return await parse_body(request, model)
-
-    # FastAPI reads a dependency's signature: this one names the model as an optional body (plugins
-    # may send none), which is all /openapi.json needs.
-    read.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-        inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
-                          annotation=Annotated[model, _Documented()]),  # type: ignore[valid-type]
-    ])
-    return Depends(read)
+    """The request's body as `model`, parsed by `parse_body`: `data: OrderCreate = json_body(OrderCreate)`.
+    Declare it after the route's key dependency, so that an unauthenticated request is a 401 whatever
+    its body. The route's router needs `route_class=JsonBodyRoute`."""
+    return Depends(_JsonBody(model))
 
 
 class _BodyLeftToUs(Request):
@@ -113,12 +116,14 @@ class _BodyLeftToUs(Request):
         return b""
 
 
-def _body_params(dependant: Dependant) -> list[Any]:
-    """The body parameters of a route and of all its dependencies."""
-    found = list(dependant.body_params)
-    for dependency in dependant.dependencies:
-        found += _body_params(dependency)
-    return found
+def _takes_body(dependant: Dependant) -> bool:
+    return bool(dependant.body_params) or any(_takes_body(dependency) for dependency in dependant.dependencies)
+
+
+def _body_only_through_json_body(dependant: Dependant) -> bool:
+    if dependant.body_params and not isinstance(dependant.call, _JsonBody):
+        return False
+    return all(_body_only_through_json_body(dependency) for dependency in dependant.dependencies)
 
 
 class JsonBodyRoute(APIRoute):
@@ -127,8 +132,7 @@ class JsonBodyRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        body_params = _body_params(self.dependant)
-        if not body_params or not all(isinstance(param.field_info, _Documented) for param in body_params):
+        if not _takes_body(self.dependant) or not _body_only_through_json_body(self.dependant):
             return handler
 
         async def handle(request: Request) -> Response:
