@@ -97,7 +97,9 @@ async def script(say: Transcript) -> None:
     order_id = ids.get("id")
     group_id = ids.get("paymentGroupId") or ids.get("payment_group_id")
     share_code = ids.get("paymentGroupShareId") or ids.get("payment_group_share_id")
-    assert order_id and group_id and share_code
+    assert order_id
+    assert group_id
+    assert share_code
     # A friend joins, with the other casing and an unknown key (plugins send both).
     friend = await say.call("POST", "/orders", json={
         "amount": 12_345.0, "customer_email": "bob.martin@example.com", "customer_first_name": "Bob",
