@@ -7,7 +7,7 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.expansion import expand_orders
 from kohort.http.body import JsonBodyRoute, json_body
-from kohort.http.rendering import dump, render
+from kohort.http.rendering import dump, render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service
@@ -34,7 +34,7 @@ async def list_orders(request: Request, principal: Principal = Depends(secret_ke
         orders, count = await service.list_orders(connection, principal.tenant, params)
         payloads = [dump(to_wire_order(order)) for order in orders]
         payloads = await expand_orders(connection, principal.tenant, orders, payloads, params.expand)
-    return render(request, {"data": payloads, "count": count})
+    return render_list(request, payloads, count)
 
 
 @router.get("/{order_id}", response_model=Order)

@@ -6,7 +6,7 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
-from kohort.http.rendering import dump, render
+from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
@@ -51,11 +51,8 @@ async def list_payout_batches(request: Request, principal: Principal = Depends(s
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_batches(connection, principal.tenant, params)
-        payloads = []
-        for row in rows:
-            payload = dump(service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])))
-            payloads.append(payload)
-    return render(request, {"data": payloads, "count": count})
+        batches = [service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])) for row in rows]
+    return render_list(request, batches, count)
 
 
 @router.get("/payout-batches/{batch_id}", response_model=PayoutBatch)
@@ -70,7 +67,7 @@ async def list_payouts(request: Request, principal: Principal = Depends(secret_k
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_payouts(connection, principal.tenant, params)
-    return render(request, {"data": [dump(service.to_payout(row)) for row in rows], "count": count})
+    return render_list(request, [service.to_payout(row) for row in rows], count)
 
 
 @router.get("/payouts/{payout_id}", response_model=Payout)

@@ -10,7 +10,7 @@ from kohort.db import unit_of_work
 from kohort.errors import NotFound
 from kohort.expansion import expand_groups
 from kohort.http.body import JsonBodyRoute, json_body
-from kohort.http.rendering import dump, render
+from kohort.http.rendering import dump, render, render_list
 from kohort.kit import clock
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
@@ -50,7 +50,7 @@ async def list_groups(request: Request, principal: Principal = Depends(secret_ke
         payloads = await expand_groups(
             connection, principal.tenant, groups, [dump(to_wire_group(group)) for group in groups], params.expand
         )
-    return render(request, {"data": payloads, "count": count})
+    return render_list(request, payloads, count)
 
 
 @router.get("/{reference}", response_model=PaymentGroup)
@@ -86,7 +86,7 @@ async def list_participants(
     params = parse_list_params(query)
     async with unit_of_work(request) as connection:
         orders, count = await order_service.list_group_orders(connection, principal.tenant, reference, params)
-    return render(request, {"data": [dump(to_wire_order(order)) for order in orders], "count": count})
+    return render_list(request, [to_wire_order(order) for order in orders], count)
 
 
 @router.post("/{reference}/cancel", response_model=PaymentGroup)
