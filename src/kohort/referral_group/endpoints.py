@@ -11,7 +11,6 @@ from kohort.errors import NotFound
 from kohort.expansion import expand_groups
 from kohort.http.body import JsonBodyRoute, json_body
 from kohort.http.rendering import dump, render, render_list
-from kohort.kit import clock
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
@@ -26,6 +25,7 @@ from kohort.referral_group.schemas import (
     to_wire_group,
     to_wire_validation,
 )
+from kohort.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["Referral groups"], route_class=JsonBodyRoute)
 test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])
@@ -126,11 +126,13 @@ async def validate_group(
 
 
 @test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup)
-async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key),
+                        runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """Test mode only: ends the group now and settles it before answering (COMPLETED with cashback, or
     EXPIRED), so an integration can be tested without waiting for the group's end."""
     if principal.tenant.livemode:
         raise NotFound("Route not found.")  # live keys do not see test helpers at all
     async with unit_of_work(request) as connection:
-        group = await settlement.end_group_now(connection, principal.tenant, reference, now=clock.now())
+        group = await settlement.end_group_now(connection, principal.tenant, reference, now=runtime.clock.now(),
+                                               cipher=runtime.cipher)
     return render(request, to_wire_group(group))

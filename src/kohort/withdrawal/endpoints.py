@@ -11,6 +11,7 @@ from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
+from kohort.runtime import Runtime, get_runtime
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
 
@@ -18,13 +19,15 @@ router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 
 
 @router.post("/withdrawals", status_code=201, response_model=Withdrawal)
-async def create_withdrawal(request: Request, data: WithdrawalCreate = json_body(WithdrawalCreate)) -> JsonResponse:
+async def create_withdrawal(
+    request: Request, runtime: Runtime = Depends(get_runtime), data: WithdrawalCreate = json_body(WithdrawalCreate)
+) -> JsonResponse:
     """Withdraw an order's available cashback to the shopper's IBAN. No API key: the single-use token
     from the shopper's withdrawal link is the credential. A wrong token is a 400 that reveals nothing;
     a token already used is a 409."""
     async with unit_of_work(request) as connection:
         order, payout = await service.withdraw(
-            connection, request.app.state.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
+            connection, runtime.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
             holder_name=data.holder_name,
         )
     return render(request, Withdrawal(order_id=order.id, status=order.status.value,
@@ -33,7 +36,9 @@ async def create_withdrawal(request: Request, data: WithdrawalCreate = json_body
 
 
 @router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch)
-async def confirm_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def confirm_payout_batch(
+    batch_id: str, request: Request, principal: Principal = Depends(secret_key)
+) -> JsonResponse:
     """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT."""
     async with unit_of_work(request) as connection:
         created = await service.confirm_batch(connection, principal.tenant, batch_id)
@@ -45,9 +50,11 @@ async def fail_payout(
     payout_id: str,
     request: Request,
     principal: Principal = Depends(secret_key),
+    runtime: Runtime = Depends(get_runtime),
     data: PayoutFail = json_body(PayoutFail),
 ) -> JsonResponse:
     """The transfer was rejected: the order's cashback is available again and the shopper gets a new link."""
     async with unit_of_work(request) as connection:
-        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason)
+        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason,
+                                           outbox=runtime.outbox)
     return render(request, payout_service.to_payout(payout))
