@@ -158,7 +158,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
         log.exception("request.unhandled_error", exc_info=exc)
         # Starlette sends this response from outside every middleware, so ApiVersionMiddleware
-        # (kohort.wire) cannot stamp it: name the version it chose here.
+        # (kohort.http.middleware) cannot stamp it: name the version it chose here.
         version = getattr(request.state, "api_version", None)
         # Starlette re-raises the error after this response and the server then drops the connection:
         # say so, so that a keep-alive client opens a new one instead of sending its next request into

@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 
 from pydantic import BeforeValidator, Field
 
+from kohort.http.schemas import Timestamp, WireModel
 from kohort.kit.text import HeaderText
-from kohort.wire import Timestamp, WireModel
 
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 
