@@ -102,10 +102,9 @@ async def group_page(
         })
 
     ladder = [{
-        "friends": t("friends" if level.participants_to_unlock - 1 == 1 else "friends_plural",
-                     count=level.participants_to_unlock - 1),
+        "friends": t("friends" if level.friends_to_unlock == 1 else "friends_plural", count=level.friends_to_unlock),
         "value": level_label(discount_type, level.value, locale),
-        "current": reached is not None and level.participants_to_unlock == reached.participants_to_unlock,
+        "current": level == reached,
     } for level in levels]
     next_level = group_ladder.next_level(count)
     max_level = group_ladder.top
