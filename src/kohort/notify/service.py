@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.brand import service as brand_service
 from kohort.config import get_settings
 from kohort.customer import service as customer_service
+from kohort.customer.names import display_name
 from kohort.email import outbox
 from kohort.kit import clock
 from kohort.kit.formatting import page_locale
@@ -53,13 +54,7 @@ def _never_failing(function: Callable[P, Awaitable[None]]) -> Callable[P, Awaita
 
 
 def _short_name(customer: RowMapping | None) -> str | None:
-    if customer is None:
-        return None
-    first = (customer["first_name"] or "").strip()
-    last = (customer["last_name"] or "").strip()
-    if not first:
-        return None
-    return f"{first} {last[:1].upper()}." if last else first
+    return display_name(customer["first_name"], customer["last_name"]) if customer is not None else None
 
 
 def _level_value(level: DiscountLevel | None) -> int:

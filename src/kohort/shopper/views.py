@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
 from kohort.customer import service as customer_service
+from kohort.customer.names import display_name
 from kohort.kit import clock
 from kohort.kit import formatting as fmt
 from kohort.links import group_page_url
@@ -27,17 +28,6 @@ from kohort.shopper.i18n import translator
 # Withdrawal refusals the page explains in the shopper's language (kohort.shopper.i18n has each code).
 PAGE_ERRORS = frozenset({"IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA",
                          "HOLDER_NAME_REQUIRED", "PAYOUT_ACCOUNT_MISSING"})
-
-
-def short_name(first_name: str | None, last_name: str | None) -> str | None:
-    """"Ann L." from Ann Lee; just "Ann" without a last name; None when nothing is known."""
-    first = (first_name or "").strip()
-    last = (last_name or "").strip()
-    if not first and not last:
-        return None
-    if not first:
-        return f"{last[:1].upper()}."
-    return f"{first} {last[:1].upper()}." if last else first
 
 
 def level_label(discount_type: str, value: int, locale: str) -> str:
@@ -83,9 +73,9 @@ async def group_page(
 
     def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
-        name = short_name(person["first_name"], person["last_name"]) if person else None
+        name = display_name(person["first_name"], person["last_name"]) if person else None
         if name is None and order is not None:
-            name = short_name(order.customer_first_name, order.customer_last_name)
+            name = display_name(order.customer_first_name, order.customer_last_name)
         return name or ("Ami" if locale == fmt.FRENCH else "Friend")
 
     participants = []
