@@ -63,7 +63,10 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
     """The content of email `kind` for a recipient reading `locale`."""
     tr = translator(fmt.page_locale(locale))
     _ = tr.gettext
-    money = lambda cents: fmt.money(int(cents), locale)  # noqa: E731 - a local shorthand
+
+    def money(cents: Any) -> str:  # the context's amounts, as the JSON job payload carried them
+        return fmt.money(int(cents), locale)
+
     shop = context["brand"]["name"]
     first_name = context.get("first_name")
     greeting = _("Hi {first_name},", first_name=first_name) if first_name else _("Hi,")
