@@ -6,6 +6,10 @@ wording can change without touching code, and a test can insist on completeness)
 `str.format` names, filled after translation. The `.po` files are compiled when first used: no build
 step, no generated file to keep in step with its source, and two small catalogues compile in
 milliseconds.
+
+A new text: write it in English where it is used (`_("…")` or `ngettext("…", "…", n)` in a template,
+`translator(locale).gettext("…")` in code, `N_("…")` for a text translated later), then add it to both
+`.po` files; tests/kit/test_i18n.py names any text used but missing, and any entry no longer used.
 """
 
 from __future__ import annotations
