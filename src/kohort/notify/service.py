@@ -17,10 +17,10 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
-from kohort.config import get_settings
 from kohort.customer import service as customer_service
-from kohort.email import outbox
+from kohort.email.outbox import Outbox, QueuedEmail
 from kohort.kit import clock
+from kohort.kit.crypto import Cipher
 from kohort.kit.formatting import page_locale
 from kohort.kit.ids import new_id
 from kohort.links import withdrawal_url
@@ -80,7 +80,7 @@ def unlocks_level(group: ReferralGroup, participant_count: int) -> bool:
 @_never_failing
 async def order_emails(
     connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order, joined: bool,
-    participant_count: int, participants: Sequence[Order] = (),
+    participant_count: int, participants: Sequence[Order] = (), outbox: Outbox,
 ) -> None:
     """Group created (owner) or joined (joiner); a join that reaches a level's threshold exactly also
     tells every other participant that a new level is unlocked."""
@@ -90,7 +90,7 @@ async def order_emails(
     locale = page_locale(order.locale)
     owner = people.get(group.customer_id)
     brand = await _brand(connection, tenant)
-    public_url = get_settings().public_url
+    public_url = outbox.public_url
     count = participant_count
     if not joined:
         await outbox.enqueue(connection, kind="group_created", event_id=group.id, to=_email(customer), locale=locale,
@@ -124,7 +124,8 @@ async def order_emails(
 
 
 @_never_failing
-async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, stage: str) -> None:
+async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, stage: str,
+                   outbox: Outbox) -> None:
     """A reminder to the owner (`stage` = midway, first or last), also once friends joined: then it says
     how many more friends reach the next level."""
     people = await _people(connection, tenant, {group.customer_id})
@@ -134,7 +135,7 @@ async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: Referr
     await outbox.enqueue(
         connection, kind="reminder", event_id=f"{group.id}:{stage}", to=_email(owner), locale=locale,
         context=email_context(group, brand=await _brand(connection, tenant), owner=owner, recipient=owner,
-                              locale=locale, campaign="midway_reminder", public_url=get_settings().public_url,
+                              locale=locale, campaign="midway_reminder", public_url=outbox.public_url,
                               stage=stage, participant_count=count,
                               seconds_left=max(0, int((group.expires_at - clock.now()).total_seconds())),
                               next_level=next_level(group, count) if count > 1 else None),
@@ -143,7 +144,7 @@ async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: Referr
 
 @_never_failing
 async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order,
-                             token: str, retry: bool = False, event_id: str | None = None) -> None:
+                             token: str, retry: bool = False, event_id: str | None = None, outbox: Outbox) -> None:
     """The withdrawal link, to a participant whose cashback became available (or came back after a
     failed transfer: `retry`). The raw token exists only in the caller's transaction, so this is the
     only moment the link can be written."""
@@ -152,13 +153,12 @@ async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, gro
     people = await _people(connection, tenant, {order.customer_id, group.customer_id})
     customer = people.get(order.customer_id)
     locale = page_locale(order.locale)
-    public_url = get_settings().public_url
     await outbox.enqueue(
         connection, kind="cashback_available", event_id=event_id or order.id, to=_email(customer), locale=locale,
         context=email_context(group, brand=await _brand(connection, tenant), owner=people.get(group.customer_id),
                               recipient=customer, locale=locale, campaign="kohort_ref_payment_iban_request",
-                              public_url=public_url, order=order, cashback=order.amount_cashback,
-                              withdrawal_url=withdrawal_url(public_url, order.id, token), retry=retry),
+                              public_url=outbox.public_url, order=order, cashback=order.amount_cashback,
+                              withdrawal_url=withdrawal_url(outbox.public_url, order.id, token), retry=retry),
     )
 
 
@@ -172,12 +172,12 @@ async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id:
 
 
 async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
-                               orders: dict[str, Order], groups: dict[str, ReferralGroup]) -> None:
+                               orders: dict[str, Order], groups: dict[str, ReferralGroup], outbox: Outbox) -> None:
     """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
     brand = await _brand(connection, tenant)
     people = await _people(connection, tenant, {order.customer_id for order in orders.values()}
                            | {group.customer_id for group in groups.values()})
-    public_url = get_settings().public_url
+    public_url = outbox.public_url
     emails = []
     for payout in payouts:
         order = orders.get(payout["order_id"])
@@ -186,7 +186,7 @@ async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, p
             continue
         customer = people.get(order.customer_id)
         locale = page_locale(order.locale)
-        emails.append(outbox.QueuedEmail(
+        emails.append(QueuedEmail(
             kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
             context=email_context(group, brand=brand, owner=people.get(group.customer_id), recipient=customer,
                                   locale=locale, campaign="kohort_ref_cashback_withdrawn", public_url=public_url,
@@ -203,23 +203,24 @@ SETTLEMENT_JOB = "notify.settlement"
 
 
 @_never_failing
-async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str]) -> None:
+async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str],
+                         cipher: Cipher) -> None:
     """In the settling transaction: one job for the whole batch, carrying the raw withdrawal tokens
     (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (the
     sweep's throughput); the job then queues each participant's email (`settlement_emails`), each
     deduplicated per event and recipient, so running it twice sends nothing twice."""
     reference = new_id("stl")
-    sealed = outbox.seal(json.dumps(tokens), context=reference)
+    sealed = cipher.encrypt(json.dumps(tokens), associated_data=reference)
     await queue.enqueue(connection, SETTLEMENT_JOB, {"ref": reference, "groups": group_ids, "sealed": sealed})
 
 
-def settlement_tokens(payload: dict[str, Any]) -> dict[str, str]:
-    tokens: dict[str, str] = json.loads(outbox.unseal_text(payload["sealed"], context=payload["ref"]))
+def settlement_tokens(payload: dict[str, Any], *, cipher: Cipher) -> dict[str, str]:
+    tokens: dict[str, str] = json.loads(cipher.decrypt(payload["sealed"], associated_data=payload["ref"]))
     return tokens
 
 
 async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[ReferralGroup], orders: Sequence[Order],
-                            tokens: dict[str, str]) -> None:
+                            tokens: dict[str, str], outbox: Outbox) -> None:
     """After a settlement batch: "cashback available" (with the withdrawal link, `tokens` by order id)
     to every participant with cashback, "group expired" to each lone owner. A few queries and one
     insert for the whole batch, whatever its size."""
@@ -229,8 +230,8 @@ async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[Ref
     orders_by_group: dict[str | None, list[Order]] = {}
     for order in orders:
         orders_by_group.setdefault(order.payment_group_id, []).append(order)
-    public_url = get_settings().public_url
-    emails: list[outbox.QueuedEmail] = []
+    public_url = outbox.public_url
+    emails: list[QueuedEmail] = []
     for tenant, tenant_groups in by_tenant.items():
         brand = await _brand(connection, tenant)
         customer_ids = {group.customer_id for group in tenant_groups}
@@ -246,10 +247,10 @@ async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[Ref
                 base = email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
                                      campaign=campaign, public_url=public_url, order=order)
                 if group.status == GroupStatus.EXPIRED:
-                    emails.append(outbox.QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
+                    emails.append(QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
                                                      locale=locale, context=base))
                 elif order.id in tokens and order.amount_cashback:
-                    emails.append(outbox.QueuedEmail(
+                    emails.append(QueuedEmail(
                         kind="cashback_available", event_id=order.id, to=_email(customer), locale=locale,
                         context={**base, "cashback": order.amount_cashback,
                                  "withdrawal_url": withdrawal_url(public_url, order.id, tokens[order.id])},
