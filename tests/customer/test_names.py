@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kohort.customer.names import display_name
-from kohort.db import Database
 from kohort.email.sender import MemorySender
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant, unique_email
 
@@ -39,7 +39,7 @@ def test_display_name(first_name: str | None, last_name: str | None, expected: s
     ],
 )
 async def test_the_group_page_and_the_emails_name_the_owner_alike(
-    database: Database, merchant: Merchant, outbox: MemorySender,
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender,
     first_name: str | None, last_name: str | None, on_page: str, in_email: str,
 ) -> None:
     owner_email, friend_email = unique_email(), unique_email()
@@ -48,7 +48,7 @@ async def test_the_group_page_and_the_emails_name_the_owner_alike(
     assert created.status_code == 201, created.text
     owner = await merchant.order(amount=3000, email=owner_email, customerFirstName=None, customerLastName=None)
     await merchant.order(amount=3000, email=friend_email, share_code=owner["paymentGroupShareId"], locale="en_US")
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
 
     page = (await merchant.client.get(f"/en_US/pg/{owner['paymentGroupShareId']}")).text
     assert f"<h1>{on_page}&#39;s kohort</h1>" in page
