@@ -14,6 +14,7 @@ from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, get_settings
 from kohort.errors import install_error_handlers
 from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
+from kohort.idempotency.middleware import IdempotencyMiddleware
 from kohort.kit.json_response import JsonResponse
 from kohort.logs import configure_logging
 from kohort.runtime import Runtime, build_runtime, get_runtime
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
         default_response_class=JsonResponse,
     )
+    app.add_middleware(IdempotencyMiddleware)  # innermost: it stores the answer the routes gave
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(ApiVersionMiddleware)  # outermost: it stamps every response, the 400s above included
     install_error_handlers(app)

@@ -3,6 +3,7 @@
 from kohort.models.base import metadata
 from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
+from kohort.models.idempotency import idempotency_keys
 from kohort.models.job import jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
@@ -18,6 +19,7 @@ __all__ = [
     "brand_settings",
     "customers",
     "group_settings",
+    "idempotency_keys",
     "jobs",
     "ledger_entries",
     "ledger_transactions",
