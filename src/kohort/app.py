@@ -14,6 +14,7 @@ from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, get_settings
 from kohort.errors import install_error_handlers
 from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
+from kohort.idempotency import openapi as idempotency_openapi
 from kohort.idempotency.middleware import IdempotencyMiddleware
 from kohort.kit.json_response import JsonResponse
 from kohort.logs import configure_logging
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(ApiVersionMiddleware)  # outermost: it stamps every response, the 400s above included
     install_error_handlers(app)
     include_routers(app)
+    idempotency_openapi.document(app)
     if runtime is not None:
         _install(app, runtime)
 

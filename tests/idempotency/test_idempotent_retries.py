@@ -166,3 +166,18 @@ async def test_the_sweep_deletes_expired_keys_only(merchant: Merchant, runtime: 
         kept = (await connection.execute(select(idempotency_keys.c.key)
                                          .where(idempotency_keys.c.organization_id == merchant.id))).scalars().all()
     assert kept == ["new-1"]
+
+
+async def test_openapi_documents_the_header_on_every_post(app_client: httpx.AsyncClient) -> None:
+    document = (await app_client.get("/openapi.json")).json()
+    posts = [path_item["post"] for path_item in document["paths"].values() if "post" in path_item]
+    assert posts
+    for operation in posts:
+        headers = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+        assert len(headers) == 1
+        assert headers[0]["schema"]["maxLength"] == service.MAX_KEY_LENGTH
+        assert "409" in operation["responses"]
+    for path_item in document["paths"].values():
+        for method in ("get", "patch", "delete"):
+            names = [p["name"] for p in path_item.get(method, {}).get("parameters", [])]
+            assert "Idempotency-Key" not in names
