@@ -126,7 +126,8 @@ async def test_a_request_still_running_makes_a_retry_409(merchant: Merchant, dat
     assert retried.status_code == 201, retried.text
     assert await _order_count(database, merchant) == 1
     # The dead server's claim can no longer store its answer over the retry's.
-    await service.complete(database, tenant, "busy-1", held, status=500, body=b"{}", api_version="2025-01-01")
+    await service.complete(database, tenant, "busy-1", held, status=500, headers=[], body=b"{}",
+                           api_version="2025-01-01")
     replayed = await _post(merchant, body, "busy-1")
     assert replayed.headers["idempotent-replayed"] == "true"
     assert replayed.content == retried.content
@@ -181,3 +182,15 @@ async def test_openapi_documents_the_header_on_every_post(app_client: httpx.Asyn
         for method in ("get", "patch", "delete"):
             names = [p["name"] for p in path_item.get(method, {}).get("parameters", [])]
             assert "Idempotency-Key" not in names
+
+
+async def test_an_answer_other_than_a_400_is_kept_headers_included(merchant: Merchant) -> None:
+    body = {"orderId": "ord_missing", "customerId": "cus_missing"}
+    first = await merchant.post("/payment-groups", json=body, headers={"Idempotency-Key": "missing-1"})
+    again = await merchant.post("/payment-groups", json=body, headers={"Idempotency-Key": "missing-1"})
+    assert first.status_code == 404, first.text
+    assert again.status_code == 404
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert again.headers["content-length"] == str(len(first.content))

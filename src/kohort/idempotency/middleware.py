@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kohort.auth.service import KeyAuthenticator, Principal, key_from_header
@@ -84,9 +83,7 @@ class IdempotencyMiddleware:
         if isinstance(outcome, service.Replay):
             # Answered in the version the first request was: the version middleware stamps that one.
             scope.setdefault("state", {})["api_version"] = outcome.api_version
-            replayed = Response(outcome.body, status_code=outcome.status, headers={REPLAYED_HEADER: "true"},
-                                media_type=JsonResponse.media_type)
-            await replayed(scope, receive, send)
+            await _send_replay(send, outcome)
             return
         await self._run(scope, replay, send, runtime, principal, key, outcome)
 
@@ -118,25 +115,45 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            await self._settle(runtime, tenant, key, held, None, b"", "")
+            await self._settle(runtime, tenant, key, held, None, [], b"", "")
             raise
         body = b"".join(chunks)
         status = start["status"] if start is not None else 500
-        await self._settle(runtime, tenant, key, held, status, body, str(scope.get("state", {}).get("api_version", "")))
+        headers = _kept_headers(start)
+        await self._settle(runtime, tenant, key, held, status, headers, body,
+                           str(scope.get("state", {}).get("api_version", "")))
         if start is not None:
             await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _settle(self, runtime: Runtime, tenant: Tenant, key: str, held: service.Claim, status: int | None,
-                      body: bytes, api_version: str) -> None:
+                      headers: list[list[str]], body: bytes, api_version: str) -> None:
         try:
             if status is not None and service.keeps(status):
-                await service.complete(runtime.database, tenant, key, held, status=status, body=body,
-                                       api_version=api_version)
+                await service.complete(runtime.database, tenant, key, held, status=status, headers=headers,
+                                       body=body, api_version=api_version)
             else:
                 await service.release(runtime.database, tenant, key, held)
         except Exception as error:  # noqa: BLE001 - the answer stands; the claim's lease frees the key later
             log.warning("idempotency.settle_failed error=%s", type(error).__name__)
+
+
+# Set again on each replay: the length by the server, the version by the version middleware.
+_NOT_KEPT = {b"content-length", b"kohort-version"}
+
+
+def _kept_headers(start: Message | None) -> list[list[str]]:
+    if start is None:
+        return []
+    return [[name.decode("latin-1"), value.decode("latin-1")] for name, value in start.get("headers", [])
+            if name.lower() not in _NOT_KEPT]
+
+
+async def _send_replay(send: Send, replay: service.Replay) -> None:
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in replay.headers]
+    headers += [(b"content-length", str(len(replay.body)).encode()), (REPLAYED_HEADER.lower().encode(), b"true")]
+    await send({"type": "http.response.start", "status": replay.status, "headers": headers})
+    await send({"type": "http.response.body", "body": replay.body, "more_body": False})
 
 
 async def _read_body(receive: Receive) -> tuple[list[Message], bytes, bool]:

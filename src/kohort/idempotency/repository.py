@@ -48,11 +48,12 @@ async def take_over(connection: AsyncConnection, row: RowMapping, values: dict[s
 
 
 async def complete(connection: AsyncConnection, organization_id: str, livemode: bool, key: str, claim: str,
-                   *, status: int, body: bytes, api_version: str) -> bool:
+                   *, status: int, headers: list[list[str]], body: bytes, api_version: str) -> bool:
     result = await connection.execute(
         update(keys)
         .where(_row(organization_id, livemode, key), keys.c.locked_by == claim, keys.c.status == RUNNING)
-        .values(status=DONE, locked_until=None, response_status=status, response_body=body, api_version=api_version)
+        .values(status=DONE, locked_until=None, response_status=status, response_headers=headers,
+                response_body=body, api_version=api_version)
     )
     return bool(result.rowcount)
 

@@ -53,6 +53,7 @@ class Replay:
     """An earlier request with this key and this fingerprint finished: its answer."""
 
     status: int
+    headers: list[list[str]]
     body: bytes
     api_version: str
 
@@ -74,7 +75,7 @@ async def claim(database: Database, tenant: Tenant, key: str, request_fingerprin
     token = secrets.token_hex(16)
     claimed = {
         "fingerprint": request_fingerprint, "status": repository.RUNNING, "locked_until": now + LEASE,
-        "locked_by": token, "response_status": None, "response_body": None, "api_version": None,
+        "locked_by": token, "response_status": None, "response_headers": None, "response_body": None, "api_version": None,
         "created_at": now, "expires_at": now + RETENTION,
     }
     async with database.transaction() as connection:
@@ -90,7 +91,8 @@ async def claim(database: Database, tenant: Tenant, key: str, request_fingerprin
         if row["fingerprint"] != request_fingerprint:
             raise _reused()
         if row["status"] == repository.DONE:
-            return Replay(status=row["response_status"], body=row["response_body"], api_version=row["api_version"])
+            return Replay(status=row["response_status"], headers=row["response_headers"], body=row["response_body"],
+                          api_version=row["api_version"])
         # Past its lease, the first request's server died mid-way (its transaction rolled back): run this one.
         abandoned = row["locked_until"] is not None and row["locked_until"] <= now
         if abandoned and await repository.take_over(connection, row, {"locked_until": now + LEASE, "locked_by": token}):
@@ -105,11 +107,11 @@ def keeps(status: int) -> bool:
     return status < 400 or (status != 400 and status < 500)
 
 
-async def complete(database: Database, tenant: Tenant, key: str, held: Claim, *, status: int, body: bytes,
-                   api_version: str) -> None:
+async def complete(database: Database, tenant: Tenant, key: str, held: Claim, *, status: int,
+                   headers: list[list[str]], body: bytes, api_version: str) -> None:
     async with database.transaction() as connection:
         await repository.complete(connection, tenant.organization_id, tenant.livemode, key, held.token,
-                                  status=status, body=body, api_version=api_version)
+                                  status=status, headers=headers, body=body, api_version=api_version)
 
 
 async def release(database: Database, tenant: Tenant, key: str, held: Claim) -> None:

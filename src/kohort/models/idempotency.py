@@ -2,7 +2,7 @@
 
 from sqlalchemy import Boolean, Column, Index, Integer, LargeBinary, String, Table
 
-from kohort.models.base import UTCDateTime, metadata
+from kohort.models.base import JSONType, UTCDateTime, metadata
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -19,6 +19,9 @@ idempotency_keys = Table(
     # Which claim is running: only it may complete or release the row.
     Column("locked_by", String(40)),
     Column("response_status", Integer),
+    # The answer as sent, headers included (content type, a redirect's location), but for the length
+    # and the API version, which the replay sets again.
+    Column("response_headers", JSONType),
     Column("response_body", LargeBinary),
     Column("api_version", String(10)),
     Column("created_at", UTCDateTime, nullable=False),

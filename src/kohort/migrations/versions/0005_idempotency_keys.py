@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import kohort.models.base
 
@@ -31,6 +32,7 @@ def upgrade() -> None:
         sa.Column('locked_until', kohort.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column('locked_by', sa.String(length=40), nullable=True),
         sa.Column('response_status', sa.Integer(), nullable=True),
+        sa.Column('response_headers', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
         sa.Column('response_body', sa.LargeBinary(), nullable=True),
         sa.Column('api_version', sa.String(length=10), nullable=True),
         sa.Column('created_at', kohort.models.base.UTCDateTime(timezone=True), nullable=False),
