@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.brand import service as brand_service
 from kohort.config import get_settings
 from kohort.customer import service as customer_service
+from kohort.customer.domain import Customer
 from kohort.email import outbox
 from kohort.kit import clock
 from kohort.kit.formatting import page_locale
@@ -52,11 +53,11 @@ def _never_failing(function: Callable[P, Awaitable[None]]) -> Callable[P, Awaita
     return guarded
 
 
-def _short_name(customer: RowMapping | None) -> str | None:
+def _short_name(customer: Customer | None) -> str | None:
     if customer is None:
         return None
-    first = (customer["first_name"] or "").strip()
-    last = (customer["last_name"] or "").strip()
+    first = (customer.first_name or "").strip()
+    last = (customer.last_name or "").strip()
     if not first:
         return None
     return f"{first} {last[:1].upper()}." if last else first
@@ -78,7 +79,7 @@ def _order(order: Order) -> dict[str, Any]:
 
 
 async def _base(connection: AsyncConnection, tenant: Tenant, group: ReferralGroup, locale: str, campaign: str,
-                owner: RowMapping | None) -> dict[str, Any]:
+                owner: Customer | None) -> dict[str, Any]:
     brand = await brand_service.get_brand(connection, tenant)
     ladder = group.ladder
     return {
@@ -95,7 +96,7 @@ async def _base(connection: AsyncConnection, tenant: Tenant, group: ReferralGrou
     }
 
 
-async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) -> dict[str, RowMapping]:
+async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) -> dict[str, Customer]:
     return await customer_service.get_customers(connection, tenant, ids)
 
 
@@ -165,7 +166,7 @@ async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: Referr
     how many more friends reach the next level."""
     people = await _people(connection, tenant, {group.customer_id})
     owner = people.get(group.customer_id)
-    locale = page_locale(owner["locale"] if owner else None)
+    locale = page_locale(owner.locale if owner else None)
     context = await _base(connection, tenant, group, locale, "midway_reminder", owner)
     count = group.participant_count
     await outbox.enqueue(
@@ -233,12 +234,12 @@ async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, p
     await outbox.enqueue_many(connection, emails)
 
 
-def _email(customer: RowMapping | None) -> str | None:
-    return customer["email_address"] if customer is not None and customer["deleted_at"] is None else None
+def _email(customer: Customer | None) -> str | None:
+    return customer.email_address if customer is not None and not customer.is_deleted else None
 
 
-def _first(customer: RowMapping | None) -> str | None:
-    return (customer["first_name"] or None) if customer is not None else None
+def _first(customer: Customer | None) -> str | None:
+    return (customer.first_name or None) if customer is not None else None
 
 
 SETTLEMENT_JOB = "notify.settlement"

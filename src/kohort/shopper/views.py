@@ -83,7 +83,7 @@ async def group_page(
 
     def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
-        name = short_name(person["first_name"], person["last_name"]) if person else None
+        name = short_name(person.first_name, person.last_name) if person else None
         if name is None and order is not None:
             name = short_name(order.customer_first_name, order.customer_last_name)
         return name or ("Ami" if locale == fmt.FRENCH else "Friend")

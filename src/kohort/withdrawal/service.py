@@ -76,8 +76,8 @@ def _tenant(order: Order) -> Tenant:
 async def _holder_default(connection: AsyncConnection, tenant: Tenant, order: Order) -> str:
     customers = await customer_service.get_customers(connection, tenant, {order.customer_id})
     customer = customers.get(order.customer_id)
-    first = (customer["first_name"] if customer else None) or order.customer_first_name or ""
-    last = (customer["last_name"] if customer else None) or order.customer_last_name or ""
+    first = (customer.first_name if customer else None) or order.customer_first_name or ""
+    last = (customer.last_name if customer else None) or order.customer_last_name or ""
     return f"{first} {last}".strip()
 
 
