@@ -4,7 +4,7 @@ groups of three orders each, on PostgreSQL?
     .venv/bin/python bench/settlement.py [--sizes 1000,10000,100000] [--workers 1,2] [--batch 1000]
                                          [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
-For each size it builds a scratch database (`kohort_issue3_bench`, dropped at the end), bulk-inserts
+For each size it builds a scratch database (`kohort_settlement_bench`, dropped at the end), bulk-inserts
 N groups with three orders each (owner + two joiners with fees) directly in SQL, starts the workers,
 waits until they are idle, then makes every group due in one statement and times until none is OPEN.
 Afterwards it checks the books: one posting per group, the ledger audit finds nothing wrong.
@@ -31,7 +31,7 @@ from kohort.organization import service as organization_service
 
 ROOT = Path(__file__).resolve().parents[1]
 KOHORT = ROOT / ".venv" / "bin" / "kohort"
-DATABASE = "kohort_issue3_bench"
+DATABASE = "kohort_settlement_bench"
 ORGANIZATIONS = 4
 LEVELS = '[{"level": 1, "participantsToUnlock": 2, "value": 5}, {"level": 2, "participantsToUnlock": 3, "value": 10}]'
 

@@ -1,7 +1,7 @@
 """Engines and the unit of work.
 
 The whole application speaks SQLAlchemy Core over an `AsyncConnection`: the order hot path must do a
-few hundred transactions a second on two cores, which the ORM unit of work cannot (see issue #2).
+few hundred transactions a second on two cores, which the ORM unit of work cannot (bench/orders.py).
 One transaction per request (`get_connection`) or per task/CLI command (`Database.transaction()`);
 services never commit.
 """

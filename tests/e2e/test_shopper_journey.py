@@ -37,7 +37,7 @@ IBAN = "FR1420041010050500013M02606"
 PAIN_001 = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 MAIL_POLLS = 300  # × 0.1 s: the embedded runner sends within a poll interval; this only bounds a hang
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/services installs it)")
 
 
 async def _mail(inbox: Inbox, to: str, subject_part: str) -> Any:

@@ -45,7 +45,7 @@ class CompletedGroup:
 class CashbackGranted(NamedTuple):
     """One order's cashback, as it became available. `withdrawal_token` is the raw single-use token: it
     exists only in memory during the settling transaction (the database keeps its hash), for the code
-    that must hand it to the shopper (the withdrawal email, issue #4), and must never be logged."""
+    that must hand it to the shopper (the withdrawal email), and must never be logged."""
 
     order_id: str
     group_id: str

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.ledger import accounts, repository
 
-# Orders whose cashback the merchant still owes the shopper. Withdrawal (issue #4) moves an order to
+# Orders whose cashback the merchant still owes the shopper. Withdrawal moves an order to
 # CASHBACK_PROCESSING and its liability to CASHBACK_IN_TRANSIT in the same transaction.
 CASHBACK_OWED_STATUSES = ("CASHBACK_AVAILABLE",)
 REPORT_LIMIT = 20
@@ -49,7 +49,7 @@ async def violations(connection: AsyncConnection, *, organization_id: str | None
     ):
         found.append(f"order {order_id}: owed {in_orders} but the ledger holds {in_ledger}")
 
-    # Withdrawn cashback on its way to the shopper's bank (issue #4): what is in transit equals the
+    # Withdrawn cashback on its way to the shopper's bank: what is in transit equals the
     # cashback of the orders whose payout is under way.
     in_transit = await repository.account_totals(
         connection, accounts.CASHBACK_IN_TRANSIT, organization_id=organization_id

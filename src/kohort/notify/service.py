@@ -248,8 +248,8 @@ SETTLEMENT_JOB = "notify.settlement"
 @_never_failing
 async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str]) -> None:
     """In the settling transaction: one job for the whole batch, carrying the raw withdrawal tokens
-    (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (issue
-    #3's throughput); the job then queues each participant's email (`settlement_emails`), each
+    (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (the
+    sweep's throughput); the job then queues each participant's email (`settlement_emails`), each
     deduplicated per event and recipient, so running it twice sends nothing twice."""
     reference = new_id("stl")
     sealed = outbox.seal(json.dumps(tokens), context=reference)

@@ -18,7 +18,7 @@ from kohort.organization.schemas import GroupSettingsUpdate
 from kohort.tenant import Tenant
 from kohort.wire import API_VERSIONS, CURRENT_VERSION
 
-# New organizations: 2 → 5 %, 5 → 10 %, 10 → 15 %, at most 15 people, 7 days, no minimum (issue #2).
+# New organizations: 2 → 5 %, 5 → 10 %, 10 → 15 %, at most 15 people, 7 days, no minimum.
 DEFAULT_LEVELS = (
     DiscountLevel(level=1, participants_to_unlock=2, value=5),
     DiscountLevel(level=2, participants_to_unlock=5, value=10),

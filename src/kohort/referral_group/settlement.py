@@ -42,7 +42,7 @@ class SettledGroup:
 @dataclass(frozen=True)
 class Settlement:
     """What one settling transaction did. `cashbacks` carry the raw withdrawal tokens: code that must
-    send them (emails, issue #4) enqueues its jobs from here, inside the same transaction."""
+    send them (emails) enqueues its jobs from here, inside the same transaction."""
 
     groups: list[SettledGroup] = field(default_factory=list)
     cashbacks: list[cashback_service.CashbackGranted] = field(default_factory=list)
@@ -113,7 +113,7 @@ async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], 
         for group in closed
     ]
     if closed:
-        # The raw withdrawal tokens exist only here: one sealed job carries them to the emails (issue #4).
+        # The raw withdrawal tokens exist only here: one sealed job carries them to the emails.
         await notify.groups_settled(connection, group_ids=[group.id for group in closed],
                                     tokens={item.order_id: item.withdrawal_token for item in granted})
     if settled:

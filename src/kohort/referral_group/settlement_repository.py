@@ -117,7 +117,7 @@ async def move_end_to(connection: AsyncConnection, tenant: Tenant, group_id: str
 
 
 async def settled_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[ReferralGroup]:
-    """Whole rows of settled groups, whatever their tenants, for the emails of their settlement (issue #4)."""
+    """Whole rows of settled groups, whatever their tenants, for the emails of their settlement."""
     if not group_ids:
         return []
     statement = select(payment_groups).where(payment_groups.c.id.in_(group_ids))

@@ -1,4 +1,4 @@
-"""jobs, ledger, withdrawal tokens: background work, settlement and its money (issue #3)
+"""jobs, ledger, withdrawal tokens: background work, settlement and its money
 
 Revision ID: 0002
 Revises: 0001
