@@ -14,6 +14,7 @@ from kohort.db import Database
 from kohort.errors import KohortError
 from kohort.kit.crypto import Cipher
 from kohort.payout import service as payout_service
+from kohort.payout.domain import PayoutStatus
 from kohort.payout.provider import SepaFileProvider
 from kohort.tenant import Tenant
 from kohort.withdrawal import service as withdrawal_service
@@ -43,10 +44,10 @@ async def _export(tenant: Tenant, output: Path | None) -> None:
         await database.dispose()
     batch = created.batch
     if output is None:
-        typer.echo(batch["document"])
+        typer.echo(batch.document)
     else:
-        output.write_text(batch["document"], encoding="utf-8")
-    typer.echo(f"batch {batch['id']}: {batch['payout_count']} payout(s), {batch['total_amount']} cents"
+        output.write_text(batch.document, encoding="utf-8")
+    typer.echo(f"batch {batch.id}: {batch.payout_count} payout(s), {batch.total_amount} cents"
                f"{'' if output is None else f', written to {output}'}", err=True)
 
 
@@ -82,5 +83,5 @@ def confirm(batch_id: str = typer.Argument(..., help="The batch id (pob_…) you
     except KohortError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
-    paid = sum(1 for payout in created.payouts if payout["status"] == "PAID")
+    paid = sum(1 for payout in created.payouts if payout.status == PayoutStatus.PAID)
     typer.echo(f"batch {batch_id} confirmed: {paid} payout(s) paid")

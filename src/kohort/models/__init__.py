@@ -7,12 +7,14 @@ from kohort.models.job import jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import api_keys, group_settings, organizations
-from kohort.models.payout import payout_accounts, payout_batches, payouts
+from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
 
 __all__ = [
+    "BatchStatus",
     "GroupStatus",
     "OrderStatus",
+    "PayoutStatus",
     "ReminderState",
     "api_keys",
     "brand_settings",

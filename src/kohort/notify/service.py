@@ -13,7 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
@@ -29,6 +28,7 @@ from kohort.links import group_page_url, withdrawal_url
 from kohort.models import GroupStatus
 from kohort.order.domain import Order
 from kohort.organization.ladder import DiscountLevel
+from kohort.payout.domain import Payout
 from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
 from kohort.worker import queue
@@ -206,7 +206,7 @@ async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id:
                         dedupe_key=f"payouts_paid:{batch_id}")
 
 
-async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
+async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[Payout],
                                orders: dict[str, Order], groups: dict[str, ReferralGroup]) -> None:
     """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
     brand = (await brand_service.get_brand(connection, tenant)).as_context()
@@ -215,21 +215,21 @@ async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, p
     public_url = get_settings().public_url
     emails = []
     for payout in payouts:
-        order = orders.get(payout["order_id"])
+        order = orders.get(payout.order_id)
         group = groups.get(order.payment_group_id) if order is not None and order.payment_group_id else None
         if order is None or group is None:
             continue
         customer = people.get(order.customer_id)
         locale = page_locale(order.locale)
-        emails.append(outbox.QueuedEmail(kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
+        emails.append(outbox.QueuedEmail(kind="cashback_sent", event_id=payout.id, to=_email(customer), locale=locale,
                                          context={
             "brand": brand, "discount_type": group.discount_type.value,
             "max_level_value": _level_value(group.ladder.top),
             "group": {"share_id": group.share_id, "owner_name": _short_name(people.get(group.customer_id)),
                       "expires_at": iso_z(group.expires_at),
                       "url": group_page_url(public_url, locale, group.share_id, campaign="kohort_ref_cashback_withdrawn")},
-            "first_name": _first(customer), "order": _order(order), "cashback": payout["amount"],
-            "iban_masked": payout["iban_masked"],
+            "first_name": _first(customer), "order": _order(order), "cashback": payout.amount,
+            "iban_masked": payout.iban_masked,
         }))
     await outbox.enqueue_many(connection, emails)
 

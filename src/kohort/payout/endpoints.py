@@ -8,7 +8,14 @@ from kohort.db import unit_of_work
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
-from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
+from kohort.payout.schemas import (
+    Payout,
+    PayoutBatch,
+    PayoutSettings,
+    PayoutSettingsUpdate,
+    to_wire_batch,
+    to_wire_payout,
+)
 from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(tags=["Payouts"])
@@ -39,18 +46,18 @@ async def create_payout_batch(request: Request, principal: Principal = Depends(s
             connection, principal.tenant, request.app.state.cipher, request.app.state.payout_provider,
             execution_days=request.app.state.settings.payout_execution_days,
         )
-    return render(request, service.to_batch(created), status_code=201)
+    return render(request, to_wire_batch(created.batch, created.payouts), status_code=201)
 
 
 @router.get("/payout-batches")
 async def list_payout_batches(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_batches(connection, principal.tenant, params)
+        batches, count = await service.list_batches(connection, principal.tenant, params)
         payloads = []
-        for row in rows:
-            payload = dump(service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])))
-            payloads.append(payload)
+        for batch in batches:
+            created = await service.get_batch(connection, principal.tenant, batch.id)
+            payloads.append(dump(to_wire_batch(created.batch, created.payouts)))
     return render(request, {"data": payloads, "count": count})
 
 
@@ -58,19 +65,19 @@ async def list_payout_batches(request: Request, principal: Principal = Depends(s
 async def get_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         created = await service.get_batch(connection, principal.tenant, batch_id)
-    return render(request, service.to_batch(created))
+    return render(request, to_wire_batch(created.batch, created.payouts))
 
 
 @router.get("/payouts")
 async def list_payouts(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_payouts(connection, principal.tenant, params)
-    return render(request, {"data": [dump(service.to_payout(row)) for row in rows], "count": count})
+        payouts, count = await service.list_payouts(connection, principal.tenant, params)
+    return render(request, {"data": [dump(to_wire_payout(payout)) for payout in payouts], "count": count})
 
 
 @router.get("/payouts/{payout_id}", response_model=Payout)
 async def get_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.get_payout(connection, principal.tenant, payout_id)
-    return render(request, service.to_payout(row))
+        payout = await service.get_payout(connection, principal.tenant, payout_id)
+    return render(request, to_wire_payout(payout))

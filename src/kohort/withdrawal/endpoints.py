@@ -7,8 +7,7 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.kit.json_response import JsonResponse
-from kohort.payout import service as payout_service
-from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
+from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail, to_wire_batch, to_wire_payout
 from kohort.wire import body_doc, parse_body, render
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
@@ -29,7 +28,7 @@ async def create_withdrawal(request: Request) -> JsonResponse:
         )
     return render(request, Withdrawal(order_id=order.id, status=order.status.value,
                                       amount_cashback=int(order.amount_cashback or 0),
-                                      payout=payout_service.to_payout(payout)), status_code=201)
+                                      payout=to_wire_payout(payout)), status_code=201)
 
 
 @router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch)
@@ -37,7 +36,7 @@ async def confirm_payout_batch(batch_id: str, request: Request, principal: Princ
     """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT."""
     async with unit_of_work(request) as connection:
         created = await service.confirm_batch(connection, principal.tenant, batch_id)
-    return render(request, payout_service.to_batch(created))
+    return render(request, to_wire_batch(created.batch, created.payouts))
 
 
 @router.post("/payouts/{payout_id}/fail", response_model=Payout, openapi_extra=body_doc(PayoutFail))
@@ -46,4 +45,4 @@ async def fail_payout(payout_id: str, request: Request, principal: Principal = D
     data = await parse_body(request, PayoutFail)
     async with unit_of_work(request) as connection:
         payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason)
-    return render(request, payout_service.to_payout(payout))
+    return render(request, to_wire_payout(payout))
