@@ -41,7 +41,7 @@ def test_too_large_is_refused_before_conversion(value: object) -> None:
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-inf", "abc", "", float("nan"), float("inf"), True, None, [1]])
 def test_not_a_finite_number_is_a_value_error(value: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a"):
         bounded_decimal(value)  # type: ignore[arg-type]
 
 
@@ -65,7 +65,7 @@ def test_bounded_int() -> None:
     assert bounded_int("-9223372036854775808") == -(2**63)
     with pytest.raises(NumberTooLarge):
         bounded_int("1" * 21)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid literal"):
         bounded_int("2.5")
 
 
