@@ -23,8 +23,8 @@ from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError
 from kohort.kit.crypto import Cipher
 from kohort.kit.ids import hash_secret, new_secret, secrets_match
-from kohort.ledger import accounts
 from kohort.ledger import service as ledger
+from kohort.ledger.accounts import Account
 from kohort.models import OrderStatus
 from kohort.notify import service as notify
 from kohort.order import service as order_service
@@ -136,10 +136,10 @@ async def withdraw(
         holder_name=holder, token_hash=token_hash,
     )
     await ledger.post(connection, ledger.Posting(
-        tenant=tenant, kind="cashback.withdrawn", idempotency_key=f"payout.withdrawn:{payout.id}",
+        tenant=tenant, kind=ledger.PostingKind.CASHBACK_WITHDRAWN, idempotency_key=f"payout.withdrawn:{payout.id}",
         entries=[
-            ledger.Entry(account=accounts.CASHBACK_LIABILITY, amount=payout.amount, order_id=order.id),
-            ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=-payout.amount, order_id=order.id),
+            ledger.Entry(account=Account.CASHBACK_LIABILITY, amount=payout.amount, order_id=order.id),
+            ledger.Entry(account=Account.CASHBACK_IN_TRANSIT, amount=-payout.amount, order_id=order.id),
         ],
     ))
     return changed, payout
@@ -152,10 +152,10 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: s
     # Once only: the batch's conditional EXPORTED → CONFIRMED write above let exactly one caller here.
     await ledger.post_many(connection, [
         ledger.Posting(
-            tenant=tenant, kind="cashback.paid", idempotency_key=f"payout.paid:{payout.id}",
+            tenant=tenant, kind=ledger.PostingKind.CASHBACK_PAID, idempotency_key=f"payout.paid:{payout.id}",
             entries=[
-                ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=payout.amount, order_id=payout.order_id),
-                ledger.Entry(account=accounts.MERCHANT_FUNDS, amount=-payout.amount),
+                ledger.Entry(account=Account.CASHBACK_IN_TRANSIT, amount=payout.amount, order_id=payout.order_id),
+                ledger.Entry(account=Account.MERCHANT_FUNDS, amount=-payout.amount),
             ],
         )
         for payout in confirmed.payouts
