@@ -3,7 +3,7 @@
 from kohort.models.base import metadata
 from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
-from kohort.models.job import jobs
+from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import api_keys, group_settings, organizations
@@ -13,6 +13,7 @@ from kohort.models.referral_group import GroupStatus, ReminderState, payment_gro
 __all__ = [
     "BatchStatus",
     "GroupStatus",
+    "JobStatus",
     "OrderStatus",
     "PayoutStatus",
     "ReminderState",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-Handler = Callable[[AsyncConnection, dict[str, Any]], Awaitable[None]]
+from kohort.worker.domain import JobPayload
+
+Handler = Callable[[AsyncConnection, JobPayload], Awaitable[None]]
 # A sweep gets the database (it opens its own transactions) and a batch size; it returns how much work
 # it did, and the runner calls it again at once while it keeps finding work.
 Sweep = Callable[..., Awaitable[int]]
