@@ -6,11 +6,12 @@ from kohort.models.customer import customers
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
-from kohort.models.organization import api_keys, group_settings, organizations
+from kohort.models.organization import ApiKeyKind, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
 
 __all__ = [
+    "ApiKeyKind",
     "BatchStatus",
     "GroupStatus",
     "JobStatus",
