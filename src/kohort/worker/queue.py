@@ -39,8 +39,7 @@ async def enqueue_many(connection: AsyncConnection, kind: str, items: list[tuple
     """Queue many jobs of `kind` in one statement: `items` are (payload, dedupe_key); keys already used
     are skipped, as with `enqueue`."""
     now = clock.now()
-    await repository.insert_jobs_unless_duplicate(connection, [
-        repository.new_job_row(job_id=new_id("job"), kind=kind, payload=payload, run_at=now, dedupe_key=key,
-                               max_attempts=DEFAULT_MAX_ATTEMPTS, now=now)
-        for payload, key in items
-    ])
+    await repository.insert_jobs_unless_duplicate(
+        connection, kind=kind, items=[(new_id("job"), payload, key) for payload, key in items],
+        max_attempts=DEFAULT_MAX_ATTEMPTS, now=now,
+    )

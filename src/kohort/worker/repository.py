@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ QUEUED, RUNNING, DONE, DEAD = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DON
 _INSERT_JOB = insert(jobs)
 
 
-def new_job_row(
+def _new_job_row(
     *, job_id: str, kind: str, payload: JobPayload, run_at: datetime, dedupe_key: str | None, max_attempts: int,
     now: datetime,
 ) -> dict[str, Any]:
@@ -34,7 +35,7 @@ async def insert_job(
     dedupe_key: str | None, max_attempts: int, now: datetime,
 ) -> str | None:
     """Insert a job; with a dedupe key already used, do nothing and return None."""
-    values = new_job_row(job_id=job_id, kind=kind, payload=payload, run_at=run_at, dedupe_key=dedupe_key,
+    values = _new_job_row(job_id=job_id, kind=kind, payload=payload, run_at=run_at, dedupe_key=dedupe_key,
                          max_attempts=max_attempts, now=now)
     # Statements built once, the row passed as parameters: orders enqueue on their hot path.
     if dedupe_key is None:
@@ -100,12 +101,14 @@ async def fail(
     conditions = [jobs.c.id == job_id, jobs.c.status == RUNNING]
     if worker is not None:
         conditions.append(jobs.c.locked_by == worker)
-    values: dict[str, Any] = {"last_error": error[:4000], "updated_at": now, "locked_until": None, "locked_by": None}
+    statement = update(jobs).where(*conditions).values(
+        last_error=error[:4000], updated_at=now, locked_until=None, locked_by=None
+    )
     if retry_at is None:
-        values.update(status=DEAD, finished_at=now)
+        statement = statement.values(status=DEAD, finished_at=now)
     else:
-        values.update(status=QUEUED, run_at=retry_at)
-    await connection.execute(update(jobs).where(*conditions).values(**values))
+        statement = statement.values(status=QUEUED, run_at=retry_at)
+    await connection.execute(statement)
 
 
 async def list_jobs(
@@ -134,9 +137,17 @@ async def requeue_dead(connection: AsyncConnection, job_id: str, *, now: datetim
     return (await connection.execute(statement)).rowcount == 1
 
 
-async def insert_jobs_unless_duplicate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Insert many jobs at once; a row whose dedupe key is already used is skipped (bulk emails after a
-    settlement batch)."""
+async def insert_jobs_unless_duplicate(
+    connection: AsyncConnection, *, kind: str, items: Sequence[tuple[str, JobPayload, str]], max_attempts: int,
+    now: datetime,
+) -> None:
+    """Insert many jobs of `kind` at once, due now: `items` are (job id, payload, dedupe key); a job whose
+    dedupe key is already used is skipped (bulk emails after a settlement batch)."""
+    rows = [
+        _new_job_row(job_id=job_id, kind=kind, payload=payload, run_at=now, dedupe_key=dedupe_key,
+                     max_attempts=max_attempts, now=now)
+        for job_id, payload, dedupe_key in items
+    ]
     if rows:
         await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
 
