@@ -106,8 +106,9 @@ async def email_taken_by_other(connection: AsyncConnection, tenant: Tenant, emai
 
 async def list_customers(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Customer], int]:
     conditions = [tenant.owns(customers), customers.c.deleted_at.is_(None)]
-    rows, count = await fetch_page(connection, customers, columns=LIST_COLUMNS, params=params, conditions=conditions)
-    return [Customer.from_row(tuple(row.values())) for row in rows], count
+    return await fetch_page(
+        connection, customers, columns=LIST_COLUMNS, params=params, conditions=conditions, build=Customer.from_row
+    )
 
 
 async def get_many(connection: AsyncConnection, tenant: Tenant, customer_ids: set[str]) -> dict[str, Customer]:

@@ -75,10 +75,9 @@ async def list_payouts(
     conditions = [tenant.owns(payouts)]
     if batch_id is not None:
         conditions.append(payouts.c.batch_id == batch_id)
-    rows, count = await fetch_page(
-        connection, payouts, columns=PAYOUT_LIST_COLUMNS, params=params, conditions=conditions
+    return await fetch_page(
+        connection, payouts, columns=PAYOUT_LIST_COLUMNS, params=params, conditions=conditions, build=Payout.from_row
     )
-    return [Payout.from_row(tuple(row.values())) for row in rows], count
 
 
 async def payouts_in_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[Payout]:
@@ -170,10 +169,10 @@ async def list_batches(connection: AsyncConnection, tenant: Tenant, params: List
     # Batches take no search: a batch is found by id, and its payouts are listed with /payouts.
     conditions = [tenant.owns(payout_batches)]
     params = replace(params, search=None)
-    rows, count = await fetch_page(
-        connection, payout_batches, columns=BATCH_LIST_COLUMNS, params=params, conditions=conditions
+    return await fetch_page(
+        connection, payout_batches, columns=BATCH_LIST_COLUMNS, params=params, conditions=conditions,
+        build=PayoutBatch.from_row,
     )
-    return [PayoutBatch.from_row(tuple(row.values())) for row in rows], count
 
 
 async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> PayoutBatch | None:
