@@ -20,8 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from kohort.db import Database
-from kohort.kit import clock
+from kohort.runtime import Runtime, session_scope
 from kohort.worker import catalog, registry, repository
 from kohort.worker.domain import ClaimedJob
 
@@ -44,7 +43,7 @@ class LeaseLost(Exception):
 
 @dataclass
 class Runner:
-    database: Database
+    runtime: Runtime
     batch_size: int = 20
     sweep_batch_size: int = 500
     lease_seconds: float = 60.0
@@ -69,7 +68,7 @@ class Runner:
             if self._next_sweep.get(sweep.name, 0.0) > time.monotonic():
                 continue
             try:
-                found = await sweep.function(self.database, batch_size=self.sweep_batch_size)
+                found = await sweep.function(self.runtime, batch_size=self.sweep_batch_size)
             except Exception:  # a failing sweep must not stop the others; it runs again later
                 log.exception("worker.sweep_failed", extra={"sweep": sweep.name})
                 found = 0
@@ -80,8 +79,8 @@ class Runner:
 
     async def run_jobs(self) -> int:
         """Claim one batch of runnable jobs and run them; returns how many were claimed."""
-        now = clock.now()
-        async with self.database.transaction() as connection:
+        now = self.runtime.clock.now()
+        async with session_scope(self.runtime) as connection:
             claimed = await repository.claim(
                 connection, now=now, lease_until=now + timedelta(seconds=self.lease_seconds), worker=self.name,
                 limit=self.batch_size, kind_prefixes=self.only,
@@ -100,9 +99,9 @@ class Runner:
             await self._fail(job, f"no handler for job kind {job.kind!r}", dead=job.out_of_attempts)
             return
         try:
-            async with self.database.transaction() as connection:
-                await handler(connection, dict(job.payload))
-                if not await repository.finish(connection, job.id, worker=self.name, now=clock.now()):
+            async with session_scope(self.runtime) as connection:
+                await handler(self.runtime, connection, dict(job.payload))
+                if not await repository.finish(connection, job.id, worker=self.name, now=self.runtime.clock.now()):
                     raise LeaseLost(job.id)
         except LeaseLost:
             log.warning("worker.lease_lost", extra={"job_id": job.id, "kind": job.kind})
@@ -115,8 +114,8 @@ class Runner:
             await self._fail(job, text, dead=dead)
 
     async def _fail(self, job: ClaimedJob, error: str, *, dead: bool) -> None:
-        now = clock.now()
-        async with self.database.transaction() as connection:
+        now = self.runtime.clock.now()
+        async with session_scope(self.runtime) as connection:
             await repository.fail(
                 connection, job.id, worker=self.name, now=now, error=error,
                 retry_at=None if dead else now + retry_delay(job.attempts),
