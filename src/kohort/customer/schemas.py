@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import EmailStr, Field
 
 from kohort.customer import domain
-from kohort.wire import Locale, Metadata, MetadataContents, Timestamp, WireModel
+from kohort.http.schemas import Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 
 class Customer(WireModel):

@@ -5,6 +5,8 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
@@ -17,9 +19,8 @@ from kohort.payout.schemas import (
     to_wire_payout,
 )
 from kohort.runtime import Runtime, get_runtime
-from kohort.wire import body_doc, dump, parse_body, render
 
-router = APIRouter(tags=["Payouts"])
+router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 
 
 @router.get("/payout-settings", response_model=PayoutSettings)
@@ -29,10 +30,13 @@ async def get_payout_settings(request: Request, principal: Principal = Depends(s
     return render(request, settings)
 
 
-@router.patch("/payout-settings", response_model=PayoutSettings, openapi_extra=body_doc(PayoutSettingsUpdate))
-async def update_payout_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+@router.patch("/payout-settings", response_model=PayoutSettings)
+async def update_payout_settings(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: PayoutSettingsUpdate = json_body(PayoutSettingsUpdate),
+) -> JsonResponse:
     """The account cashback is paid from: debtor name, IBAN and BIC of the merchant's SEPA account."""
-    changes = await parse_body(request, PayoutSettingsUpdate)
     async with unit_of_work(request) as connection:
         settings = await service.update_payout_settings(connection, principal.tenant, changes=changes)
     return render(request, settings)
@@ -56,11 +60,11 @@ async def list_payout_batches(request: Request, principal: Principal = Depends(s
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         batches, count = await service.list_batches(connection, principal.tenant, params)
-        payloads = []
+        wire_batches = []
         for batch in batches:
             created = await service.get_batch(connection, principal.tenant, batch.id)
-            payloads.append(dump(to_wire_batch(created.batch, created.payouts)))
-    return render(request, {"data": payloads, "count": count})
+            wire_batches.append(to_wire_batch(created.batch, created.payouts))
+    return render_list(request, wire_batches, count)
 
 
 @router.get("/payout-batches/{batch_id}", response_model=PayoutBatch)
@@ -75,7 +79,7 @@ async def list_payouts(request: Request, principal: Principal = Depends(secret_k
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         payouts, count = await service.list_payouts(connection, principal.tenant, params)
-    return render(request, {"data": [dump(to_wire_payout(payout)) for payout in payouts], "count": count})
+    return render_list(request, [to_wire_payout(payout) for payout in payouts], count)
 
 
 @router.get("/payouts/{payout_id}", response_model=Payout)

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from kohort.http.schemas import Timestamp, WireModel
 from kohort.payout import domain
-from kohort.wire import Timestamp, WireModel
 
 # The domain's StrEnums, spelled out as the OpenAPI document has always shown them.
 PayoutStatus = Literal["PENDING", "IN_BATCH", "PAID", "FAILED"]
