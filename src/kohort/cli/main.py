@@ -17,10 +17,9 @@ from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
 from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
-from kohort.organization import repository as organization_repository
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
-from kohort.worker import repository as job_repository
+from kohort.worker import service as job_service
 from kohort.worker.domain import JobStatus
 from kohort.worker.runner import Runner
 
@@ -44,9 +43,7 @@ async def _create_organization(
 
 async def _create_demo_if_empty(runtime: Runtime) -> organization_service.CreatedOrganization | None:
     async with session_scope(runtime) as connection:
-        if await organization_repository.count_organizations(connection) > 0:
-            return None
-        return await organization_service.create_organization(connection, name="Demo shop")
+        return await organization_service.create_demo_organization(connection)
 
 
 def _print_organization(created: organization_service.CreatedOrganization) -> None:
@@ -162,7 +159,7 @@ def worker_command(
 
 async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
     async with session_scope(runtime) as connection:
-        found = await job_repository.list_jobs(
+        found = await job_service.list_jobs(
             connection, status=JobStatus(status) if status is not None else None, kind=kind, limit=limit
         )
     return [
@@ -196,7 +193,7 @@ def jobs_list(
 
 async def _retry_job(runtime: Runtime, job_id: str) -> bool:
     async with session_scope(runtime) as connection:
-        return await job_repository.requeue_dead(connection, job_id, now=runtime.clock.now())
+        return await job_service.retry_dead_job(connection, job_id, now=runtime.clock.now())
 
 
 @jobs_app.command("retry")
