@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from kohort.logs import bound
 from kohort.runtime import Runtime, session_scope
 from kohort.worker import catalog, registry, repository
 from kohort.worker.domain import ClaimedJob
@@ -68,7 +69,8 @@ class Runner:
             if self._next_sweep.get(sweep.name, 0.0) > time.monotonic():
                 continue
             try:
-                found = await sweep.function(self.runtime, batch_size=self.sweep_batch_size)
+                with bound(sweep=sweep.name):
+                    found = await sweep.function(self.runtime, batch_size=self.sweep_batch_size)
             except Exception:  # a failing sweep must not stop the others; it runs again later
                 log.exception("worker.sweep_failed", extra={"sweep": sweep.name})
                 found = 0
@@ -86,7 +88,8 @@ class Runner:
                 limit=self.batch_size, kind_prefixes=self.only,
             )
         for job in claimed:
-            await self._run(job)
+            with bound(job_id=job.id, kind=job.kind):  # on every line the job's handler logs too
+                await self._run(job)
         return len(claimed)
 
     async def _run(self, job: ClaimedJob) -> None:
