@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from kohort.brand.endpoints import router as brand_router
 from kohort.customer.endpoints import router as customer_router
+from kohort.events.endpoints import router as events_router
 from kohort.order.endpoints import router as order_router
 from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
@@ -21,6 +22,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(brand_router)
     app.include_router(payout_router)
     app.include_router(withdrawal_router)
+    app.include_router(events_router)
     for prefix in ("/groups", "/payment-groups"):
         app.include_router(
             group_router,

@@ -29,6 +29,7 @@ FORBIDDEN = {
     "payout": {"order", "referral_group", "customer", "withdrawal", "shopper", "notify"},
     "brand": {"customer", "order", "referral_group", "cashback", "ledger", "payout", "withdrawal", "shopper", "notify"},
     "email": {"organization", "customer", "order", "referral_group", "cashback", "ledger", "payout", "shopper"},
+    "events": {"email", "webhook", "notify", "worker", "customer", "cashback", "ledger", "shopper"},
     "webhook": {"organization", "customer", "order", "referral_group", "cashback", "ledger", "payout", "shopper"},
 }
 

@@ -3,6 +3,7 @@
 from kohort.models.base import metadata
 from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
+from kohort.models.event import events
 from kohort.models.job import jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
@@ -17,6 +18,7 @@ __all__ = [
     "api_keys",
     "brand_settings",
     "customers",
+    "events",
     "group_settings",
     "jobs",
     "ledger_entries",

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.cashback.fees import application_fee
 from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError, NotFound
+from kohort.events import service as events
+from kohort.events.domain import DomainEvent, GroupCreated, GroupJoined, LevelUnlocked, OrderCreated
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
@@ -120,6 +122,15 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "updated_by": actor,
         },
     )
+    happened: list[DomainEvent] = []
+    if data.payment_group_share_id:
+        happened.append(GroupJoined(group))
+        if group.ladder.unlocked_at(group.participant_count) is not None:
+            happened.append(LevelUnlocked(group))
+    else:
+        happened.append(GroupCreated(group))
+    happened.append(OrderCreated(order))
+    await events.record_events(connection, happened)
     await notify.order_placed(connection, tenant, group=group, order=order, joined=bool(data.payment_group_share_id))
     return OrderIntake(order=order, replayed=False)
 
@@ -169,6 +180,7 @@ async def open_group_for_order(
     await repository.move_to_group(connection, tenant, order.id, group_id=group.id, share_id=group.share_id, values=values)
     if order.payment_group_id is not None:
         await group_service.release_seat(connection, tenant, order.payment_group_id)
+    await events.record_event(connection, GroupCreated(group))
     return group
 
 

@@ -22,6 +22,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.cashback import service as cashback_service
+from kohort.events import service as events
+from kohort.events.domain import CashbackAvailable, GroupCompleted, GroupExpired
 from kohort.models import GroupStatus
 from kohort.notify import service as notify
 from kohort.referral_group import service, settlement_repository
@@ -113,6 +115,10 @@ async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], 
         for group in closed
     ]
     if closed:
+        await events.record_events(connection, [
+            GroupCompleted(group) if group.status == GroupStatus.COMPLETED else GroupExpired(group) for group in closed
+        ])
+        await events.record_for_orders(connection, CashbackAvailable, [item.order_id for item in granted])
         # The raw withdrawal tokens exist only here: one sealed job carries them to the emails.
         await notify.groups_settled(connection, group_ids=[group.id for group in closed],
                                     tokens={item.order_id: item.withdrawal_token for item in granted})
