@@ -295,8 +295,8 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
         codes_file.write_text("\n".join(open_groups(server, key, args.groups, secrets.token_hex(4))) + "\n")
         for scenario in args.scenarios:
             for concurrency in args.concurrency:
-                common = dict(key=key, mode=scenario, concurrency=concurrency, threads=args.wrk_threads,
-                              codes_file=codes_file, show=args.show_wrk)
+                common = {"key": key, "mode": scenario, "concurrency": concurrency, "threads": args.wrk_threads,
+                          "codes_file": codes_file, "show": args.show_wrk}
                 if args.warmup > 0:
                     run_wrk(server, script, seconds=args.warmup, **common)
                 cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_ticks(database_name)

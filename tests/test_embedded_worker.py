@@ -17,14 +17,16 @@ from tests.factories.referral_group import group_with_orders, set_settings
 
 async def test_the_server_settles_a_full_group_by_itself(database: Database) -> None:
     app = create_app(Settings(database_url=database.url, api_key_cache_seconds=0, worker_poll_interval=0.05))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kohort.test") as client:
-            merchant = await create_merchant(app.state.database, client)
-            await set_settings(merchant, maxParticipants=2)
-            group_id, _ = await group_with_orders(merchant, [10_000, 10_000])
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kohort.test") as client,
+    ):
+        merchant = await create_merchant(app.state.database, client)
+        await set_settings(merchant, maxParticipants=2)
+        group_id, _ = await group_with_orders(merchant, [10_000, 10_000])
 
-            deadline = time.monotonic() + 30
-            while (await merchant.get(f"/groups/{group_id}")).json()["status"] == "OPEN":
-                assert time.monotonic() < deadline, "the embedded runner never settled the full group"
-                await asyncio.sleep(0.05)
-            assert (await merchant.get(f"/groups/{group_id}")).json()["status"] == "COMPLETED"
+        deadline = time.monotonic() + 30
+        while (await merchant.get(f"/groups/{group_id}")).json()["status"] == "OPEN":
+            assert time.monotonic() < deadline, "the embedded runner never settled the full group"
+            await asyncio.sleep(0.05)
+        assert (await merchant.get(f"/groups/{group_id}")).json()["status"] == "COMPLETED"

@@ -23,6 +23,7 @@ from kohort.errors import KohortError, describe_validation_errors, error_body
 from kohort.kit.casing import snake_keys, to_camel
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.money import cents_from_number
+from kohort.kit.numbers import MAX_NUMBER_TEXT_LENGTH, NumberTooLarge, has_long_number_token
 from kohort.kit.timefmt import iso_z
 
 CURRENT_VERSION = "2025-01-01"
@@ -53,12 +54,15 @@ class WireModel(BaseModel):
 def _cents(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError("must be a number of cents")
+    out_of_range = ValueError(f"must be between 0 and {MAX_AMOUNT_CENTS} cents")
     try:
-        cents = cents_from_number(value.strip() if isinstance(value, str) else value)
+        cents = cents_from_number(value)
+    except NumberTooLarge:
+        raise out_of_range from None
     except (InvalidOperation, ValueError, OverflowError):
         raise ValueError("must be a number of cents") from None
     if not 0 <= cents <= MAX_AMOUNT_CENTS:
-        raise ValueError(f"must be between 0 and {MAX_AMOUNT_CENTS} cents")
+        raise out_of_range
     return cents
 
 
@@ -134,11 +138,21 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
+def _refuse_long_numbers(raw: bytes) -> None:
+    """The parser has already turned every number into a float, losing digits silently; a number
+    token longer than any field accepts is refused as such (checked on valid JSON only, so the scan
+    stays linear)."""
+    if has_long_number_token(raw):
+        raise KohortError(
+            f"Request body holds a number longer than {MAX_NUMBER_TEXT_LENGTH} characters.", code="VALIDATION_ERROR"
+        )
+
+
 async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
     """Read and validate a JSON body. An empty body counts as `{}` (WooCommerce sends none)."""
     too_large = KohortError(f"Request body is larger than {MAX_BODY_BYTES} bytes.", code="BODY_TOO_LARGE")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and (len(declared) > 12 or int(declared) > MAX_BODY_BYTES):
         raise too_large
     # Read at most the limit: a client must not make us buffer an arbitrarily large (or endless) body.
     received = bytearray()
@@ -156,6 +170,7 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
         data = {}
     if not isinstance(data, dict):
         raise KohortError("Request body must be a JSON object.", code="INVALID_JSON")
+    _refuse_long_numbers(raw)
     if b"\\u0000" in raw and _holds_nul(data):
         raise KohortError(NUL_MESSAGE, code="INVALID_JSON")
     try:

@@ -58,9 +58,12 @@ async def test_publishable_keys_get_403_and_no_data_everywhere_else(merchant: Me
 
     # Nothing was changed by any of those calls.
     customer = (await merchant.get(f"/customers/{ids['customer']}", key=key.replace("pk_", "sk_"))).json()
-    assert customer["firstName"] == "Ann" and customer["isBlocked"] is False and customer["deletedAt"] is None
+    assert customer["firstName"] == "Ann"
+    assert customer["isBlocked"] is False
+    assert customer["deletedAt"] is None
     group = (await merchant.get(f"/groups/{ids['group']}", key=key.replace("pk_", "sk_"))).json()
-    assert group["status"] == "OPEN" and group["metadata"] is None
+    assert group["status"] == "OPEN"
+    assert group["metadata"] is None
     settings = (await merchant.get("/payment-group-settings", key=key.replace("pk_", "sk_"))).json()
     assert settings["maxParticipants"] == 15
     assert (await merchant.get("/customers", key=key.replace("pk_", "sk_"))).json()["count"] == 1

@@ -8,7 +8,9 @@ async def test_defaults_are_the_organization_name_and_no_logo(merchant: Merchant
     assert response.status_code == 200
     body = response.json()
     assert body["displayName"] == "Test shop"
-    assert body["logoUrl"] is None and body["color"] is None and body["livemode"] is False
+    assert body["logoUrl"] is None
+    assert body["color"] is None
+    assert body["livemode"] is False
 
 
 async def test_patch_sets_brand_for_one_mode_only(merchant: Merchant) -> None:

@@ -31,7 +31,7 @@ def test_amount_cashback_is_whole_euros_and_not_capped() -> None:
 
 
 def test_an_unknown_discount_type_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown discount type"):
         cashback_amount(discount_type="POINTS", value=5, amount=100)
 
 

@@ -46,7 +46,8 @@ async def test_orgs_create_prints_working_keys(database: Database, app_client: h
     result = kohort(database.url, "orgs", "create", "--name", "CLI shop", "--json")
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
-    assert created["id"].startswith("org_") and created["name"] == "CLI shop"
+    assert created["id"].startswith("org_")
+    assert created["name"] == "CLI shop"
     assert created["apiVersion"] == "2025-01-01"
     assert set(created["keys"]) == {"sk_test", "sk_live", "pk_test", "pk_live"}
     for name, key in created["keys"].items():
@@ -66,7 +67,8 @@ async def test_orgs_create_with_the_legacy_version(database: Database, app_clien
     created = json.loads(result.stdout)
     response = await app_client.get("/payment-group-settings",
                                     headers={"Authorization": f"Bearer {created['keys']['sk_test']}"})
-    assert response.headers["Kohort-Version"] == "2024-01-01" and "max_participants" in response.json()
+    assert response.headers["Kohort-Version"] == "2024-01-01"
+    assert "max_participants" in response.json()
 
 
 @pytest.mark.parametrize("args", [["orgs", "create", "--name", "X", "--api-version", "1999-01-01"],
@@ -80,4 +82,6 @@ def test_bad_arguments_fail_without_a_traceback(tmp_path: Path, args: list[str])
 def test_orgs_create_without_json_prints_the_keys(tmp_path: Path) -> None:
     result = kohort(f"sqlite:///{tmp_path / 'plain.db'}", "orgs", "create", "--name", "Plain")
     assert result.returncode == 0, result.stderr
-    assert "sk_test_" in result.stdout and "pk_live_" in result.stdout and "Plain" in result.stdout
+    assert "sk_test_" in result.stdout
+    assert "pk_live_" in result.stdout
+    assert "Plain" in result.stdout

@@ -25,12 +25,16 @@ async def test_create_returns_the_customer(merchant: Merchant) -> None:
     assert set(customer) == CUSTOMER_FIELDS
     assert customer["id"].startswith("cus_")
     assert (customer["emailAddress"], customer["firstName"], customer["lastName"]) == (email, "Cleo", "Diaz")
-    assert customer["livemode"] is False and customer["organizationId"] == merchant.id
+    assert customer["livemode"] is False
+    assert customer["organizationId"] == merchant.id
     assert (customer["locale"], customer["isBlocked"], customer["metadata"]) == ("en_GB", False, {"tier": "gold"})
-    assert TIMESTAMP.fullmatch(customer["createdAt"]) and TIMESTAMP.fullmatch(customer["updatedAt"])
-    assert customer["deletedAt"] is None and customer["blockedAt"] is None
+    assert TIMESTAMP.fullmatch(customer["createdAt"])
+    assert TIMESTAMP.fullmatch(customer["updatedAt"])
+    assert customer["deletedAt"] is None
+    assert customer["blockedAt"] is None
     fetched = await merchant.get(f"/customers/{customer['id']}")
-    assert fetched.status_code == 200 and fetched.json() == customer
+    assert fetched.status_code == 200
+    assert fetched.json() == customer
 
 
 async def test_default_locale_is_french(merchant: Merchant) -> None:
@@ -96,7 +100,8 @@ async def test_block_and_unblock(merchant: Merchant) -> None:
     blocked = await merchant.patch(f"/customers/{customer['id']}/block")
     assert blocked.status_code == 200
     assert blocked.json()["isBlocked"] is True
-    assert TIMESTAMP.fullmatch(blocked.json()["blockedAt"]) and blocked.json()["blockedBy"]
+    assert TIMESTAMP.fullmatch(blocked.json()["blockedAt"])
+    assert blocked.json()["blockedBy"]
     unblocked = await merchant.patch(f"/customers/{customer['id']}/unblock")
     assert unblocked.status_code == 200
     assert (unblocked.json()["isBlocked"], unblocked.json()["blockedAt"], unblocked.json()["blockedBy"]) == (
@@ -113,7 +118,8 @@ async def test_delete_is_soft_and_hides_the_customer(merchant: Merchant) -> None
     assert (await merchant.patch(f"/customers/{gone['id']}", json={"firstName": "X"})).status_code == 404
     assert (await merchant.delete(f"/customers/{gone['id']}")).status_code == 404
     listed = (await merchant.get("/customers")).json()
-    assert [item["id"] for item in listed["data"]] == [kept["id"]] and listed["count"] == 1
+    assert [item["id"] for item in listed["data"]] == [kept["id"]]
+    assert listed["count"] == 1
     searched = (await merchant.get("/customers", params={"search": f"id:{gone['id']}"})).json()
     assert searched == {"data": [], "count": 0}
 
@@ -125,7 +131,8 @@ async def test_deleted_customer_comes_back_with_a_new_order(merchant: Merchant) 
     assert order["customerId"] == customer["id"]
     restored = await merchant.get(f"/customers/{customer['id']}")
     assert restored.status_code == 200
-    assert restored.json()["deletedAt"] is None and restored.json()["phoneNumber"] == "+2"
+    assert restored.json()["deletedAt"] is None
+    assert restored.json()["phoneNumber"] == "+2"
     assert (await merchant.get("/customers")).json()["count"] == 1
 
 
@@ -134,7 +141,8 @@ async def test_deleted_customer_comes_back_when_created_again(merchant: Merchant
     await merchant.delete(f"/customers/{customer['id']}")
     again = await merchant.post("/customers", json={"emailAddress": customer["emailAddress"], "firstName": "New"})
     assert again.status_code == 201
-    assert again.json()["id"] == customer["id"] and again.json()["firstName"] == "New"
+    assert again.json()["id"] == customer["id"]
+    assert again.json()["firstName"] == "New"
     assert again.json()["deletedAt"] is None
 
 
@@ -148,7 +156,9 @@ async def test_list_pagination_order_and_search(merchant: Merchant, frozen_clock
     assert newest_first["count"] == 5
     assert [item["id"] for item in newest_first["data"]] == [item["id"] for item in reversed(created)]
     page = (await merchant.get("/customers", params={"take": 2, "skip": 1, "orderBy": "createdAt:asc"})).json()
-    assert page["count"] == 5 and [item["id"] for item in page["data"]] == [created[1]["id"], created[2]["id"]]
+    assert page["count"] == 5
+    assert [item["id"] for item in page["data"]] == [created[1]["id"], created[2]["id"]]
     by_name = (await merchant.get("/customers", params={"search": 'firstName:"N3" OR firstName:"N0"',
                                                          "orderBy": "firstName:asc"})).json()
-    assert [item["firstName"] for item in by_name["data"]] == ["N0", "N3"] and by_name["count"] == 2
+    assert [item["firstName"] for item in by_name["data"]] == ["N0", "N3"]
+    assert by_name["count"] == 2

@@ -50,8 +50,11 @@ async def test_group_created_email_is_sent_after_commit_with_html_and_text_parts
     assert message["Subject"] == "Gagne du cashback suite à ton achat chez Lune <b>&</b> Co 🔥"
     assert "Lune <b>&</b> Co" in message["From"]
     text, html = parts(message)
-    assert "Bonjour Zoé," in text and order["paymentGroupShareId"] in text
-    assert "Lune &lt;b&gt;&amp;&lt;/b&gt; Co" in html and "<b>&</b>" not in html  # autoescaped
+    assert "Bonjour Zoé," in text
+    assert order["paymentGroupShareId"] in text
+    # autoescaped
+    assert "Lune &lt;b&gt;&amp;&lt;/b&gt; Co" in html
+    assert "<b>&</b>" not in html
     assert "#12AB9F" in html
     assert f"/fr_FR/pg/{order['paymentGroupShareId']}" in text
 
@@ -83,7 +86,9 @@ async def test_a_refusing_server_means_a_retry_not_a_failed_request(
     await runner.drain()
     key = email_outbox.dedupe_key("group_created", order["paymentGroupId"], email)
     [job] = [job for job in await _email_jobs(database) if job["dedupe_key"] == key]
-    assert job["status"] == "queued" and job["attempts"] == 1 and "451" in job["last_error"]
+    assert job["status"] == "queued"
+    assert job["attempts"] == 1
+    assert "451" in job["last_error"]
     assert inbox.to(email) == []
 
     inbox.refuse = False
@@ -106,4 +111,5 @@ async def test_the_same_email_for_the_same_event_is_queued_once(database: Databa
     stored = [job for job in await _email_jobs(database)
               if job["dedupe_key"] == email_outbox.dedupe_key("cashback_available", "ord_dedupe_1", "same@example.com")]
     assert len(stored) == 1
-    assert "example.com" not in str(stored[0]["payload"]) and "token=ab" not in str(stored[0]["payload"])
+    assert "example.com" not in str(stored[0]["payload"])
+    assert "token=ab" not in str(stored[0]["payload"])

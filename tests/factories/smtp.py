@@ -48,5 +48,6 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     """(plain text, HTML) of a multipart/alternative message."""
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     return text.get_content(), html.get_content()

@@ -38,7 +38,8 @@ def sql(search: str) -> str:
 def test_defaults() -> None:
     params = parse_list_params(QueryParams(""))
     assert (params.take, params.skip, params.order_field, params.descending) == (DEFAULT_TAKE, 0, "createdAt", True)
-    assert params.search is None and params.expand == frozenset()
+    assert params.search is None
+    assert params.expand == frozenset()
 
 
 def test_take_skip_order_and_expand() -> None:

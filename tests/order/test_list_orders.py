@@ -18,7 +18,8 @@ async def make_orders(merchant: Merchant, frozen_clock: FrozenClock, amounts: li
 async def test_default_page_is_25_newest_first_and_max_is_100(merchant: Merchant, frozen_clock: FrozenClock) -> None:
     created = await make_orders(merchant, frozen_clock, [1000 + index for index in range(27)])
     first_page = (await merchant.get("/orders")).json()
-    assert first_page["count"] == 27 and len(first_page["data"]) == 25
+    assert first_page["count"] == 27
+    assert len(first_page["data"]) == 25
     assert [item["id"] for item in first_page["data"]] == [item["id"] for item in reversed(created)][:25]
     rest = (await merchant.get("/orders", params={"skip": 25})).json()
     assert [item["id"] for item in rest["data"]] == [created[1]["id"], created[0]["id"]]

@@ -17,7 +17,8 @@ async def test_order_carries_its_group_and_share_code(merchant: Merchant) -> Non
                                                     "customerFirstName": "Ann", "customerLastName": "Lee"})
     assert response.status_code == 201
     order = response.json()
-    assert order["paymentGroupId"].startswith("pg_") and order["paymentGroupShareId"].startswith("KHT-test-")
+    assert order["paymentGroupId"].startswith("pg_")
+    assert order["paymentGroupShareId"].startswith("KHT-test-")
     assert (order["currency"], order["riskLevel"], order["amountCashback"], order["applicationFeeAmount"]) == (
         "EUR", "LOW", None, 0)
     assert (await merchant.get(f"/orders/{order['id']}")).json() == order
@@ -45,7 +46,8 @@ async def test_unknown_email_without_names_is_400(merchant: Merchant) -> None:
         response = await merchant.post("/orders", json={"amount": 1000, **body})
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "CUSTOMER_NAME_REQUIRED"
-    assert await customer_count(merchant) == 0 and await order_count(merchant) == 0
+    assert await customer_count(merchant) == 0
+    assert await order_count(merchant) == 0
 
 
 async def test_neither_email_nor_id_is_400(merchant: Merchant) -> None:
@@ -117,7 +119,8 @@ async def test_amount_below_the_minimum(merchant: Merchant) -> None:
                                                     "customerFirstName": "A", "customerLastName": "B"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "AMOUNT_TOO_LOW"
-    assert await customer_count(merchant) == 0 and await order_count(merchant) == 0
+    assert await customer_count(merchant) == 0
+    assert await order_count(merchant) == 0
     assert (await merchant.order(amount=3000))["amount"] == 3000
 
 
@@ -128,7 +131,8 @@ async def test_client_reference_replay_returns_the_first_order(merchant: Merchan
                                                   "client_reference_id": "shop-1001"})
     assert replay.status_code == 200
     assert replay.json() == first
-    assert await order_count(merchant) == 1 and await customer_count(merchant) == 1
+    assert await order_count(merchant) == 1
+    assert await customer_count(merchant) == 1
 
 
 async def test_client_reference_with_another_amount_is_409(merchant: Merchant) -> None:
@@ -138,7 +142,8 @@ async def test_client_reference_with_another_amount_is_409(merchant: Merchant) -
                                                     "clientReferenceId": "shop-1002"})
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "CLIENT_REFERENCE_ID_ALREADY_USED"
-    assert await order_count(merchant) == 1 and await customer_count(merchant) == 1
+    assert await order_count(merchant) == 1
+    assert await customer_count(merchant) == 1
 
 
 async def test_client_reference_is_unique_per_tenant_only(merchant: Merchant, other_merchant: Merchant) -> None:
@@ -162,7 +167,8 @@ async def test_unknown_share_code_is_404_and_writes_nothing(merchant: Merchant) 
                                                     "paymentGroupShareId": "KHT-test-FFFFFFFF"})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
-    assert await customer_count(merchant) == 0 and await order_count(merchant) == 0
+    assert await customer_count(merchant) == 0
+    assert await order_count(merchant) == 0
 
 
 async def test_max_two_takes_exactly_one_friend(merchant: Merchant) -> None:
@@ -176,7 +182,8 @@ async def test_max_two_takes_exactly_one_friend(merchant: Merchant) -> None:
                                                     "paymentGroupShareId": owner["paymentGroupShareId"]})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "MAX_PARTICIPANTS_REACHED"
-    assert await customer_count(merchant) == before and await order_count(merchant) == 2
+    assert await customer_count(merchant) == before
+    assert await order_count(merchant) == 2
     group = (await merchant.get(f"/groups/{owner['paymentGroupId']}")).json()
     assert group["participantCount"] == 2
 
@@ -248,7 +255,8 @@ async def test_expires_at_is_now_plus_the_duration(merchant: Merchant, frozen_cl
         f"{start.microsecond // 1000:03d}Z"
     assert group["midExpireAt"] == (start + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S.") + \
         f"{start.microsecond // 1000:03d}Z"
-    assert group["jPlus3StartAt"] is None and group["jMinus2ExpireAt"] is None
+    assert group["jPlus3StartAt"] is None
+    assert group["jMinus2ExpireAt"] is None
 
 
 async def test_long_groups_get_the_two_reminder_dates(merchant: Merchant, frozen_clock: FrozenClock) -> None:
@@ -267,4 +275,5 @@ async def test_blank_client_reference_is_no_reference(merchant: Merchant, blank:
     first = await merchant.order(clientReferenceId=blank)
     second = await merchant.order(clientReferenceId=blank)
     assert first["id"] != second["id"]
-    assert first["clientReferenceId"] is None and second["clientReferenceId"] is None
+    assert first["clientReferenceId"] is None
+    assert second["clientReferenceId"] is None

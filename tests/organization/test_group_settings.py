@@ -22,7 +22,8 @@ async def test_defaults_in_both_modes(merchant: Merchant, key: str) -> None:
     assert settings["discountType"] == "PERCENTAGE"
     assert settings["discountLevels"] == DEFAULT_LEVELS
     assert (settings["maxParticipants"], settings["minutesDuration"], settings["minPurchaseValue"]) == (15, 10080, 0)
-    assert settings["livemode"] is (key == "sk_live") and settings["organizationId"] == merchant.id
+    assert settings["livemode"] is (key == "sk_live")
+    assert settings["organizationId"] == merchant.id
 
 
 async def test_update_replaces_levels_and_numbers(merchant: Merchant) -> None:
@@ -37,12 +38,14 @@ async def test_update_replaces_levels_and_numbers(merchant: Merchant) -> None:
     assert (await merchant.get("/payment-group-settings")).json() == settings
     # The other mode keeps its own settings.
     live = (await merchant.get("/payment-group-settings", key="sk_live")).json()
-    assert live["discountLevels"] == DEFAULT_LEVELS and live["maxParticipants"] == 15
+    assert live["discountLevels"] == DEFAULT_LEVELS
+    assert live["maxParticipants"] == 15
 
 
 async def test_partial_update_keeps_the_rest(merchant: Merchant) -> None:
     settings = await set_group_settings(merchant, maxParticipants=2)
-    assert settings["maxParticipants"] == 2 and settings["discountLevels"] == DEFAULT_LEVELS
+    assert settings["maxParticipants"] == 2
+    assert settings["discountLevels"] == DEFAULT_LEVELS
     assert settings["minutesDuration"] == 10080
 
 
@@ -116,8 +119,10 @@ async def test_a_group_keeps_the_settings_it_was_created_with(merchant: Merchant
     assert old["paymentGroupSettings"]["discountLevels"] == DEFAULT_LEVELS
     assert (old["paymentGroupSettings"]["maxParticipants"], old["paymentGroupSettings"]["minPurchaseValue"]) == (15, 0)
     validation = (await merchant.post(f"/groups/{before['paymentGroupShareId']}/validate", json={"amount": 100})).json()
-    assert validation["discountType"] == "PERCENTAGE" and validation["currentDiscountLevel"]["value"] == 5
-    assert validation["maxParticipants"] == 15 and validation["minPurchaseValue"] == 0
+    assert validation["discountType"] == "PERCENTAGE"
+    assert validation["currentDiscountLevel"]["value"] == 5
+    assert validation["maxParticipants"] == 15
+    assert validation["minPurchaseValue"] == 0
     # Joining the old group follows its copy: no 7000 minimum there.
     joined = await merchant.order(amount=100, share_code=before["paymentGroupShareId"])
     assert joined["paymentGroupId"] == before["paymentGroupId"]

@@ -26,17 +26,20 @@ async def test_cancel_an_open_group_with_only_its_owner(merchant: Merchant, pref
     response = await merchant.post(f"{prefix}/{reference}/cancel")
     assert response.status_code == 200, response.text
     group = response.json()
-    assert group["status"] == "CANCELED" and TIMESTAMP.fullmatch(group["canceledAt"])
+    assert group["status"] == "CANCELED"
+    assert TIMESTAMP.fullmatch(group["canceledAt"])
     assert (await get_group(merchant, order["paymentGroupId"]))["status"] == "CANCELED"
     again = await merchant.post(f"{prefix}/{reference}/cancel")
-    assert again.status_code == 400 and again.json()["error"]["code"] == "NOT_CANCELABLE"
+    assert again.status_code == 400
+    assert again.json()["error"]["code"] == "NOT_CANCELABLE"
 
 
 async def test_cannot_cancel_with_participants(merchant: Merchant) -> None:
     order = await merchant.order()
     await join(merchant, order["paymentGroupShareId"])
     response = await merchant.post(f"/groups/{order['paymentGroupId']}/cancel")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "NOT_CANCELABLE"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "NOT_CANCELABLE"
     assert (await get_group(merchant, order["paymentGroupId"]))["status"] == "OPEN"
 
 
@@ -44,7 +47,8 @@ async def test_cannot_cancel_past_its_end(merchant: Merchant, frozen_clock: Froz
     order = await merchant.order()
     frozen_clock.advance(timedelta(days=7, milliseconds=1))
     response = await merchant.post(f"/groups/{order['paymentGroupId']}/cancel")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "NOT_CANCELABLE"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "NOT_CANCELABLE"
 
 
 @pytest.mark.parametrize("by", ["id", "code"])
@@ -52,13 +56,15 @@ async def test_expire_after_the_end(merchant: Merchant, frozen_clock: FrozenCloc
     order = await merchant.order()
     reference = order["paymentGroupId"] if by == "id" else order["paymentGroupShareId"]
     early = await merchant.post(f"/payment-groups/{reference}/expire")
-    assert early.status_code == 400 and early.json()["error"]["code"] == "NOT_EXPIRABLE"
+    assert early.status_code == 400
+    assert early.json()["error"]["code"] == "NOT_EXPIRABLE"
     frozen_clock.advance(timedelta(days=7))
     response = await merchant.post(f"/payment-groups/{reference}/expire")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "EXPIRED"
     again = await merchant.post(f"/payment-groups/{reference}/expire")
-    assert again.status_code == 400 and again.json()["error"]["code"] == "NOT_EXPIRABLE"
+    assert again.status_code == 400
+    assert again.json()["error"]["code"] == "NOT_EXPIRABLE"
     assert (await merchant.post(f"/groups/{reference}/cancel")).status_code == 400
 
 
@@ -67,7 +73,8 @@ async def test_cannot_expire_with_participants(merchant: Merchant, frozen_clock:
     await join(merchant, order["paymentGroupShareId"])
     frozen_clock.advance(timedelta(days=8))
     response = await merchant.post(f"/groups/{order['paymentGroupId']}/expire")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "NOT_EXPIRABLE"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "NOT_EXPIRABLE"
     assert (await get_group(merchant, order["paymentGroupId"]))["status"] == "OPEN"
 
 
@@ -83,7 +90,8 @@ async def test_cannot_expire_a_canceled_group(merchant: Merchant, frozen_clock: 
 async def test_unknown_group(merchant: Merchant) -> None:
     for action in ("cancel", "expire"):
         response = await merchant.post(f"/groups/pg_nope/{action}")
-        assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
 async def test_the_cancel_write_itself_refuses_a_group_past_its_end(merchant: Merchant, database: Database) -> None:

@@ -21,7 +21,8 @@ async def test_a_canceled_group_is_never_settled(database: Database, merchant: M
     await Runner(database).drain()
 
     group = (await merchant.get(f"/groups/{group_id}")).json()
-    assert group["status"] == "CANCELED" and group["completedAt"] is None
+    assert group["status"] == "CANCELED"
+    assert group["completedAt"] is None
     assert (await order_rows(database, [order["id"]]))[0]["status"] == "CREATED"
     assert await books(database, merchant) == {}
 
@@ -44,14 +45,16 @@ async def test_a_settled_group_can_be_neither_canceled_nor_expired(database: Dat
 async def test_a_group_expired_by_hand_is_left_alone_by_the_sweep(
     database: Database, merchant: Merchant, frozen_clock: FrozenClock
 ) -> None:
-    group_id, (order,) = await group_with_orders(merchant, [10_000])
+    group_id, (_order,) = await group_with_orders(merchant, [10_000])
     frozen_clock.advance(timedelta(days=7, minutes=1))
     expired = await merchant.post(f"/groups/{group_id}/expire")
-    assert expired.status_code == 200 and expired.json()["status"] == "EXPIRED"
+    assert expired.status_code == 200
+    assert expired.json()["status"] == "EXPIRED"
 
     await Runner(database).drain()
     group = (await merchant.get(f"/groups/{group_id}")).json()
-    assert group["status"] == "EXPIRED" and group["updatedAt"] == expired.json()["updatedAt"]
+    assert group["status"] == "EXPIRED"
+    assert group["updatedAt"] == expired.json()["updatedAt"]
 
 
 async def test_a_group_with_participants_cannot_be_canceled_and_completes(database: Database, merchant: Merchant) -> None:
@@ -78,5 +81,6 @@ async def test_the_test_helper_needs_a_test_secret_key_and_the_tenant(
 
     by_code = (await merchant.get(f"/groups/{group_id}")).json()["shareId"]
     ended = await end_now(merchant, by_code.lower())
-    assert ended["id"] == group_id and ended["status"] == "COMPLETED"
+    assert ended["id"] == group_id
+    assert ended["status"] == "COMPLETED"
     assert ended["expiresAt"] <= ended["completedAt"]

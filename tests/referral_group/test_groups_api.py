@@ -36,7 +36,8 @@ async def test_get_by_id_or_share_code(merchant: Merchant, prefix: str) -> None:
 async def test_unknown_group_is_404(merchant: Merchant, prefix: str) -> None:
     for reference in ("pg_nope", "KHT-test-00000000"):
         response = await merchant.get(f"{prefix}/{reference}")
-        assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
 async def test_list_newest_first_with_paging_and_search(merchant: Merchant, frozen_clock: FrozenClock) -> None:
@@ -50,7 +51,8 @@ async def test_list_newest_first_with_paging_and_search(merchant: Merchant, froz
     assert listed["count"] == 3
     assert [item["id"] for item in listed["data"]] == [order["paymentGroupId"] for order in reversed(orders)]
     page = (await merchant.get("/groups", params={"take": 1, "skip": 1})).json()
-    assert page["count"] == 3 and [item["id"] for item in page["data"]] == [orders[1]["paymentGroupId"]]
+    assert page["count"] == 3
+    assert [item["id"] for item in page["data"]] == [orders[1]["paymentGroupId"]]
     open_ones = (await merchant.get("/groups", params={"search": 'status:"OPEN"', "orderBy": "createdAt:asc"})).json()
     assert [item["id"] for item in open_ones["data"]] == [orders[1]["paymentGroupId"], orders[2]["paymentGroupId"]]
     either = (await merchant.get("/groups", params={"search": 'status:"CANCELED" OR status:"EXPIRED"'})).json()
@@ -85,11 +87,13 @@ async def test_expand_documented_relations_only(merchant: Merchant) -> None:
     assert group["customer"]["id"] == order["customerId"]
     assert group["paymentGroupSettings"]["maxParticipants"] == 15
     assert group["organization"] == {"id": merchant.id, "name": "Test shop", "livemode": False}
-    assert "orders" not in group and "apiKeys" not in str(group)
+    assert "orders" not in group
+    assert "apiKeys" not in str(group)
     listed = (await merchant.get("/groups", params={"expand[]": ["customer", "organization.api_keys"]})).json()
     assert listed["data"][0]["customer"]["emailAddress"] == order["customerEmail"]
     for key in merchant.keys.values():
-        assert key not in str(group) and key not in str(listed)
+        assert key not in str(group)
+        assert key not in str(listed)
 
 
 async def test_order_expansions(merchant: Merchant) -> None:
@@ -99,9 +103,11 @@ async def test_order_expansions(merchant: Merchant) -> None:
         "expand[]": ["customer", "payment_group", "organization", "organization.api_keys", "token"]})
     body = response.json()
     assert body["customer"]["id"] == friend["customerId"]
-    assert body["paymentGroup"]["id"] == owner["paymentGroupId"] and body["paymentGroup"]["participantCount"] == 2
+    assert body["paymentGroup"]["id"] == owner["paymentGroupId"]
+    assert body["paymentGroup"]["participantCount"] == 2
     assert body["organization"]["id"] == merchant.id
-    assert "token" not in body and "apiKeys" not in body["organization"]
+    assert "token" not in body
+    assert "apiKeys" not in body["organization"]
     listed = (await merchant.get("/orders", params={"expand[]": "paymentGroup"})).json()
     assert {item["paymentGroup"]["id"] for item in listed["data"]} == {owner["paymentGroupId"]}
     for key in merchant.keys.values():
@@ -115,7 +121,8 @@ async def test_create_group_for_an_order_whose_group_was_canceled(merchant: Merc
                                                     "metadata": {"source": "support"}})
     assert response.status_code == 201, response.text
     group = response.json()
-    assert group["id"] != order["paymentGroupId"] and group["status"] == "OPEN"
+    assert group["id"] != order["paymentGroupId"]
+    assert group["status"] == "OPEN"
     assert (group["customerId"], group["participantCount"], group["metadata"]) == (
         order["customerId"], 1, {"source": "support"})
     moved = (await merchant.get(f"/orders/{order['id']}")).json()

@@ -46,7 +46,8 @@ def test_short_group_has_a_midpoint_only() -> None:
     planned = lifecycle.schedule(NOW, minutes_duration=10_080)
     assert planned["expires_at"] == NOW + timedelta(days=7)
     assert planned["mid_expire_at"] == NOW + timedelta(days=3, hours=12)
-    assert planned["j_plus3_start_at"] is None and planned["j_minus2_expire_at"] is None
+    assert planned["j_plus3_start_at"] is None
+    assert planned["j_minus2_expire_at"] is None
 
 
 def test_ten_minute_group_midpoint() -> None:
@@ -97,7 +98,8 @@ def group_row(**fields: object) -> list[object]:
 
 def group(**fields: object) -> ReferralGroup:
     built = ReferralGroup.from_row(group_row(**fields))
-    assert built.status in GroupStatus and built.reminder_email_sent == ReminderState.NOT_SENT
+    assert built.status in GroupStatus
+    assert built.reminder_email_sent == ReminderState.NOT_SENT
     return built
 
 

@@ -49,7 +49,8 @@ async def test_participants_match_the_seed_fields_oldest_first(
     response = await merchant.get(f"{prefix}/{owner['paymentGroupId']}/participants")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"data", "count"} and body["count"] == 3
+    assert set(body) == {"data", "count"}
+    assert body["count"] == 3
     assert [item["id"] for item in body["data"]] == [owner["id"], friends[0]["id"], friends[1]["id"]]
     for item in body["data"]:
         assert set(item) == SEED_KEYS
@@ -77,13 +78,15 @@ async def test_participants_paging_and_order(merchant: Merchant, frozen_clock: F
         friends.append(await join(merchant, owner["paymentGroupShareId"]))
     everyone = [owner["id"]] + [friend["id"] for friend in friends]
     page = (await merchant.get(f"/groups/{owner['paymentGroupId']}/participants", params={"take": 2, "skip": 1})).json()
-    assert page["count"] == 4 and [item["id"] for item in page["data"]] == everyone[1:3]
+    assert page["count"] == 4
+    assert [item["id"] for item in page["data"]] == everyone[1:3]
     newest = (await merchant.get(f"/groups/{owner['paymentGroupId']}/participants",
                                  params={"orderBy": "createdAt:desc"})).json()
     assert [item["id"] for item in newest["data"]] == list(reversed(everyone))
     searched = (await merchant.get(f"/groups/{owner['paymentGroupId']}/participants",
                                    params={"search": f"customerId:{friends[1]['customerId']}"})).json()
-    assert [item["id"] for item in searched["data"]] == [friends[1]["id"]] and searched["count"] == 1
+    assert [item["id"] for item in searched["data"]] == [friends[1]["id"]]
+    assert searched["count"] == 1
     assert (await merchant.get(f"/groups/{owner['paymentGroupId']}/participants", params={"take": 0})).status_code == 400
 
 
@@ -92,5 +95,6 @@ async def test_participants_of_another_group_are_not_mixed_in(merchant: Merchant
     second = await merchant.order()
     await join(merchant, second["paymentGroupShareId"])
     body = (await merchant.get(f"/groups/{first['paymentGroupId']}/participants")).json()
-    assert [item["id"] for item in body["data"]] == [first["id"]] and body["count"] == 1
+    assert [item["id"] for item in body["data"]] == [first["id"]]
+    assert body["count"] == 1
     assert (await merchant.get("/groups/pg_nope/participants")).status_code == 404

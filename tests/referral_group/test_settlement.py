@@ -49,7 +49,8 @@ async def test_a_completed_group_pays_every_order_the_level_reached(
 
     group = await end_now(merchant, group_id)
 
-    assert group["status"] == "COMPLETED" and group["completedAt"] is not None
+    assert group["status"] == "COMPLETED"
+    assert group["completedAt"] is not None
     expected = [(amount * percent * 2 + 100) // 200 for amount in amounts]  # half-up in integers
     if amounts[0] == 12_370 and percent == 5:
         assert expected[0] == 619
@@ -85,9 +86,12 @@ async def test_a_group_alone_expires_and_its_order_earns_nothing(database: Datab
 
     group = await end_now(merchant, group_id)
 
-    assert group["status"] == "EXPIRED" and group["completedAt"] is None
+    assert group["status"] == "EXPIRED"
+    assert group["completedAt"] is None
     (row,) = await order_rows(database, [order["id"]])
-    assert row["status"] == "CREATED" and row["amount_cashback"] is None and row["withdrawal_token_hash"] is None
+    assert row["status"] == "CREATED"
+    assert row["amount_cashback"] is None
+    assert row["withdrawal_token_hash"] is None
     assert await books(database, merchant) == {}
 
 
@@ -178,7 +182,8 @@ async def test_settling_twice_changes_nothing_the_second_time(database: Database
     async with database.transaction() as connection:
         again = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id, now=clock.now())
 
-    assert again.groups == [] and again.cashbacks == []
+    assert again.groups == []
+    assert again.cashbacks == []
     assert second == first
     assert await order_rows(database, [order["id"] for order in placed]) == before
     assert (await books(database, merchant))["cashback_liability"] == -1119
@@ -193,7 +198,8 @@ async def test_each_cashback_gets_a_fresh_secret_token_that_no_response_shows(
         await settlement.end_group_now(connection, tenant, group_id, now=clock.now())
     rows = await order_rows(database, [order["id"] for order in placed])
     hashes = [row["withdrawal_token_hash"] for row in rows]
-    assert all(hashes) and len(set(hashes)) == 3
+    assert all(hashes)
+    assert len(set(hashes)) == 3
 
     responses = [
         await merchant.get("/orders"),
@@ -218,7 +224,8 @@ async def test_the_settlement_hands_the_raw_tokens_to_its_transaction(database: 
     assert set(tokens) == {order["id"] for order in placed}
     for row in await order_rows(database, list(tokens)):
         token = tokens[row["id"]]
-        assert len(token) == 64 and int(token, 16) >= 0  # 256 bits, hex
+        assert len(token) == 64  # 256 bits, hex
+        assert int(token, 16) >= 0
         assert row["withdrawal_token_hash"] == hash_secret(token)
 
 
@@ -226,7 +233,7 @@ async def test_a_group_that_cannot_settle_does_not_hold_back_the_others(
     database: Database, merchant: Merchant, frozen_clock: FrozenClock
 ) -> None:
     bad_id, bad = await group_with_orders(merchant, [10_000, 10_000])
-    good_id, good = await group_with_orders(merchant, [10_000, 10_000])
+    good_id, _good = await group_with_orders(merchant, [10_000, 10_000])
     async with database.transaction() as connection:  # data no code path writes: an unknown discount type
         await connection.execute(update(payment_groups).where(payment_groups.c.id == bad_id)
                                  .values(discount_type="POINTS"))

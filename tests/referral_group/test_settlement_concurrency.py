@@ -109,7 +109,7 @@ async def assert_settled_exactly_once(database: Database, merchant: Merchant, gr
             select(orders.c.id, orders.c.amount_cashback).where(orders.c.organization_id == merchant.id))).all())
         for placed in groups.values():
             for order in placed:
-                assert cashback[order["id"]] == ((order["amount"] // 20 if len(placed) >= 2 else None))
+                assert cashback[order["id"]] == (order["amount"] // 20 if len(placed) >= 2 else None)
         failures = (await connection.execute(
             select(func.count()).select_from(jobs).where(jobs.c.kind == "referral_group.settle",
                                                          jobs.c.last_error.is_not(None)))).scalar_one()
@@ -230,5 +230,6 @@ async def test_a_worker_killed_while_running_a_job_leaves_it_to_the_next_after_t
     await wait_for(settled, "the job to be claimed again and run")
     async with database.transaction() as connection:
         job = (await connection.execute(select(jobs).where(jobs.c.dedupe_key == f"settle:{group_id}"))).mappings().one()
-    assert job["attempts"] == 2 and job["status"] == "done"
+    assert job["attempts"] == 2
+    assert job["status"] == "done"
     await assert_settled_exactly_once(database, merchant, {group_id: placed})

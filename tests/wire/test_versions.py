@@ -58,7 +58,8 @@ async def test_header_selects_snake_case(merchant: Merchant) -> None:
     assert all(SNAKE.fullmatch(key) for key in all_keys(body)), all_keys(body)
     assert body["payment_group_share_id"] == order["paymentGroupShareId"]
     assert body["payment_group"]["share_id"] == order["paymentGroupShareId"]
-    assert "mid_expire_at" in body["payment_group"] and "j_minus2_expire_at" in body["payment_group"]
+    assert "mid_expire_at" in body["payment_group"]
+    assert "j_minus2_expire_at" in body["payment_group"]
     assert body["customer"]["email_address"] == order["customerEmail"]
     assert body["metadata"] == METADATA
 
@@ -70,18 +71,21 @@ async def test_organization_pinned_to_the_legacy_version(legacy_merchant: Mercha
     assert response.status_code == 201
     assert response.headers["Kohort-Version"] == "2024-01-01"
     body = response.json()
-    assert {key for key in body} == {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() for key in SEED_ORDER_KEYS}
+    assert set(body) == {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() for key in SEED_ORDER_KEYS}
     assert body["metadata"] == METADATA
     # Lists, group reads, settings and errors follow it too.
     listed = (await legacy_merchant.get("/orders")).json()
-    assert set(listed) == {"data", "count"} and "payment_group_id" in listed["data"][0]
+    assert set(listed) == {"data", "count"}
+    assert "payment_group_id" in listed["data"][0]
     group = (await legacy_merchant.get(f"/groups/{body['payment_group_id']}")).json()
-    assert "j_plus3_start_at" in group and "participant_count" in group
+    assert "j_plus3_start_at" in group
+    assert "participant_count" in group
     settings = (await legacy_merchant.get("/payment-group-settings")).json()
     assert settings["discount_levels"][0] == {"level": 1, "participants_to_unlock": 2, "value": 5}
     # …unless a request asks for the current version.
     current = await legacy_merchant.get("/orders", headers={"Kohort-Version": "2025-01-01"})
-    assert current.headers["Kohort-Version"] == "2025-01-01" and "paymentGroupId" in current.json()["data"][0]
+    assert current.headers["Kohort-Version"] == "2025-01-01"
+    assert "paymentGroupId" in current.json()["data"][0]
 
 
 @pytest.mark.parametrize("version", ["2023-01-01", "latest", "", "2025-01-01x"])
@@ -118,7 +122,8 @@ async def test_requests_accept_both_casings_and_ignore_unknown_fields(merchant: 
     assert response.status_code == 201, response.text
     order = response.json()
     assert (order["customerEmail"], order["customerFirstName"], order["customerLastName"]) == (email, "Mix", "Ed")
-    assert order["clientReferenceId"] == "ref-mixed" and order["customerPhoneNumber"] == "+1 1"
+    assert order["clientReferenceId"] == "ref-mixed"
+    assert order["customerPhoneNumber"] == "+1 1"
     assert order["locale"] == "en_US"  # orders store British English as en_US, like the original
     customer = (await merchant.get(f"/customers/{order['customerId']}")).json()
     assert customer["locale"] == "en_GB"
@@ -157,4 +162,5 @@ async def test_legacy_organization_validate_with_a_publishable_key(legacy_mercha
     assert body["payment_group_settings"]["discount_levels"][0]["participants_to_unlock"] == 2
     error = await legacy_merchant.client.post("/payment-groups/KHT-test-00000000/validate",
                                               headers={"Authorization": f"Bearer {legacy_merchant.keys['pk_test']}"})
-    assert error.status_code == 404 and error.json()["error"]["code"] == "NOT_FOUND"
+    assert error.status_code == 404
+    assert error.json()["error"]["code"] == "NOT_FOUND"

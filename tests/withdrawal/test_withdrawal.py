@@ -31,8 +31,10 @@ async def test_settlement_emails_each_participant_a_single_use_withdrawal_link(
     placed = await settled_group(database, merchant, outbox, [3000, 8000])
     owner_email = next(email for email in outbox.sent if email.to == placed[0]["customerEmail"]
                        and "cashback" in email.subject.lower() and "/w/" in email.text)
-    assert "3,00\u00a0€" in owner_email.text and "/w/" in owner_email.html
-    assert placed[0]["link"].order_id == placed[0]["id"] and len(placed[0]["link"].token) == 64
+    assert "3,00\u00a0€" in owner_email.text
+    assert "/w/" in owner_email.html
+    assert placed[0]["link"].order_id == placed[0]["id"]
+    assert len(placed[0]["link"].token) == 64
 
 
 async def test_the_withdrawal_page_asks_for_the_iban_then_shows_the_amount_sent(
@@ -42,22 +44,27 @@ async def test_the_withdrawal_page_asks_for_the_iban_then_shows_the_amount_sent(
     link = placed[0]["link"]
     page = await merchant.client.get(f"/w/{link.order_id}", params={"token": link.token})
     assert page.status_code == 200
-    assert "Retirer mon cashback disponible" in page.text and "3,00\u00a0€" in page.text
+    assert "Retirer mon cashback disponible" in page.text
+    assert "3,00\u00a0€" in page.text
     assert 'value="Ann Lee"' in page.text  # holder name prefilled from the customer
 
     refused = await merchant.client.post(f"/w/{link.order_id}", data={
         "token": link.token, "iban": "FR15 2004 1010 0505 0001 3M02 606", "holderName": "Ann Lee"})
-    assert refused.status_code == 400 and "faute de frappe" in refused.text
+    assert refused.status_code == 400
+    assert "faute de frappe" in refused.text
 
     sent = await merchant.client.post(f"/w/{link.order_id}", data={
         "token": link.token, "iban": "fr14 2004 1010 0505 0001 3m02 606", "holderName": "Ann Lee"},
         follow_redirects=True)
     assert sent.status_code == 200
-    assert "Montant cashback envoyé" in sent.text and "3,00\u00a0€" in sent.text and "FR14 •••• 2606" in sent.text
+    assert "Montant cashback envoyé" in sent.text
+    assert "3,00\u00a0€" in sent.text
+    assert "FR14 •••• 2606" in sent.text
     assert "FR1420041010050500013M02606" not in sent.text
     order = (await merchant.get(f"/orders/{link.order_id}")).json()
     assert order["status"] == "CASHBACK_PROCESSING"
-    assert "token" not in order and "withdrawalTokenHash" not in order
+    assert "token" not in order
+    assert "withdrawalTokenHash" not in order
 
 
 async def test_a_wrong_token_or_unknown_order_gets_the_same_neutral_answer(
@@ -69,9 +76,11 @@ async def test_a_wrong_token_or_unknown_order_gets_the_same_neutral_answer(
     unknown = await merchant.client.get("/w/ord_00000000000000000000", params={"token": link.token})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.text == unknown.text
-    assert "3,00" not in wrong.text and "Ann" not in wrong.text
+    assert "3,00" not in wrong.text
+    assert "Ann" not in wrong.text
     response = await withdraw(merchant, link, token="f" * 64)
-    assert response.status_code == 400 and response.json()["error"]["code"] == "INVALID_WITHDRAWAL_TOKEN"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVALID_WITHDRAWAL_TOKEN"
 
 
 async def test_json_withdrawal_is_exactly_once_and_moves_the_liability_in_transit(
@@ -80,20 +89,25 @@ async def test_json_withdrawal_is_exactly_once_and_moves_the_liability_in_transi
     placed = await settled_group(database, merchant, outbox, [3000, 8000])
     link = placed[1]["link"]
     bad = await withdraw(merchant, link, iban="US12345678901234")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "IBAN_NOT_SEPA"
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "IBAN_NOT_SEPA"
 
     first = await withdraw(merchant, link)
     assert first.status_code == 201, first.text
     payout = first.json()["payout"]
-    assert payout["id"].startswith("po_") and payout["amount"] == 800 and payout["status"] == "PENDING"
+    assert payout["id"].startswith("po_")
+    assert payout["amount"] == 800
+    assert payout["status"] == "PENDING"
     assert payout["iban"] == "FR14 •••• 2606"
     again = await withdraw(merchant, link)
-    assert again.status_code == 409 and again.json()["error"]["code"] == "ALREADY_WITHDRAWN"
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "ALREADY_WITHDRAWN"
 
     async with database.transaction() as connection:
         stored = (await connection.execute(select(payouts).where(payouts.c.order_id == link.order_id))).mappings().all()
     assert len(stored) == 1
-    assert "FR14" not in stored[0]["iban_encrypted"] and "2606" not in stored[0]["iban_encrypted"]
+    assert "FR14" not in stored[0]["iban_encrypted"]
+    assert "2606" not in stored[0]["iban_encrypted"]
     balances = await books(database, merchant)
     assert await owed_to(database, merchant, link.order_id) == 0
     assert balances["cashback_in_transit"] == -800
@@ -109,9 +123,13 @@ async def test_a_batch_pays_pending_payouts_and_confirmation_completes_the_order
     created = await merchant.post("/payout-batches")
     assert created.status_code == 201, created.text
     batch = created.json()
-    assert batch["id"].startswith("pob_") and batch["payoutCount"] == 2 and batch["totalAmount"] == 1100
+    assert batch["id"].startswith("pob_")
+    assert batch["payoutCount"] == 2
+    assert batch["totalAmount"] == 1100
     PAIN_001.validate(batch["xml"])  # raises if the file is not a valid pain.001.001.03
-    assert GOOD_IBAN in batch["xml"] and "DE89370400440532013000" in batch["xml"] and "<CtrlSum>11.00</CtrlSum>" in batch["xml"]
+    assert GOOD_IBAN in batch["xml"]
+    assert "DE89370400440532013000" in batch["xml"]
+    assert "<CtrlSum>11.00</CtrlSum>" in batch["xml"]
     assert {payout["status"] for payout in batch["payouts"]} == {"IN_BATCH"}
     assert f"TEST Cashback {placed[0]['id']}" in batch["xml"]  # a test-mode file says so
     assert (await merchant.post("/payout-batches")).status_code == 409  # nothing left pending
@@ -130,13 +148,16 @@ async def test_a_batch_pays_pending_payouts_and_confirmation_completes_the_order
         rows = (await connection.execute(select(payouts.c.iban_encrypted).where(payouts.c.batch_id == batch["id"]))).all()
     assert [row[0] for row in rows] == [None, None]  # IBANs erased once paid
     balances = await books(database, merchant)
-    assert balances.get("cashback_in_transit", 0) == 0 and balances["merchant_funds"] == -1100
+    assert balances.get("cashback_in_transit", 0) == 0
+    assert balances["merchant_funds"] == -1100
 
     await Runner(database, batch_size=100).drain()
     sent = [email for email in outbox.sent if email.to == placed[0]["customerEmail"] and "route" in email.subject]
-    assert len(sent) == 1 and "FR14 •••• 2606" in sent[0].text
+    assert len(sent) == 1
+    assert "FR14 •••• 2606" in sent[0].text
     page = await merchant.client.get(f"/w/{placed[0]['id']}", params={"token": placed[0]["link"].token})
-    assert "Montant cashback envoyé" in page.text and "versé" in page.text
+    assert "Montant cashback envoyé" in page.text
+    assert "versé" in page.text
 
 
 async def test_a_failed_payout_gives_the_cashback_back_with_a_fresh_link(
@@ -148,7 +169,8 @@ async def test_a_failed_payout_gives_the_cashback_back_with_a_fresh_link(
     batch = (await merchant.post("/payout-batches")).json()
 
     failed = await merchant.post(f"/payouts/{payout['id']}/fail", json={"reason": "AC04 closed account"})
-    assert failed.status_code == 200 and failed.json()["status"] == "FAILED"
+    assert failed.status_code == 200
+    assert failed.json()["status"] == "FAILED"
     assert (await merchant.get(f"/orders/{old.order_id}")).json()["status"] == "CASHBACK_AVAILABLE"
     assert await owed_to(database, merchant, old.order_id) == 300
     await books(database, merchant)  # the audit holds after the reversal
@@ -185,10 +207,12 @@ async def test_without_a_payout_account_the_shopper_is_told_to_come_back_and_kee
     async with database.transaction() as connection:
         await connection.execute(payout_accounts.delete().where(payout_accounts.c.organization_id == merchant.id))
     response = await withdraw(merchant, link)
-    assert response.status_code == 400 and response.json()["error"]["code"] == "PAYOUT_ACCOUNT_MISSING"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "PAYOUT_ACCOUNT_MISSING"
     page = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": GOOD_IBAN,
                                                                      "holderName": "Ann Lee"})
-    assert page.status_code == 400 and "pas encore configuré ses virements" in page.text
+    assert page.status_code == 400
+    assert "pas encore configuré ses virements" in page.text
     assert (await merchant.get(f"/orders/{link.order_id}")).json()["status"] == "CASHBACK_AVAILABLE"
 
 
@@ -198,7 +222,8 @@ async def test_the_legacy_api_version_gets_snake_case_batches(
     placed = await settled_group(database, merchant, outbox, [3000, 8000])
     await withdraw(merchant, placed[0]["link"])
     batch = (await merchant.post("/payout-batches", headers={"Kohort-Version": "2024-01-01"})).json()
-    assert batch["payout_count"] == 1 and batch["payouts"][0]["order_id"] == placed[0]["id"]
+    assert batch["payout_count"] == 1
+    assert batch["payouts"][0]["order_id"] == placed[0]["id"]
 
 
 async def test_the_withdrawal_page_speaks_the_order_language(
@@ -211,10 +236,12 @@ async def test_the_withdrawal_page_speaks_the_order_language(
     await Runner(database, batch_size=100).drain()
     link = links_in(outbox, owner["customerEmail"])[-1]
     page = await merchant.client.get(link.url.split("127.0.0.1:8000", 1)[-1])
-    assert "Withdraw my available cashback" in page.text and "€3.00" in page.text
+    assert "Withdraw my available cashback" in page.text
+    assert "€3.00" in page.text
     refused = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": "XX00"})
     assert "The IBAN format is not valid." in refused.text
     sent = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": GOOD_IBAN,
                                                                      "holderName": "Ann Lee"}, follow_redirects=True)
-    assert "Cashback amount sent" in sent.text and "€3.00" in sent.text
+    assert "Cashback amount sent" in sent.text
+    assert "€3.00" in sent.text
     assert friend["id"] != link.order_id

@@ -58,7 +58,8 @@ async def drain_kind(database: Database, kind: str) -> None:
 
 async def test_a_job_enqueued_in_a_rolled_back_transaction_does_not_exist(database: Database) -> None:
     kind = new_kind("ok")
-    with pytest.raises(RuntimeError):
+    # The failure must happen inside the transaction, after the enqueue: two statements on purpose.
+    with pytest.raises(RuntimeError, match="the change needing the job failed"):  # noqa: PT012
         async with database.transaction() as connection:
             job_id = await enqueue(connection, kind, {"n": 1})
             raise RuntimeError("the change needing the job failed")
@@ -72,7 +73,9 @@ async def test_enqueueing_the_same_event_twice_is_a_no_op(database: Database) ->
         second = await enqueue(connection, kind, {"n": 2}, dedupe_key=f"once:{kind}")
     async with database.transaction() as connection:
         third = await enqueue(connection, kind, {"n": 3}, dedupe_key=f"once:{kind}")
-    assert first is not None and second is None and third is None
+    assert first is not None
+    assert second is None
+    assert third is None
     async with database.transaction() as connection:
         rows = (await connection.execute(select(jobs).where(jobs.c.kind == kind))).mappings().all()
     assert [row["payload"] for row in rows] == [{"n": 1}]
@@ -89,7 +92,9 @@ async def test_the_runner_runs_a_due_job_once_and_marks_it_done(database: Databa
 
     assert calls[kind] == [{"order_id": "ord_1"}]
     done = await job_row(database, job_id)
-    assert done["status"] == "done" and done["attempts"] == 1 and done["finished_at"] is not None
+    assert done["status"] == "done"
+    assert done["attempts"] == 1
+    assert done["finished_at"] is not None
     assert (await job_row(database, later_id))["status"] == "queued"
 
     frozen_clock.advance(timedelta(hours=1))
@@ -104,7 +109,8 @@ async def test_a_failing_job_is_retried_with_backoff_then_dead(database: Databas
 
     await drain_kind(database, kind)
     first = await job_row(database, job_id)
-    assert first["status"] == "queued" and first["attempts"] == 1
+    assert first["status"] == "queued"
+    assert first["attempts"] == 1
     assert "boom 1" in first["last_error"]
     first_delay = first["run_at"] - frozen_clock.now()
     assert timedelta(seconds=2) <= first_delay <= timedelta(seconds=2.2)
@@ -115,13 +121,16 @@ async def test_a_failing_job_is_retried_with_backoff_then_dead(database: Databas
     frozen_clock.advance(first_delay)
     await drain_kind(database, kind)
     second = await job_row(database, job_id)
-    assert second["status"] == "queued" and second["attempts"] == 2
+    assert second["status"] == "queued"
+    assert second["attempts"] == 2
     assert second["run_at"] - frozen_clock.now() >= timedelta(seconds=4)  # the delay doubled
 
     frozen_clock.advance(timedelta(minutes=1))
     await drain_kind(database, kind)
     dead = await job_row(database, job_id)
-    assert dead["status"] == "dead" and dead["attempts"] == 3 and "boom 3" in dead["last_error"]
+    assert dead["status"] == "dead"
+    assert dead["attempts"] == 3
+    assert "boom 3" in dead["last_error"]
 
     frozen_clock.advance(timedelta(days=1))
     await drain_kind(database, kind)
@@ -160,7 +169,8 @@ async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
     await drain_kind(database, kind)
     assert calls[kind] == [{"n": 1}]
     row = await job_row(database, job_id)
-    assert row["status"] == "done" and row["attempts"] == 2
+    assert row["status"] == "done"
+    assert row["attempts"] == 2
 
 
 async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database) -> None:
@@ -177,12 +187,14 @@ async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database) -> N
     )
     found = json.loads(listed.stdout)
     assert [job["id"] for job in found] == [job_id]
-    assert found[0]["payload"] == {"why": "inspect me"} and "boom 1" in found[0]["lastError"]
+    assert found[0]["payload"] == {"why": "inspect me"}
+    assert "boom 1" in found[0]["lastError"]
 
     subprocess.run([sys.executable, "-m", "kohort.cli.main", "jobs", "retry", job_id],
                    env=environment, capture_output=True, text=True, timeout=60, check=True)
     again = await job_row(database, job_id)
-    assert again["status"] == "queued" and again["attempts"] == 0
+    assert again["status"] == "queued"
+    assert again["attempts"] == 0
 
 
 async def test_finished_jobs_are_purged_after_a_week(database: Database, frozen_clock: FrozenClock) -> None:
@@ -208,7 +220,8 @@ async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Da
     for _ in range(50):
         if not await limited.run_jobs():
             break
-    assert calls[wanted] == [{"n": 1}] and calls[other] == []
+    assert calls[wanted] == [{"n": 1}]
+    assert calls[other] == []
     assert (await job_row(database, wanted_id))["status"] == repository.DONE
     assert (await job_row(database, other_id))["status"] == repository.QUEUED
     await drain_kind(database, other)

@@ -82,7 +82,7 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
     if order:
         order_details = [
             ("Order" if en else "Commande", money(order["amount"])),
-            ("Date" if en else "Date", fmt.date(order_date, locale) if order_date else ""),
+            ("Date", fmt.date(order_date, locale) if order_date else ""),
         ]
     invite = "Invite friends" if en else "Inviter mes amis"
     view = "View the kohort" if en else "Voir le kohort"

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from starlette.datastructures import QueryParams
 
 from kohort.kit.casing import to_camel
+from kohort.kit.numbers import NumberTooLarge, bounded_int
 
 DEFAULT_TAKE = 25
 MAX_TAKE = 100
@@ -50,7 +51,9 @@ def _non_negative_int(params: QueryParams, name: str, default: int, maximum: int
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = bounded_int(raw)
+    except NumberTooLarge:
+        raise InvalidListParameter(f"{name} must be between {minimum} and {maximum}.", code="INVALID_PARAMETER") from None
     except ValueError:
         raise InvalidListParameter(f"{name} must be an integer.", code="INVALID_PARAMETER") from None
     if not minimum <= value <= maximum:
@@ -113,7 +116,9 @@ def _typed_value(column: Column[Any], raw: str) -> Any:
         raise InvalidListParameter(f"search: {to_camel(column.name)} expects true or false.", code="INVALID_SEARCH")
     if isinstance(column_type, Integer | BigInteger):
         try:
-            number = int(raw)
+            number = bounded_int(raw)
+        except NumberTooLarge:
+            raise InvalidListParameter(f"search: {to_camel(column.name)} is out of range.", code="INVALID_SEARCH") from None
         except ValueError:
             raise InvalidListParameter(f"search: {to_camel(column.name)} expects a number.", code="INVALID_SEARCH") from None
         # Beyond the column's range the database driver fails (a 500), so say it here.

@@ -46,7 +46,7 @@ def _never_failing(function: Callable[P, Awaitable[None]]) -> Callable[P, Awaita
         try:
             async with connection.begin_nested():
                 await function(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - logged; the causing change still commits
+        except Exception:  # logged; the causing change still commits
             log.exception("email.enqueue_failed", extra={"event": function.__name__})
 
     return guarded

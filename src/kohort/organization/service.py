@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ def check_discount_levels(discount_type: DiscountType, levels: Sequence[Discount
         raise KohortError(
             "discountLevels: the first discount level must be unlocked with 2 participants.", code="INVALID_LEVELS"
         )
-    for previous, current in zip(levels, levels[1:], strict=False):
+    for previous, current in itertools.pairwise(levels):
         if current.participants_to_unlock <= previous.participants_to_unlock:
             raise KohortError(
                 "discountLevels: participantsToUnlock must be in strictly ascending order.", code="INVALID_LEVELS"

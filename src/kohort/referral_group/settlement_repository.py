@@ -20,7 +20,7 @@ from kohort.tenant import Tenant
 SYSTEM_ACTOR = "system"
 MIN_PARTICIPANTS_TO_COMPLETE = 2
 
-def _close(selected: Any, now: datetime) -> Any:  # noqa: ANN401 - a scalar subquery in, an UPDATE out
+def _close(selected: Any, now: datetime) -> Any:  # a scalar subquery in, an UPDATE out
     """OPEN → COMPLETED (two orders or more) or EXPIRED (alone), for the selected ids still OPEN.
 
     The condition on status makes this the one conditional write of settlement: whoever runs it first

@@ -37,7 +37,7 @@ async def settle_due_groups(database: Database, *, batch_size: int) -> int:
         async with database.transaction() as connection:
             done = await settlement.settle_due_groups(connection, now=clock.now(), limit=batch_size)
         return len(done.groups)
-    except Exception:  # noqa: BLE001 - fall back to one transaction per group, below
+    except Exception:  # fall back to one transaction per group, below
         log.exception("settlement.batch_failed")
     async with database.transaction() as connection:
         due = await settlement.due_groups(connection, now=clock.now(), limit=batch_size)
@@ -46,6 +46,6 @@ async def settle_due_groups(database: Database, *, batch_size: int) -> int:
         try:
             async with database.transaction() as connection:
                 settled += len((await settlement.settle_group(connection, tenant, group_id, now=clock.now())).groups)
-        except Exception:  # noqa: BLE001 - logged with the group; the next sweep tries it again
+        except Exception:  # logged with the group; the next sweep tries it again
             log.exception("settlement.group_failed", extra={"group_id": group_id})
     return settled

@@ -10,6 +10,7 @@ same way. On SQLite every transaction takes the write lock up front, so runners 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -70,7 +71,7 @@ class Runner:
                 continue
             try:
                 found = await sweep.function(self.database, batch_size=self.sweep_batch_size)
-            except Exception:  # noqa: BLE001 - a failing sweep must not stop the others; it runs again later
+            except Exception:  # a failing sweep must not stop the others; it runs again later
                 log.exception("worker.sweep_failed", extra={"sweep": sweep.name})
                 found = 0
             done += found
@@ -143,12 +144,10 @@ class Runner:
         while not stop.is_set():
             try:
                 found = await self.run_once()
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: wait and try again
+            except Exception:  # e.g. the database restarting: wait and try again
                 log.exception("worker.pass_failed")
                 found = 0
             if not found:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_interval)
-                except TimeoutError:
-                    pass
         log.info("worker.stopped", extra={"worker": self.name})
