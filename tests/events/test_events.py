@@ -35,11 +35,14 @@ async def test_an_order_opening_a_group_records_the_group_then_the_order(merchan
     events = await events_of(merchant)
     assert sorted(event["type"] for event in events) == ["order.created", "payment_group.created"]
     created = of_type(events, "order.created")[0]
-    assert created["id"].startswith("evt_") and created["livemode"] is False
-    assert created["apiVersion"] == "2025-01-01" and created["createdAt"].endswith("Z")
+    assert created["id"].startswith("evt_")
+    assert created["livemode"] is False
+    assert created["apiVersion"] == "2025-01-01"
+    assert created["createdAt"].endswith("Z")
     assert created["data"]["object"] == order  # the order exactly as the API returned it
     group = of_type(events, "payment_group.created")[0]["data"]["object"]
-    assert group["id"] == order["paymentGroupId"] and group["participantCount"] == 1
+    assert group["id"] == order["paymentGroupId"]
+    assert group["participantCount"] == 1
 
 
 async def test_joins_record_the_group_with_its_new_size_and_the_level_they_unlock(
@@ -57,7 +60,8 @@ async def test_joins_record_the_group_with_its_new_size_and_the_level_they_unloc
     newest = (await events_of(merchant, take=1))[0]
     assert newest["type"] in ("order.created", "payment_group.joined")
     orders = await events_of(merchant, type="order.created")
-    assert len(orders) == 3 and orders[0]["data"]["object"]["id"] == third["id"]
+    assert len(orders) == 3
+    assert orders[0]["data"]["object"]["id"] == third["id"]
     oldest_first = await events_of(merchant, type="order.created", orderBy="createdAt:asc")
     assert oldest_first[0]["data"]["object"]["id"] == owner["id"]
 
@@ -66,7 +70,8 @@ async def test_one_event_by_id_and_nobody_else_sees_it(merchant: Merchant, other
     await merchant.order()
     event = (await events_of(merchant, type="order.created"))[0]
     found = await merchant.get(f"/events/{event['id']}")
-    assert found.status_code == 200 and found.json() == event
+    assert found.status_code == 200
+    assert found.json() == event
     for response in (
         await other_merchant.get(f"/events/{event['id']}"),
         await merchant.get(f"/events/{event['id']}", key="sk_live"),
@@ -82,13 +87,15 @@ async def test_one_event_by_id_and_nobody_else_sees_it(merchant: Merchant, other
 async def test_live_events_stay_in_live_mode(merchant: Merchant) -> None:
     await merchant.order(key="sk_live")
     live = await events_of(merchant, key="sk_live")
-    assert {event["livemode"] for event in live} == {True} and len(live) == 2
+    assert {event["livemode"] for event in live} == {True}
+    assert len(live) == 2
     assert await events_of(merchant) == []
 
 
 async def test_an_unknown_type_filter_is_a_400(merchant: Merchant) -> None:
     response = await merchant.get("/events", params={"type": "order.exploded"})
-    assert response.status_code == 400 and response.json()["error"]["code"] == "INVALID_PARAMETER"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVALID_PARAMETER"
     assert (await merchant.get("/events", params={"take": "0"})).status_code == 400
 
 
@@ -124,7 +131,8 @@ async def test_settlement_records_the_outcome_and_each_cashback(database: Databa
     await end_now(merchant, lone_id)
     events = await events_of(merchant)
     [succeeded] = of_type(events, "payment_group.succeeded")
-    assert succeeded["data"]["object"]["id"] == group_id and succeeded["data"]["object"]["status"] == "COMPLETED"
+    assert succeeded["data"]["object"]["id"] == group_id
+    assert succeeded["data"]["object"]["status"] == "COMPLETED"
     [lone] = of_type(events, "payment_group.expired")
     assert lone["data"]["object"]["id"] == lone_id
     available = {event["data"]["object"]["id"]: event["data"]["object"] for event in
@@ -148,12 +156,15 @@ async def test_paid_and_failed_payouts_are_events(database: Database, merchant: 
     assert (await merchant.post(f"/payout-batches/{batch['id']}/confirm")).status_code == 200
     events = await events_of(merchant)
     [failed] = of_type(events, "payout.failed")
-    assert failed["data"]["object"]["id"] == failing["id"] and failed["data"]["object"]["status"] == "FAILED"
+    assert failed["data"]["object"]["id"] == failing["id"]
+    assert failed["data"]["object"]["status"] == "FAILED"
     assert "•" in failed["data"]["object"]["iban"]  # masked, as the API shows it
     [paid] = of_type(events, "payout.paid")
-    assert paid["data"]["object"]["orderId"] == placed[0]["id"] and paid["data"]["object"]["status"] == "PAID"
+    assert paid["data"]["object"]["orderId"] == placed[0]["id"]
+    assert paid["data"]["object"]["status"] == "PAID"
     [sent] = of_type(events, "order.cashback_sent")
-    assert sent["data"]["object"]["id"] == placed[0]["id"] and sent["data"]["object"]["status"] == "CASHBACK_SENT"
+    assert sent["data"]["object"]["id"] == placed[0]["id"]
+    assert sent["data"]["object"]["status"] == "CASHBACK_SENT"
     back = [event for event in of_type(events, "order.cashback_available")
             if event["data"]["object"]["id"] == placed[1]["id"]]
     assert len(back) == 2  # at settlement, and again when the transfer failed
@@ -168,7 +179,8 @@ async def test_a_legacy_organization_gets_its_events_data_in_snake_case(
     headers = {"Kohort-Version": header} if header else {}
     response = await legacy.get("/events", params={"type": "order.created"}, headers=headers)
     [event] = response.json()["data"]
-    assert event["api_version"] == LEGACY_VERSION and "created_at" in event
+    assert event["api_version"] == LEGACY_VERSION
+    assert "created_at" in event
     assert event["data"]["object"]["payment_group_id"] == order["payment_group_id"]
     assert event["data"]["object"]["amount"] == 3100
 
@@ -178,5 +190,6 @@ async def test_a_current_organization_keeps_camel_case_data_under_the_legacy_hea
     response = await merchant.get("/events", params={"type": "order.created"}, headers={"Kohort-Version": LEGACY_VERSION})
     [event] = response.json()["data"]
     # The request chose the legacy version: the whole body, the object included, speaks it; metadata untouched.
-    assert "created_at" in event and "payment_group_id" in event["data"]["object"]
+    assert "created_at" in event
+    assert "payment_group_id" in event["data"]["object"]
     assert event["data"]["object"]["metadata"] == {"cartId": "c-1"}
