@@ -145,6 +145,7 @@ class Event:
     api_version: str
     created_at: datetime
     data: dict[str, Any]
+    dispatched_at: datetime | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Event:
