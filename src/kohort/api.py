@@ -11,6 +11,8 @@ from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
 from kohort.referral_group.endpoints import test_helpers_router
 from kohort.shopper.endpoints import router as shopper_router
+from kohort.webhook.endpoints import resend_router as event_resend_router
+from kohort.webhook.endpoints import router as webhook_router
 from kohort.withdrawal.endpoints import router as withdrawal_router
 
 
@@ -23,6 +25,8 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(payout_router)
     app.include_router(withdrawal_router)
     app.include_router(events_router)
+    app.include_router(event_resend_router)
+    app.include_router(webhook_router)
     for prefix in ("/groups", "/payment-groups"):
         app.include_router(
             group_router,

@@ -4,12 +4,15 @@ with the object as it was then, tenant-scoped like everything else."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kohort.db import Database
 from kohort.email.sender import MemorySender
+from kohort.events.catalogue import DESCRIPTIONS, EventType
+from kohort.events.domain import EVENT_CLASSES
 from kohort.kit.clock import FrozenClock
 from kohort.wire import LEGACY_VERSION
 from tests.factories.group import join
@@ -193,3 +196,13 @@ async def test_a_current_organization_keeps_camel_case_data_under_the_legacy_hea
     assert "created_at" in event
     assert "payment_group_id" in event["data"]["object"]
     assert event["data"]["object"]["metadata"] == {"cartId": "c-1"}
+
+
+async def test_the_catalogue_is_documented_in_the_readme_and_the_openapi_document(app_client: Any) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    described = (await app_client.get("/openapi.json")).json()["paths"]["/events"]["get"]["description"]
+    for event_type in EventType:
+        assert f"`{event_type.value}`" in readme
+        assert f"`{event_type.value}`" in described
+    assert set(DESCRIPTIONS) == set(EventType)
+    assert set(EVENT_CLASSES) == set(EventType)

@@ -6,6 +6,7 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.events import service
+from kohort.events.catalogue import DESCRIPTIONS
 from kohort.events.schemas import Event, to_wire_event
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
@@ -13,10 +14,15 @@ from kohort.wire import render, render_list
 
 router = APIRouter(prefix="/events", tags=["Events"])
 
+CATALOGUE = "\n".join(f"* `{event_type}`: {description}" for event_type, description in DESCRIPTIONS.items())
 
-@router.get("")
+
+@router.get("", description=(
+    "Newest first. Filter with `type=order.created`; `take`, `skip` and `orderBy=createdAt:asc|desc` as "
+    "elsewhere. `data.object` is the object as it was at the event, in the organization's API version then.\n\n"
+    f"Event types:\n\n{CATALOGUE}"
+))
 async def list_events(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    """Filter with `type=order.created`; `take`, `skip` and `orderBy=createdAt:asc|desc` as elsewhere."""
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         found, count = await service.list_events(

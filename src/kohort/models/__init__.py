@@ -10,6 +10,7 @@ from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import api_keys, group_settings, organizations
 from kohort.models.payout import payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
+from kohort.models.webhook import webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "GroupStatus",
@@ -30,4 +31,6 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]
