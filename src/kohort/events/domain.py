@@ -1,122 +1,116 @@
 """The typed events services record, and the event as stored.
 
-Each event names the object it is about, as it is right after the change; `wire_object` renders it in
-the documented wire form, once, when the event is recorded (later changes to the object do not alter
-what the event said)."""
+Each event holds the object it is about as the API shows it (its wire schema), built by the service that
+made the change, right after it: later changes to the object do not alter what the event said. This
+package knows no domain: every domain imports it, none is imported by it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
-
-from pydantic import BaseModel
+from typing import Any, ClassVar, Protocol
 
 from kohort.events.catalogue import EventType
-from kohort.order.domain import Order
-from kohort.order.schemas import to_wire_order
-from kohort.payout.schemas import Payout
-from kohort.referral_group.domain import ReferralGroup
-from kohort.referral_group.schemas import to_wire_group
 from kohort.tenant import Tenant
 
 
-def _dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json", by_alias=True)
+class WireObject(Protocol):
+    """A response schema of the API (a pydantic model) of an object that belongs to a tenant."""
+
+    organization_id: str
+    livemode: bool
+
+    def model_dump(self, *, mode: str, by_alias: bool) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
-class _OrderEvent:
+class _ObjectEvent:
     type: ClassVar[EventType]
-    order: Order
+    object: WireObject
 
     @property
     def tenant(self) -> Tenant:
-        return self.order.tenant
+        return Tenant(self.object.organization_id, self.object.livemode)
 
     def wire_object(self) -> dict[str, Any]:
-        return _dump(to_wire_order(self.order))
+        return self.object.model_dump(mode="json", by_alias=True)
 
 
 @dataclass(frozen=True, slots=True)
-class _GroupEvent:
-    type: ClassVar[EventType]
-    group: ReferralGroup
+class OrderCreated(_ObjectEvent):
+    """`object`: the order."""
 
-    @property
-    def tenant(self) -> Tenant:
-        return self.group.tenant
-
-    def wire_object(self) -> dict[str, Any]:
-        return _dump(to_wire_group(self.group))
-
-
-@dataclass(frozen=True, slots=True)
-class _PayoutEvent:
-    type: ClassVar[EventType]
-    payout: Payout
-
-    @property
-    def tenant(self) -> Tenant:
-        return Tenant(self.payout.organization_id, self.payout.livemode)
-
-    def wire_object(self) -> dict[str, Any]:
-        return _dump(self.payout)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderCreated(_OrderEvent):
     type: ClassVar[EventType] = EventType.ORDER_CREATED
 
 
 @dataclass(frozen=True, slots=True)
-class CashbackAvailable(_OrderEvent):
+class CashbackAvailable(_ObjectEvent):
+    """`object`: the order, CASHBACK_AVAILABLE (never its withdrawal token)."""
+
     type: ClassVar[EventType] = EventType.ORDER_CASHBACK_AVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
-class CashbackSent(_OrderEvent):
+class CashbackSent(_ObjectEvent):
+    """`object`: the order, CASHBACK_SENT."""
+
     type: ClassVar[EventType] = EventType.ORDER_CASHBACK_SENT
 
 
 @dataclass(frozen=True, slots=True)
-class GroupCreated(_GroupEvent):
+class GroupCreated(_ObjectEvent):
+    """`object`: the group."""
+
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_CREATED
 
 
 @dataclass(frozen=True, slots=True)
-class GroupJoined(_GroupEvent):
+class GroupJoined(_ObjectEvent):
+    """`object`: the group, counting the new participant."""
+
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_JOINED
 
 
 @dataclass(frozen=True, slots=True)
-class LevelUnlocked(_GroupEvent):
+class LevelUnlocked(_ObjectEvent):
+    """`object`: the group whose participant count just reached a level's threshold."""
+
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_LEVEL_UNLOCKED
 
 
 @dataclass(frozen=True, slots=True)
-class GroupCompleted(_GroupEvent):
+class GroupCompleted(_ObjectEvent):
+    """`object`: the group, COMPLETED."""
+
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_SUCCEEDED
 
 
 @dataclass(frozen=True, slots=True)
-class GroupExpired(_GroupEvent):
+class GroupExpired(_ObjectEvent):
+    """`object`: the group, EXPIRED."""
+
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_EXPIRED
 
 
 @dataclass(frozen=True, slots=True)
-class GroupCanceled(_GroupEvent):
+class GroupCanceled(_ObjectEvent):
+    """`object`: the group, CANCELED."""
+
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_CANCELED
 
 
 @dataclass(frozen=True, slots=True)
-class PayoutPaid(_PayoutEvent):
+class PayoutPaid(_ObjectEvent):
+    """`object`: the payout, PAID (IBAN masked)."""
+
     type: ClassVar[EventType] = EventType.PAYOUT_PAID
 
 
 @dataclass(frozen=True, slots=True)
-class PayoutFailed(_PayoutEvent):
+class PayoutFailed(_ObjectEvent):
+    """`object`: the payout, FAILED (IBAN masked)."""
+
     type: ClassVar[EventType] = EventType.PAYOUT_FAILED
 
 

@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
 from kohort.kit.listing import ListParams, order_clause
-from kohort.models import events, orders, organizations
+from kohort.models import events, organizations
 from kohort.models.base import JSONType, UTCDateTime
-from kohort.order.domain import Order
 from kohort.tenant import Tenant
 
 # Built once (the order path records two or three events per request). The organization's API version
@@ -59,11 +58,3 @@ async def list_events(
     )
     return [Event.from_row(row) for row in (await connection.execute(statement)).all()], int(count)
 
-
-async def orders_by_id(connection: AsyncConnection, order_ids: Sequence[str]) -> list[Order]:
-    """Orders as they are now in this transaction, whatever their tenants (the ids come from a change
-    the caller just made, e.g. a settlement batch, which spans organizations)."""
-    if not order_ids:
-        return []
-    statement = select(orders).where(orders.c.id.in_(order_ids)).order_by(orders.c.created_at, orders.c.id)
-    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import KohortError, NotFound
-from kohort.events import repository
+from kohort.events import loaders, repository
 from kohort.events.catalogue import EventType
-from kohort.events.domain import CashbackAvailable, CashbackSent, DomainEvent, Event
+from kohort.events.domain import DomainEvent, Event, WireObject
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
@@ -33,11 +33,11 @@ async def record_events(connection: AsyncConnection, events: Iterable[DomainEven
     ])
 
 
-async def record_for_orders(
-    connection: AsyncConnection, kind: type[CashbackAvailable] | type[CashbackSent], order_ids: Sequence[str]
+async def record_for(
+    connection: AsyncConnection, make: Callable[[WireObject], DomainEvent], kind: str, ids: Sequence[str]
 ) -> None:
-    """One `kind` event per order, for changes made in bulk by code that holds ids, not orders (settlement)."""
-    await record_events(connection, [kind(order) for order in await repository.orders_by_id(connection, order_ids)])
+    """One event per object of `kind` named by `ids`, as it is now in this transaction (see `loaders`)."""
+    await record_events(connection, [make(item) for item in await loaders.load(connection, kind, ids)])
 
 
 async def get_event(connection: AsyncConnection, tenant: Tenant, event_id: str) -> Event:

@@ -28,6 +28,7 @@ from kohort.models import GroupStatus
 from kohort.notify import service as notify
 from kohort.referral_group import service, settlement_repository
 from kohort.referral_group.domain import ReferralGroup
+from kohort.referral_group.schemas import to_wire_group
 from kohort.tenant import Tenant
 
 log = logging.getLogger("kohort.settlement")
@@ -116,9 +117,10 @@ async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], 
     ]
     if closed:
         await events.record_events(connection, [
-            GroupCompleted(group) if group.status == GroupStatus.COMPLETED else GroupExpired(group) for group in closed
+            (GroupCompleted if group.status == GroupStatus.COMPLETED else GroupExpired)(to_wire_group(group))
+            for group in closed
         ])
-        await events.record_for_orders(connection, CashbackAvailable, [item.order_id for item in granted])
+        await events.record_for(connection, CashbackAvailable, "order", [item.order_id for item in granted])
         # The raw withdrawal tokens exist only here: one sealed job carries them to the emails.
         await notify.groups_settled(connection, group_ids=[group.id for group in closed],
                                     tokens={item.order_id: item.withdrawal_token for item in granted})

@@ -32,6 +32,7 @@ from kohort.models import OrderStatus
 from kohort.notify import service as notify
 from kohort.order import service as order_service
 from kohort.order.domain import Order
+from kohort.order.schemas import to_wire_order
 from kohort.payout import iban as iban_rules
 from kohort.payout import service as payout_service
 from kohort.referral_group import service as group_service
@@ -155,7 +156,7 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: s
     )
     await events.record_events(connection, [
         *(PayoutPaid(payout_service.to_payout(payout)) for payout in confirmed.payouts),
-        *(CashbackSent(order) for order in sent),
+        *(CashbackSent(to_wire_order(order)) for order in sent),
     ])
     # Once only: the batch's conditional EXPORTED → CONFIRMED write above let exactly one caller here.
     await ledger.post_many(connection, [
@@ -180,7 +181,7 @@ async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: st
     token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
     order = await order_service.reopen_withdrawal(connection, tenant, payout["order_id"], token_hash=hash_secret(token))
     await events.record_events(connection, [
-        PayoutFailed(payout_service.to_payout(payout)), *([CashbackAvailable(order)] if order is not None else []),
+        PayoutFailed(payout_service.to_payout(payout)), *([CashbackAvailable(to_wire_order(order))] if order is not None else []),
     ])
     if order is not None and order.payment_group_id:
         group = await group_service.get_group(connection, tenant, order.payment_group_id)
