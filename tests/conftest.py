@@ -20,12 +20,12 @@ from sqlalchemy.engine import make_url
 from kohort.app import create_app
 from kohort.config import Settings
 from kohort.db import Database
-from kohort.email import outbox as email_outbox
 from kohort.email.sender import MemorySender
 from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
 from kohort.kit.crypto import Cipher
 from kohort.migrate import upgrade_async
+from kohort.runtime import Runtime, build_runtime
 from tests.factories.merchant import Merchant, create_merchant
 
 # Shoppers' IBANs and queued emails are encrypted at rest; tests use a fixed key of their own.
@@ -100,9 +100,22 @@ def database(databases: dict[str, Database], backend: str) -> Database:
 
 
 @pytest.fixture(scope="session")
-async def app_client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
+def outbox() -> MemorySender:
+    """Where the tests' runtimes send emails: memory (tests/email builds a runtime with a real SMTP sender)."""
+    return MemorySender()
+
+
+@pytest.fixture(scope="session")
+def runtime(database: Database, outbox: MemorySender) -> Runtime:
+    """The process's collaborators as the tests run them: the current backend, a fixed key, emails to memory."""
+    return build_runtime(Settings(database_url=database.url, api_key_cache_seconds=0), database=database,
+                         cipher=Cipher(os.environ["KOHORT_ENCRYPTION_KEY"]), sender=outbox)
+
+
+@pytest.fixture(scope="session")
+async def app_client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """The real application over ASGI, bound to the current backend."""
-    app = create_app(Settings(database_url=database.url, api_key_cache_seconds=0), database=database)
+    app = create_app(runtime=runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kohort.test") as client:
@@ -149,11 +162,3 @@ def frozen_clock() -> Iterator[FrozenClock]:
     yield frozen
     clock.use(previous)
 
-
-@pytest.fixture(scope="session", autouse=True)
-def outbox() -> Iterator[MemorySender]:
-    """Emails go to memory unless a test installs a real SMTP sender (tests/email)."""
-    sender = MemorySender()
-    previous = email_outbox.configure(email_outbox.Delivery(sender=sender, cipher=Cipher(os.environ["KOHORT_ENCRYPTION_KEY"])))
-    yield sender
-    email_outbox.configure(previous)

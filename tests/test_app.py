@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 
 from kohort.app import create_app
-from kohort.config import Settings
-from kohort.db import Database
+from kohort.runtime import Runtime
 
 
 async def test_health(app_client: httpx.AsyncClient) -> None:
@@ -38,8 +37,8 @@ async def test_docs_page(app_client: httpx.AsyncClient) -> None:
     assert "/openapi.json" in response.text
 
 
-async def test_an_unexpected_error_is_a_500_envelope_with_the_version_header(database: Database) -> None:
-    app = create_app(Settings(database_url=database.url, api_key_cache_seconds=0), database=database)
+async def test_an_unexpected_error_is_a_500_envelope_with_the_version_header(runtime: Runtime) -> None:
+    app = create_app(runtime=runtime)
 
     @app.get("/boom")
     async def boom() -> None:

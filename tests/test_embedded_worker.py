@@ -21,7 +21,7 @@ async def test_the_server_settles_a_full_group_by_itself(database: Database) -> 
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kohort.test") as client,
     ):
-        merchant = await create_merchant(app.state.database, client)
+        merchant = await create_merchant(app.state.runtime.database, client)
         await set_settings(merchant, maxParticipants=2)
         group_id, _ = await group_with_orders(merchant, [10_000, 10_000])
 

@@ -1,6 +1,9 @@
 """Every domain router, mounted where the KohortPay API has it."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from kohort.brand.endpoints import router as brand_router
 from kohort.customer.endpoints import router as customer_router
@@ -14,6 +17,15 @@ from kohort.shopper.endpoints import router as shopper_router
 from kohort.webhook.endpoints import resend_router as event_resend_router
 from kohort.webhook.endpoints import router as webhook_router
 from kohort.withdrawal.endpoints import router as withdrawal_router
+
+
+def _operation_ids(prefix: str) -> Callable[[APIRoute], str]:
+    """OpenAPI operation ids for a router mounted twice: each mount's ids carry its prefix."""
+
+    def operation_id(route: APIRoute) -> str:
+        return f"{prefix.strip('/')}_{route.name}"
+
+    return operation_id
 
 
 def include_routers(app: FastAPI) -> None:
@@ -31,7 +43,7 @@ def include_routers(app: FastAPI) -> None:
         app.include_router(
             group_router,
             prefix=prefix,
-            generate_unique_id_function=lambda route, prefix=prefix: f"{prefix.strip('/')}_{route.name}",
+            generate_unique_id_function=_operation_ids(prefix),
         )
     # Last: the shopper pages' `/{locale}/pg/{code}` must not shadow an API route.
     app.include_router(shopper_router)

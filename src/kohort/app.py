@@ -13,39 +13,34 @@ from fastapi.openapi.utils import get_openapi
 from kohort import __version__
 from kohort.api import include_routers
 from kohort.auth.service import KeyAuthenticator
-from kohort.config import Settings, encryption_key, get_settings
-from kohort.db import Database
+from kohort.config import Settings, get_settings
 from kohort.errors import install_error_handlers
-from kohort.kit.crypto import Cipher
 from kohort.kit.json_response import JsonResponse
-from kohort.payout.provider import SepaFileProvider
+from kohort.runtime import Runtime, build_runtime, get_runtime
 from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
 from kohort.worker.runner import Runner
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    """The application. Tests pass their own `database`; `kohort serve` lets it build one from settings."""
-    settings = settings or get_settings()
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """The application. Tests pass their own `runtime` (their database, fakes) and drive runners
+    themselves; `kohort serve` lets the app build its runtime from settings, with the embedded runner."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = database is None
-        app.state.database = database or Database(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.settings = settings
-        app.state.cipher = Cipher(encryption_key(settings))
-        app.state.payout_provider = SepaFileProvider()
-        app.state.authenticator = KeyAuthenticator(
-            app.state.database.engine, cache_seconds=settings.api_key_cache_seconds
-        )
-        # The embedded runner: `kohort serve` works alone on one SQLite file. Apps given a database
-        # (tests) run none; they drive runners themselves.
+        if runtime is not None:
+            yield
+            return
+        own_settings = settings or get_settings()
+        owned = build_runtime(own_settings)
+        _install(app, owned)
+        # The embedded runner: `kohort serve` works alone on one SQLite file.
         stop = asyncio.Event()
         runner_task = None
-        if owned and settings.embedded_worker:
+        if own_settings.embedded_worker:
             runner = Runner(
-                app.state.database, batch_size=settings.worker_batch_size,
-                sweep_batch_size=settings.settle_batch_size, lease_seconds=settings.job_lease_seconds,
-                poll_interval=settings.worker_poll_interval,
+                owned, batch_size=own_settings.worker_batch_size,
+                sweep_batch_size=own_settings.settle_batch_size, lease_seconds=own_settings.job_lease_seconds,
+                poll_interval=own_settings.worker_poll_interval,
             )
             runner_task = asyncio.create_task(runner.run(stop), name="kohort-worker")
         try:
@@ -54,8 +49,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             stop.set()
             if runner_task is not None:
                 await runner_task
-            if owned:
-                await app.state.database.dispose()
+            await owned.close()
 
     app = FastAPI(
         title="Kohort API",
@@ -68,10 +62,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(ApiVersionMiddleware)  # outermost: it stamps every response, the 400s above included
     install_error_handlers(app)
     include_routers(app)
+    if runtime is not None:
+        _install(app, runtime)
 
     @app.get("/health", tags=["Health"])
     async def health(request: Request) -> JsonResponse:
-        if not await request.app.state.database.is_reachable():
+        if not await get_runtime(request).database.is_reachable():
             return JsonResponse({"status": "unavailable"}, status_code=503)
         return JsonResponse({"status": "ok"})
 
@@ -83,3 +79,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _install(app: FastAPI, runtime: Runtime) -> None:
+    app.state.runtime = runtime
+    # Per app, not per runtime: it caches authenticated keys for this app's requests.
+    app.state.authenticator = KeyAuthenticator(
+        runtime.database.engine, cache_seconds=runtime.settings.api_key_cache_seconds
+    )

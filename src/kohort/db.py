@@ -2,7 +2,7 @@
 
 The whole application speaks SQLAlchemy Core over an `AsyncConnection`: the order hot path must do a
 few hundred transactions a second on two cores, which the ORM unit of work cannot (bench/orders.py).
-One transaction per request (`get_connection`) or per task/CLI command (`Database.transaction()`);
+One transaction per request (`unit_of_work`) or per task/CLI command (`kohort.runtime.session_scope`);
 services never commit.
 """
 
@@ -95,7 +95,7 @@ class Database:
 def unit_of_work(request: Request) -> Any:
     """The request's transaction. Endpoints open it themselves so that the commit has happened before
     the response is rendered: a client never sees a 201 for a write that then failed to commit."""
-    database: Database = request.app.state.database
+    database: Database = request.app.state.runtime.database
     return database.transaction()
 
 

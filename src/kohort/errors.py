@@ -14,6 +14,8 @@ Anything else that escapes a handler is a bug: 500 api_error, logged with its tr
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -63,7 +65,7 @@ def error_body(error_type: str, message: str, code: str) -> dict[str, dict[str, 
     return {"error": {"type": error_type, "message": message, "code": code}}
 
 
-def describe_validation_errors(errors: list[dict]) -> str:
+def describe_validation_errors(errors: Sequence[Mapping[str, Any]]) -> str:
     """One readable sentence naming each offending field, from Pydantic's error list."""
     parts = []
     for error in errors:

@@ -3,6 +3,7 @@ commit by the runner, retried when the server refuses, never twice for the same 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,21 +15,28 @@ from kohort.email import outbox as email_outbox
 from kohort.email.sender import SmtpSender
 from kohort.kit.clock import FrozenClock
 from kohort.models import jobs
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant, unique_email
 from tests.factories.smtp import Inbox, parts, smtp_server
 
 
 @pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as (inbox, port):
-        current = email_outbox.delivery()
-        sender = SmtpSender(host="127.0.0.1", port=port, sender="Kohort <no-reply@kohort.test>")
-        previous = email_outbox.configure(email_outbox.Delivery(sender=sender, cipher=current.cipher))
-        try:
-            yield inbox
-        finally:
-            email_outbox.configure(previous)
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as served:
+        yield served
+
+
+@pytest.fixture
+def inbox(smtp: tuple[Inbox, int]) -> Inbox:
+    return smtp[0]
+
+
+@pytest.fixture
+def smtp_runtime(runtime: Runtime, smtp: tuple[Inbox, int]) -> Runtime:
+    """The tests' runtime, sending through the loopback SMTP server instead of to memory."""
+    return dataclasses.replace(runtime, sender=SmtpSender(host="127.0.0.1", port=smtp[1],
+                                                           sender="Kohort <no-reply@kohort.test>"))
 
 
 async def _email_jobs(database: Database) -> list[dict]:
@@ -38,14 +46,14 @@ async def _email_jobs(database: Database) -> list[dict]:
 
 
 async def test_group_created_email_is_sent_after_commit_with_html_and_text_parts(
-    database: Database, merchant: Merchant, inbox: Inbox
+    smtp_runtime: Runtime, merchant: Merchant, inbox: Inbox
 ) -> None:
     await merchant.patch("/brand-settings", json={"displayName": "Lune <b>&</b> Co", "color": "12AB9F"})
     email = unique_email()
     order = await merchant.order(amount=3000, email=email, customerFirstName="Zoé", locale="fr_FR")
     assert inbox.to(email) == []  # nothing leaves inside the request
 
-    await Runner(database, batch_size=100).drain()
+    await Runner(smtp_runtime, batch_size=100).drain()
     [message] = inbox.to(email)
     assert message["Subject"] == "Gagne du cashback suite à ton achat chez Lune <b>&</b> Co 🔥"
     assert "Lune <b>&</b> Co" in message["From"]
@@ -59,14 +67,16 @@ async def test_group_created_email_is_sent_after_commit_with_html_and_text_parts
     assert f"/fr_FR/pg/{order['paymentGroupShareId']}" in text
 
 
-async def test_english_joiner_and_level_unlocked_emails(database: Database, merchant: Merchant, inbox: Inbox) -> None:
+async def test_english_joiner_and_level_unlocked_emails(
+    smtp_runtime: Runtime, merchant: Merchant, inbox: Inbox
+) -> None:
     await merchant.patch("/payment-group-settings", json={
         "discountLevels": [{"participantsToUnlock": 2, "value": 10}, {"participantsToUnlock": 3, "value": 15}]})
     owner_email, first_email, second_email = unique_email(), unique_email(), unique_email()
     owner = await merchant.order(amount=3000, email=owner_email, locale="en_US")
     await merchant.order(amount=8000, email=first_email, share_code=owner["paymentGroupShareId"], locale="en_GB")
     await merchant.order(amount=5000, email=second_email, share_code=owner["paymentGroupShareId"])
-    await Runner(database, batch_size=100).drain()
+    await Runner(smtp_runtime, batch_size=100).drain()
 
     [joined] = [m for m in inbox.to(first_email) if "already unlocked" in m["Subject"]]
     assert joined["Subject"] == "You already unlocked €8.00 cashback"
@@ -77,12 +87,12 @@ async def test_english_joiner_and_level_unlocked_emails(database: Database, merc
 
 
 async def test_a_refusing_server_means_a_retry_not_a_failed_request(
-    database: Database, merchant: Merchant, inbox: Inbox, frozen_clock: FrozenClock
+    database: Database, smtp_runtime: Runtime, merchant: Merchant, inbox: Inbox, frozen_clock: FrozenClock
 ) -> None:
     inbox.refuse = True
     email = unique_email()
     order = await merchant.order(amount=3000, email=email)  # the API answers 201 whatever SMTP does
-    runner = Runner(database, batch_size=100)
+    runner = Runner(smtp_runtime, batch_size=100)
     await runner.drain()
     key = email_outbox.dedupe_key("group_created", order["paymentGroupId"], email)
     [job] = [job for job in await _email_jobs(database) if job["dedupe_key"] == key]
@@ -98,14 +108,14 @@ async def test_a_refusing_server_means_a_retry_not_a_failed_request(
     assert len(inbox.to(email)) == 1
 
 
-async def test_the_same_email_for_the_same_event_is_queued_once(database: Database) -> None:
+async def test_the_same_email_for_the_same_event_is_queued_once(database: Database, runtime: Runtime) -> None:
     context = {"brand": {"name": "Shop", "color": "ED395E", "logo_url": None, "livemode": False}, "first_name": "A",
                "cashback": 300, "withdrawal_url": "http://x/w/ord_1?token=ab", "order": {"id": "ord_1", "amount": 3000,
                                                                                         "created_at": None}}
     async with database.transaction() as connection:
-        first = await email_outbox.enqueue(connection, kind="cashback_available", event_id="ord_dedupe_1",
+        first = await runtime.outbox.enqueue(connection, kind="cashback_available", event_id="ord_dedupe_1",
                                            to="Same@Example.com", locale="fr_FR", context=context)
-        second = await email_outbox.enqueue(connection, kind="cashback_available", event_id="ord_dedupe_1",
+        second = await runtime.outbox.enqueue(connection, kind="cashback_available", event_id="ord_dedupe_1",
                                             to="same@example.com", locale="fr_FR", context=context)
     assert (first, second) == (True, False)
     stored = [job for job in await _email_jobs(database)

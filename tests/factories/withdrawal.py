@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from kohort.db import Database
 from kohort.email.sender import MemorySender
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant
 from tests.factories.referral_group import end_now, group_with_orders, set_settings
@@ -42,7 +42,7 @@ def links_in(outbox: MemorySender, to: str) -> list[Link]:
     return found
 
 
-async def settled_group(database: Database, merchant: Merchant, outbox: MemorySender, amounts: list[int],
+async def settled_group(runtime: Runtime, merchant: Merchant, outbox: MemorySender, amounts: list[int],
                         *, levels: list[dict[str, int]] | None = None) -> list[dict[str, Any]]:
     """A completed group with these order amounts (first level 10 % unless told), its emails sent.
     Returns the orders, each with its `link`."""
@@ -50,7 +50,7 @@ async def settled_group(database: Database, merchant: Merchant, outbox: MemorySe
     await set_settings(merchant, discountLevels=levels or [{"participantsToUnlock": 2, "value": 10}])
     group_id, placed = await group_with_orders(merchant, amounts)
     await end_now(merchant, group_id)
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
     for order in placed:
         order["link"] = links_in(outbox, order["customerEmail"])[-1]
     return placed

@@ -7,18 +7,21 @@ from datetime import timedelta
 
 from kohort.db import Database
 from kohort.kit.clock import FrozenClock
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant
 from tests.factories.referral_group import books, end_now, group_with_orders, order_rows
 
 
-async def test_a_canceled_group_is_never_settled(database: Database, merchant: Merchant, frozen_clock: FrozenClock) -> None:
+async def test_a_canceled_group_is_never_settled(
+    database: Database, runtime: Runtime, merchant: Merchant, frozen_clock: FrozenClock
+) -> None:
     group_id, (order,) = await group_with_orders(merchant, [10_000])
     assert (await merchant.post(f"/groups/{group_id}/cancel")).status_code == 200
 
     assert (await end_now(merchant, group_id))["status"] == "CANCELED"
     frozen_clock.advance(timedelta(days=8))
-    await Runner(database).drain()
+    await Runner(runtime).drain()
 
     group = (await merchant.get(f"/groups/{group_id}")).json()
     assert group["status"] == "CANCELED"
@@ -43,7 +46,7 @@ async def test_a_settled_group_can_be_neither_canceled_nor_expired(database: Dat
 
 
 async def test_a_group_expired_by_hand_is_left_alone_by_the_sweep(
-    database: Database, merchant: Merchant, frozen_clock: FrozenClock
+    runtime: Runtime, merchant: Merchant, frozen_clock: FrozenClock
 ) -> None:
     group_id, (_order,) = await group_with_orders(merchant, [10_000])
     frozen_clock.advance(timedelta(days=7, minutes=1))
@@ -51,13 +54,15 @@ async def test_a_group_expired_by_hand_is_left_alone_by_the_sweep(
     assert expired.status_code == 200
     assert expired.json()["status"] == "EXPIRED"
 
-    await Runner(database).drain()
+    await Runner(runtime).drain()
     group = (await merchant.get(f"/groups/{group_id}")).json()
     assert group["status"] == "EXPIRED"
     assert group["updatedAt"] == expired.json()["updatedAt"]
 
 
-async def test_a_group_with_participants_cannot_be_canceled_and_completes(database: Database, merchant: Merchant) -> None:
+async def test_a_group_with_participants_cannot_be_canceled_and_completes(
+    database: Database, merchant: Merchant
+) -> None:
     group_id, _ = await group_with_orders(merchant, [10_000, 10_000])
     assert (await merchant.post(f"/groups/{group_id}/cancel")).status_code == 400
     assert (await end_now(merchant, group_id))["status"] == "COMPLETED"

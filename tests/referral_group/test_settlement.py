@@ -14,6 +14,7 @@ from kohort.kit.clock import FrozenClock
 from kohort.kit.ids import hash_secret
 from kohort.models import payment_groups
 from kohort.referral_group import settlement, settlement_repository
+from kohort.runtime import Runtime
 from kohort.tenant import Tenant
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant
@@ -122,7 +123,7 @@ async def test_a_joining_order_carries_the_acquisition_fee_and_vat(database: Dat
 
 
 async def test_a_full_group_settles_at_once_without_waiting_for_its_end(
-    database: Database, merchant: Merchant, frozen_clock: FrozenClock
+    database: Database, runtime: Runtime, merchant: Merchant, frozen_clock: FrozenClock
 ) -> None:
     await set_settings(merchant, maxParticipants=3)
     group_id, placed = await group_with_orders(merchant, [10_000, 10_000, 10_000])
@@ -131,7 +132,7 @@ async def test_a_full_group_settles_at_once_without_waiting_for_its_end(
                                                    "paymentGroupShareId": placed[0]["paymentGroupShareId"]})
     assert refused.json()["error"]["code"] == "MAX_PARTICIPANTS_REACHED"
 
-    runner = Runner(database)
+    runner = Runner(runtime)
     await runner.drain()  # the clock has not moved: the group is far from its end (drain: email jobs queue too)
 
     group = (await merchant.get(f"/groups/{group_id}")).json()
@@ -141,16 +142,19 @@ async def test_a_full_group_settles_at_once_without_waiting_for_its_end(
     assert (await books(database, merchant))["cashback_liability"] == -1500
 
 
-async def test_a_group_not_yet_full_nor_ended_is_not_settled_by_its_id(database: Database, merchant: Merchant) -> None:
+async def test_a_group_not_yet_full_nor_ended_is_not_settled_by_its_id(
+    database: Database, runtime: Runtime, merchant: Merchant
+) -> None:
     group_id, _ = await group_with_orders(merchant, [10_000, 10_000])
     async with database.transaction() as connection:
-        done = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id, now=clock.now())
+        done = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id,
+                                             now=clock.now(), cipher=runtime.cipher)
     assert done.groups == []
     assert (await merchant.get(f"/groups/{group_id}")).json()["status"] == "OPEN"
 
 
 async def test_the_sweep_settles_every_due_group_once(
-    database: Database, merchant: Merchant, frozen_clock: FrozenClock
+    database: Database, runtime: Runtime, merchant: Merchant, frozen_clock: FrozenClock
 ) -> None:
     alone_id, (alone,) = await group_with_orders(merchant, [5_000])
     pair_id, pair = await group_with_orders(merchant, [12_370, 10_000])
@@ -159,7 +163,7 @@ async def test_the_sweep_settles_every_due_group_once(
 
     frozen_clock.advance(timedelta(days=7, seconds=1))
     late_id, _ = await group_with_orders(merchant, [1_000, 2_000])  # opened after the others: still running
-    runner = Runner(database, sweep_batch_size=2)  # several batches
+    runner = Runner(runtime, sweep_batch_size=2)  # several batches
     await runner.drain()
     await runner.drain()
 
@@ -173,14 +177,17 @@ async def test_the_sweep_settles_every_due_group_once(
     assert (await books(database, merchant))["cashback_liability"] == -(619 + 500 + 300 + 150)
 
 
-async def test_settling_twice_changes_nothing_the_second_time(database: Database, merchant: Merchant) -> None:
+async def test_settling_twice_changes_nothing_the_second_time(
+    database: Database, runtime: Runtime, merchant: Merchant
+) -> None:
     group_id, placed = await group_with_orders(merchant, [12_370, 10_000])
     first = await end_now(merchant, group_id)
     before = await order_rows(database, [order["id"] for order in placed])
 
     second = await end_now(merchant, group_id)
     async with database.transaction() as connection:
-        again = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id, now=clock.now())
+        again = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id,
+                                              now=clock.now(), cipher=runtime.cipher)
 
     assert again.groups == []
     assert again.cashbacks == []
@@ -190,12 +197,12 @@ async def test_settling_twice_changes_nothing_the_second_time(database: Database
 
 
 async def test_each_cashback_gets_a_fresh_secret_token_that_no_response_shows(
-    database: Database, merchant: Merchant
+    database: Database, runtime: Runtime, merchant: Merchant
 ) -> None:
     group_id, placed = await group_with_orders(merchant, [10_000, 20_000, 30_000])
     tenant = Tenant(merchant.id, False)
     async with database.transaction() as connection:
-        await settlement.end_group_now(connection, tenant, group_id, now=clock.now())
+        await settlement.end_group_now(connection, tenant, group_id, now=clock.now(), cipher=runtime.cipher)
     rows = await order_rows(database, [order["id"] for order in placed])
     hashes = [row["withdrawal_token_hash"] for row in rows]
     assert all(hashes)
@@ -214,11 +221,14 @@ async def test_each_cashback_gets_a_fresh_secret_token_that_no_response_shows(
             assert token_hash not in response.text
 
 
-async def test_the_settlement_hands_the_raw_tokens_to_its_transaction(database: Database, merchant: Merchant) -> None:
+async def test_the_settlement_hands_the_raw_tokens_to_its_transaction(
+    database: Database, runtime: Runtime, merchant: Merchant
+) -> None:
     group_id, placed = await group_with_orders(merchant, [10_000, 20_000])
     async with database.transaction() as connection:
         await settlement_repository.move_end_to(connection, Tenant(merchant.id, False), group_id, now=clock.now())
-        done = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id, now=clock.now())
+        done = await settlement.settle_group(connection, Tenant(merchant.id, False), group_id,
+                                             now=clock.now(), cipher=runtime.cipher)
     assert [group.status for group in done.groups] == ["COMPLETED"]
     tokens = {item.order_id: item.withdrawal_token for item in done.cashbacks}
     assert set(tokens) == {order["id"] for order in placed}
@@ -230,7 +240,7 @@ async def test_the_settlement_hands_the_raw_tokens_to_its_transaction(database: 
 
 
 async def test_a_group_that_cannot_settle_does_not_hold_back_the_others(
-    database: Database, merchant: Merchant, frozen_clock: FrozenClock
+    database: Database, runtime: Runtime, merchant: Merchant, frozen_clock: FrozenClock
 ) -> None:
     bad_id, bad = await group_with_orders(merchant, [10_000, 10_000])
     good_id, _good = await group_with_orders(merchant, [10_000, 10_000])
@@ -239,7 +249,7 @@ async def test_a_group_that_cannot_settle_does_not_hold_back_the_others(
                                  .values(discount_type="POINTS"))
     frozen_clock.advance(timedelta(days=8))
 
-    await Runner(database).drain()
+    await Runner(runtime).drain()
 
     assert (await merchant.get(f"/groups/{good_id}")).json()["status"] == "COMPLETED"
     # Read from the table: the corrupt row cannot be read as a group (its discount type is unknown).
@@ -252,6 +262,6 @@ async def test_a_group_that_cannot_settle_does_not_hold_back_the_others(
     async with database.transaction() as connection:  # repaired: the next sweep settles it
         await connection.execute(update(payment_groups).where(payment_groups.c.id == bad_id)
                                  .values(discount_type="PERCENTAGE"))
-    await Runner(database).drain()
+    await Runner(runtime).drain()
     assert (await merchant.get(f"/groups/{bad_id}")).json()["status"] == "COMPLETED"
     assert (await books(database, merchant))["cashback_liability"] == -2000

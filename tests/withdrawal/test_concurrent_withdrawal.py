@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from kohort.db import Database
 from kohort.email.sender import MemorySender
 from kohort.models import payouts
+from kohort.runtime import Runtime
 from tests.factories.merchant import Merchant
 from tests.factories.referral_group import books
 from tests.factories.server import running_server
@@ -23,9 +24,9 @@ SUBMISSIONS = 12
 
 @pytest.mark.usefixtures("postgres_only")
 async def test_a_double_submitted_withdrawal_makes_one_payout(
-    database: Database, merchant: Merchant, outbox: MemorySender, tmp_path: Path
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender, tmp_path: Path
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     link = placed[0]["link"]
     env = {"KOHORT_DATABASE_URL": database.url}
     # No embedded runner: this server must not take the test's email jobs.

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from kohort.db import Database
 from kohort.email.sender import MemorySender
 from kohort.models import payout_accounts, payouts
+from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant
 from tests.factories.referral_group import books, owed_to
@@ -26,9 +27,9 @@ async def withdraw(merchant: Merchant, link, **fields):  # type: ignore[no-untyp
 
 
 async def test_settlement_emails_each_participant_a_single_use_withdrawal_link(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     owner_email = next(email for email in outbox.sent if email.to == placed[0]["customerEmail"]
                        and "cashback" in email.subject.lower() and "/w/" in email.text)
     assert "3,00\u00a0€" in owner_email.text
@@ -38,9 +39,9 @@ async def test_settlement_emails_each_participant_a_single_use_withdrawal_link(
 
 
 async def test_the_withdrawal_page_asks_for_the_iban_then_shows_the_amount_sent(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     link = placed[0]["link"]
     page = await merchant.client.get(f"/w/{link.order_id}", params={"token": link.token})
     assert page.status_code == 200
@@ -68,9 +69,9 @@ async def test_the_withdrawal_page_asks_for_the_iban_then_shows_the_amount_sent(
 
 
 async def test_a_wrong_token_or_unknown_order_gets_the_same_neutral_answer(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     link = placed[0]["link"]
     wrong = await merchant.client.get(f"/w/{link.order_id}", params={"token": "0" * 64})
     unknown = await merchant.client.get("/w/ord_00000000000000000000", params={"token": link.token})
@@ -84,9 +85,9 @@ async def test_a_wrong_token_or_unknown_order_gets_the_same_neutral_answer(
 
 
 async def test_json_withdrawal_is_exactly_once_and_moves_the_liability_in_transit(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     link = placed[1]["link"]
     bad = await withdraw(merchant, link, iban="US12345678901234")
     assert bad.status_code == 400
@@ -114,9 +115,9 @@ async def test_json_withdrawal_is_exactly_once_and_moves_the_liability_in_transi
 
 
 async def test_a_batch_pays_pending_payouts_and_confirmation_completes_the_orders(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000, 5000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000, 5000])
     for order in placed[:2]:
         assert (await withdraw(merchant, order["link"])).status_code == 201
 
@@ -151,7 +152,7 @@ async def test_a_batch_pays_pending_payouts_and_confirmation_completes_the_order
     assert balances.get("cashback_in_transit", 0) == 0
     assert balances["merchant_funds"] == -1100
 
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
     sent = [email for email in outbox.sent if email.to == placed[0]["customerEmail"] and "route" in email.subject]
     assert len(sent) == 1
     assert "FR14 •••• 2606" in sent[0].text
@@ -161,9 +162,9 @@ async def test_a_batch_pays_pending_payouts_and_confirmation_completes_the_order
 
 
 async def test_a_failed_payout_gives_the_cashback_back_with_a_fresh_link(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     old = placed[0]["link"]
     payout = (await withdraw(merchant, old)).json()["payout"]
     batch = (await merchant.post("/payout-batches")).json()
@@ -176,7 +177,7 @@ async def test_a_failed_payout_gives_the_cashback_back_with_a_fresh_link(
     await books(database, merchant)  # the audit holds after the reversal
     assert (await merchant.post(f"/payouts/{payout['id']}/fail", json={})).status_code == 409
 
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
     fresh = links_in(outbox, placed[0]["customerEmail"])[-1]
     assert fresh.token != old.token
     assert (await withdraw(merchant, old)).status_code == 400
@@ -187,9 +188,9 @@ async def test_a_failed_payout_gives_the_cashback_back_with_a_fresh_link(
 
 
 async def test_payouts_and_batches_are_tenant_scoped(
-    database: Database, merchant: Merchant, other_merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, other_merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     payout = (await withdraw(merchant, placed[0]["link"])).json()["payout"]
     batch = (await merchant.post("/payout-batches")).json()
     for path in (f"/payout-batches/{batch['id']}", f"/payouts/{payout['id']}"):
@@ -200,9 +201,9 @@ async def test_payouts_and_batches_are_tenant_scoped(
 
 
 async def test_without_a_payout_account_the_shopper_is_told_to_come_back_and_keeps_the_cashback(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     link = placed[0]["link"]
     async with database.transaction() as connection:
         await connection.execute(payout_accounts.delete().where(payout_accounts.c.organization_id == merchant.id))
@@ -217,9 +218,9 @@ async def test_without_a_payout_account_the_shopper_is_told_to_come_back_and_kee
 
 
 async def test_the_legacy_api_version_gets_snake_case_batches(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     await withdraw(merchant, placed[0]["link"])
     batch = (await merchant.post("/payout-batches", headers={"Kohort-Version": "2024-01-01"})).json()
     assert batch["payout_count"] == 1
@@ -227,13 +228,13 @@ async def test_the_legacy_api_version_gets_snake_case_batches(
 
 
 async def test_the_withdrawal_page_speaks_the_order_language(
-    database: Database, merchant: Merchant, outbox: MemorySender
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
 ) -> None:
-    await settled_group(database, merchant, outbox, [3000, 8000])  # payout account and levels
+    await settled_group(runtime, merchant, outbox, [3000, 8000])  # payout account and levels
     owner = await merchant.order(amount=3000, locale="en_GB")
     friend = await merchant.order(amount=8000, share_code=owner["paymentGroupShareId"])
     assert (await merchant.post(f"/test-helpers/groups/{owner['paymentGroupId']}/end")).status_code == 200
-    await Runner(database, batch_size=100).drain()
+    await Runner(runtime, batch_size=100).drain()
     link = links_in(outbox, owner["customerEmail"])[-1]
     page = await merchant.client.get(link.url.split("127.0.0.1:8000", 1)[-1])
     assert "Withdraw my available cashback" in page.text

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.db import Database
 from kohort.kit.clock import FrozenClock
 from kohort.models import jobs
+from kohort.runtime import Runtime
 from kohort.worker import registry, repository
 from kohort.worker.queue import enqueue
 from kohort.worker.runner import Runner
@@ -32,7 +33,7 @@ def new_kind(behaviour: str) -> str:
     calls[kind] = []
 
     @registry.task(kind)
-    async def handler(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+    async def handler(runtime: Runtime, connection: AsyncConnection, payload: dict[str, Any]) -> None:
         calls[kind].append(payload)
         if behaviour == "enqueue_then_fail":
             await enqueue(connection, "test.side_effect", {"from": kind}, dedupe_key=f"side:{kind}")
@@ -48,9 +49,9 @@ async def job_row(database: Database, job_id: str) -> Any:
         return await repository.get(connection, job_id)
 
 
-async def drain_kind(database: Database, kind: str) -> None:
+async def drain_kind(runtime: Runtime, kind: str) -> None:
     """Run passes of a runner until no job of `kind` is runnable now (other tests' jobs may run too)."""
-    runner = Runner(database, batch_size=50)
+    runner = Runner(runtime, batch_size=50)
     for _ in range(50):
         if not await runner.run_jobs():
             return
@@ -81,14 +82,16 @@ async def test_enqueueing_the_same_event_twice_is_a_no_op(database: Database) ->
     assert [row["payload"] for row in rows] == [{"n": 1}]
 
 
-async def test_the_runner_runs_a_due_job_once_and_marks_it_done(database: Database, frozen_clock: FrozenClock) -> None:
+async def test_the_runner_runs_a_due_job_once_and_marks_it_done(
+    database: Database, runtime: Runtime, frozen_clock: FrozenClock
+) -> None:
     kind = new_kind("ok")
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {"order_id": "ord_1"})
         later_id = await enqueue(connection, kind, {"order_id": "ord_2"}, run_at=frozen_clock.now() + timedelta(hours=1))
 
-    await drain_kind(database, kind)
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
+    await drain_kind(runtime, kind)
 
     assert calls[kind] == [{"order_id": "ord_1"}]
     done = await job_row(database, job_id)
@@ -98,16 +101,18 @@ async def test_the_runner_runs_a_due_job_once_and_marks_it_done(database: Databa
     assert (await job_row(database, later_id))["status"] == "queued"
 
     frozen_clock.advance(timedelta(hours=1))
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     assert calls[kind] == [{"order_id": "ord_1"}, {"order_id": "ord_2"}]
 
 
-async def test_a_failing_job_is_retried_with_backoff_then_dead(database: Database, frozen_clock: FrozenClock) -> None:
+async def test_a_failing_job_is_retried_with_backoff_then_dead(
+    database: Database, runtime: Runtime, frozen_clock: FrozenClock
+) -> None:
     kind = new_kind("fail")
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {}, max_attempts=3)
 
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     first = await job_row(database, job_id)
     assert first["status"] == "queued"
     assert first["attempts"] == 1
@@ -115,33 +120,33 @@ async def test_a_failing_job_is_retried_with_backoff_then_dead(database: Databas
     first_delay = first["run_at"] - frozen_clock.now()
     assert timedelta(seconds=2) <= first_delay <= timedelta(seconds=2.2)
 
-    await drain_kind(database, kind)  # not due yet: nothing happens
+    await drain_kind(runtime, kind)  # not due yet: nothing happens
     assert len(calls[kind]) == 1
 
     frozen_clock.advance(first_delay)
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     second = await job_row(database, job_id)
     assert second["status"] == "queued"
     assert second["attempts"] == 2
     assert second["run_at"] - frozen_clock.now() >= timedelta(seconds=4)  # the delay doubled
 
     frozen_clock.advance(timedelta(minutes=1))
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     dead = await job_row(database, job_id)
     assert dead["status"] == "dead"
     assert dead["attempts"] == 3
     assert "boom 3" in dead["last_error"]
 
     frozen_clock.advance(timedelta(days=1))
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     assert len(calls[kind]) == 3  # a dead job is never run again by itself
 
 
-async def test_a_failed_job_leaves_none_of_its_writes(database: Database) -> None:
+async def test_a_failed_job_leaves_none_of_its_writes(database: Database, runtime: Runtime) -> None:
     kind = new_kind("enqueue_then_fail")
     async with database.transaction() as connection:
         await enqueue(connection, kind, {})
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     assert len(calls[kind]) == 1
     async with database.transaction() as connection:
         side = (await connection.execute(select(jobs).where(jobs.c.dedupe_key == f"side:{kind}"))).first()
@@ -149,7 +154,7 @@ async def test_a_failed_job_leaves_none_of_its_writes(database: Database) -> Non
 
 
 async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
-    database: Database, frozen_clock: FrozenClock
+    database: Database, runtime: Runtime, frozen_clock: FrozenClock
 ) -> None:
     kind = new_kind("ok")
     async with database.transaction() as connection:
@@ -162,22 +167,22 @@ async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
         )
     assert job_id in {row["id"] for row in claimed}
 
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     assert calls[kind] == []  # still leased to the dead worker
 
     frozen_clock.advance(timedelta(seconds=61))
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     assert calls[kind] == [{"n": 1}]
     row = await job_row(database, job_id)
     assert row["status"] == "done"
     assert row["attempts"] == 2
 
 
-async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database) -> None:
+async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database, runtime: Runtime) -> None:
     kind = new_kind("fail")
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {"why": "inspect me"}, max_attempts=1)
-    await drain_kind(database, kind)
+    await drain_kind(runtime, kind)
     assert (await job_row(database, job_id))["status"] == "dead"
 
     environment = {**os.environ, "KOHORT_DATABASE_URL": database.url}
@@ -197,12 +202,14 @@ async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database) -> N
     assert again["attempts"] == 0
 
 
-async def test_finished_jobs_are_purged_after_a_week(database: Database, frozen_clock: FrozenClock) -> None:
+async def test_finished_jobs_are_purged_after_a_week(
+    database: Database, runtime: Runtime, frozen_clock: FrozenClock
+) -> None:
     kind = new_kind("ok")
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {})
-    await drain_kind(database, kind)
-    runner = Runner(database)
+    await drain_kind(runtime, kind)
+    runner = Runner(runtime)
     frozen_clock.advance(timedelta(days=6))
     await runner.drain()
     assert (await job_row(database, job_id))["status"] == "done"
@@ -211,12 +218,12 @@ async def test_finished_jobs_are_purged_after_a_week(database: Database, frozen_
     assert await job_row(database, job_id) is None
 
 
-async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Database) -> None:
+async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Database, runtime: Runtime) -> None:
     wanted, other = new_kind("ok"), new_kind("ok")
     async with database.transaction() as connection:
         wanted_id = await enqueue(connection, wanted, {"n": 1})
         other_id = await enqueue(connection, other, {"n": 2})
-    limited = Runner(database, batch_size=50, only=(wanted,))
+    limited = Runner(runtime, batch_size=50, only=(wanted,))
     for _ in range(50):
         if not await limited.run_jobs():
             break
@@ -224,5 +231,5 @@ async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Da
     assert calls[other] == []
     assert (await job_row(database, wanted_id))["status"] == repository.DONE
     assert (await job_row(database, other_id))["status"] == repository.QUEUED
-    await drain_kind(database, other)
+    await drain_kind(runtime, other)
     assert calls[other] == [{"n": 2}]

@@ -11,15 +11,15 @@ import signal
 import typer
 import uvicorn
 
+from kohort.cli.common import run_in_runtime
 from kohort.cli.payouts import payouts_app
 from kohort.config import encryption_key, get_settings
-from kohort.db import Database
-from kohort.kit import clock
 from kohort.kit.timefmt import iso_z
 from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import repository as organization_repository
 from kohort.organization import service as organization_service
+from kohort.runtime import Runtime, session_scope
 from kohort.wire import API_VERSIONS, CURRENT_VERSION
 from kohort.worker import repository as job_repository
 from kohort.worker.runner import Runner
@@ -35,25 +35,18 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
 
-
-async def _create_organization(name: str, api_version: str) -> organization_service.CreatedOrganization:
-    database = Database(get_settings().database_url)
-    try:
-        async with database.transaction() as connection:
-            return await organization_service.create_organization(connection, name=name, api_version=api_version)
-    finally:
-        await database.dispose()
+async def _create_organization(
+    runtime: Runtime, name: str, api_version: str
+) -> organization_service.CreatedOrganization:
+    async with session_scope(runtime) as connection:
+        return await organization_service.create_organization(connection, name=name, api_version=api_version)
 
 
-async def _create_demo_if_empty() -> organization_service.CreatedOrganization | None:
-    database = Database(get_settings().database_url)
-    try:
-        async with database.transaction() as connection:
-            if await organization_repository.count_organizations(connection) > 0:
-                return None
-            return await organization_service.create_organization(connection, name="Demo shop")
-    finally:
-        await database.dispose()
+async def _create_demo_if_empty(runtime: Runtime) -> organization_service.CreatedOrganization | None:
+    async with session_scope(runtime) as connection:
+        if await organization_repository.count_organizations(connection) > 0:
+            return None
+        return await organization_service.create_organization(connection, name="Demo shop")
 
 
 def _print_organization(created: organization_service.CreatedOrganization) -> None:
@@ -82,7 +75,7 @@ def orgs_create(
     if not name.strip():
         raise typer.BadParameter("must not be empty", param_hint="--name")
     upgrade(get_settings().database_url)
-    created = asyncio.run(_create_organization(name, api_version))
+    created = run_in_runtime(lambda runtime: _create_organization(runtime, name, api_version))
     if as_json:
         typer.echo(json.dumps({"id": created.id, "name": created.name, "apiVersion": created.api_version,
                                "keys": created.keys}, indent=2))
@@ -107,7 +100,7 @@ def serve(
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     encryption_key(settings)  # create the development key (if needed) before the server processes start
     upgrade(settings.database_url)
-    demo = asyncio.run(_create_demo_if_empty())
+    demo = run_in_runtime(_create_demo_if_empty)
     if demo is not None:
         typer.echo("First start: created a demo organization.")
         _print_organization(demo)
@@ -122,13 +115,12 @@ def serve(
     )
 
 
-async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
+async def _run_worker(runtime: Runtime, *, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
                       lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None,
                       only: tuple[str, ...] = ()) -> None:
-    settings = get_settings()
-    database = Database(settings.database_url, pool_size=2)
+    settings = runtime.settings
     runner = Runner(
-        database,
+        runtime,
         batch_size=batch_size or settings.worker_batch_size,
         sweep_batch_size=sweep_batch_size or settings.settle_batch_size,
         lease_seconds=lease_seconds or settings.job_lease_seconds,
@@ -136,17 +128,14 @@ async def _run_worker(*, drain: bool, batch_size: int | None, sweep_batch_size: 
         sweep_every=sweep_every,
         only=only,
     )
-    try:
-        if drain:
-            await runner.drain()
-            return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await runner.run(stop)
-    finally:
-        await database.dispose()
+    if drain:
+        await runner.drain()
+        return
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await runner.run(stop)
 
 
 @app.command("worker")
@@ -166,18 +155,15 @@ def worker_command(
     on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_run_worker(drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size,
-                            lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every,
-                            only=tuple(only)))
+    run_in_runtime(lambda runtime: _run_worker(
+        runtime, drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size, lease_seconds=lease_seconds,
+        poll_interval=poll_interval, sweep_every=sweep_every, only=tuple(only),
+    ), pool_size=2)
 
 
-async def _list_jobs(status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
-    database = Database(get_settings().database_url, pool_size=1)
-    try:
-        async with database.transaction() as connection:
-            rows = await job_repository.list_jobs(connection, status=status, kind=kind, limit=limit)
-    finally:
-        await database.dispose()
+async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
+    async with session_scope(runtime) as connection:
+        rows = await job_repository.list_jobs(connection, status=status, kind=kind, limit=limit)
     return [
         {"id": row["id"], "kind": row["kind"], "status": row["status"], "attempts": row["attempts"],
          "maxAttempts": row["max_attempts"], "runAt": iso_z(row["run_at"]), "createdAt": iso_z(row["created_at"]),
@@ -196,7 +182,7 @@ def jobs_list(
     """The newest jobs, e.g. `kohort jobs list --status dead` for the dead-letter queue."""
     if status is not None and status not in job_repository.STATUSES:
         raise typer.BadParameter(f"use one of {', '.join(job_repository.STATUSES)}", param_hint="--status")
-    found = asyncio.run(_list_jobs(status, kind, limit))
+    found = run_in_runtime(lambda runtime: _list_jobs(runtime, status, kind, limit))
     if as_json:
         typer.echo(json.dumps(found, indent=2))
         return
@@ -207,31 +193,23 @@ def jobs_list(
     typer.echo(f"{len(found)} job(s)")
 
 
-async def _retry_job(job_id: str) -> bool:
-    database = Database(get_settings().database_url, pool_size=1)
-    try:
-        async with database.transaction() as connection:
-            return await job_repository.requeue_dead(connection, job_id, now=clock.now())
-    finally:
-        await database.dispose()
+async def _retry_job(runtime: Runtime, job_id: str) -> bool:
+    async with session_scope(runtime) as connection:
+        return await job_repository.requeue_dead(connection, job_id, now=runtime.clock.now())
 
 
 @jobs_app.command("retry")
 def jobs_retry(job_id: str = typer.Argument(..., help="The id of a dead job.")) -> None:
     """Put a dead job back in the queue with a fresh set of attempts."""
-    if not asyncio.run(_retry_job(job_id)):
+    if not run_in_runtime(lambda runtime: _retry_job(runtime, job_id)):
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{job_id} queued")
 
 
-async def _ledger_violations(organization_id: str | None) -> list[str]:
-    database = Database(get_settings().database_url, pool_size=1)
-    try:
-        async with database.transaction() as connection:
-            return await ledger_audit.violations(connection, organization_id=organization_id)
-    finally:
-        await database.dispose()
+async def _ledger_violations(runtime: Runtime, organization_id: str | None) -> list[str]:
+    async with session_scope(runtime) as connection:
+        return await ledger_audit.violations(connection, organization_id=organization_id)
 
 
 @ledger_app.command("check")
@@ -239,7 +217,7 @@ def ledger_check(
     organization: str = typer.Option(None, "--organization", help="Only this organization (default: all)."),
 ) -> None:
     """Check the ledger's invariants against the orders; exit 1 and list the violations if any."""
-    found = asyncio.run(_ledger_violations(organization))
+    found = run_in_runtime(lambda runtime: _ledger_violations(runtime, organization))
     for line in found:
         typer.echo(line, err=True)
     if found:

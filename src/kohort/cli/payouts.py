@@ -3,44 +3,36 @@ trip for operators who run the payouts from the command line."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
 import typer
 
-from kohort.config import encryption_key, get_settings
-from kohort.db import Database
+from kohort.cli.common import run_in_runtime
 from kohort.errors import KohortError
-from kohort.kit.crypto import Cipher
 from kohort.payout import service as payout_service
-from kohort.payout.provider import SepaFileProvider
+from kohort.runtime import Runtime, session_scope
 from kohort.tenant import Tenant
 from kohort.withdrawal import service as withdrawal_service
 
 payouts_app = typer.Typer(help="Cashback payouts: SEPA credit-transfer batches.", no_args_is_help=True)
 
 
-async def _export(tenant: Tenant, output: Path | None) -> None:
-    settings = get_settings()
-    database = Database(settings.database_url, pool_size=1)
-    try:
-        with typer.progressbar(length=1, label="Building the pain.001 batch", file=sys.stderr) as bar:
-            progress = {"total": 0}
+async def _export(runtime: Runtime, tenant: Tenant, output: Path | None) -> None:
+    with typer.progressbar(length=1, label="Building the pain.001 batch", file=sys.stderr) as bar:
+        progress = {"total": 0}
 
-            def on_progress(done: int, total: int) -> None:
-                if progress["total"] != total:
-                    progress["total"] = total
-                    bar.length = total
-                bar.update(1)
+        def on_progress(done: int, total: int) -> None:
+            if progress["total"] != total:
+                progress["total"] = total
+                bar.length = total
+            bar.update(1)
 
-            async with database.transaction() as connection:
-                created = await payout_service.create_batch(
-                    connection, tenant, Cipher(encryption_key(settings)), SepaFileProvider(),
-                    execution_days=settings.payout_execution_days, on_progress=on_progress,
-                )
-    finally:
-        await database.dispose()
+        async with session_scope(runtime) as connection:
+            created = await payout_service.create_batch(
+                connection, tenant, runtime.cipher, runtime.payout_provider,
+                execution_days=runtime.settings.payout_execution_days, on_progress=on_progress,
+            )
     batch = created.batch
     if output is None:
         typer.echo(batch["document"])
@@ -58,27 +50,23 @@ def export(
 ) -> None:
     """Put every pending payout of the organization in a new batch and print its pain.001 XML."""
     try:
-        asyncio.run(_export(Tenant(organization_id=org, livemode=live), output))
+        run_in_runtime(lambda runtime: _export(runtime, Tenant(organization_id=org, livemode=live), output))
     except KohortError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
 
 
-async def _confirm(batch_id: str) -> payout_service.CreatedBatch:
-    database = Database(get_settings().database_url, pool_size=1)
-    try:
-        async with database.transaction() as connection:
-            tenant = await payout_service.tenant_of_batch(connection, batch_id)
-            return await withdrawal_service.confirm_batch(connection, tenant, batch_id)
-    finally:
-        await database.dispose()
+async def _confirm(runtime: Runtime, batch_id: str) -> payout_service.CreatedBatch:
+    async with session_scope(runtime) as connection:
+        tenant = await payout_service.tenant_of_batch(connection, batch_id)
+        return await withdrawal_service.confirm_batch(connection, tenant, batch_id)
 
 
 @payouts_app.command("confirm")
 def confirm(batch_id: str = typer.Argument(..., help="The batch id (pob_…) your bank executed.")) -> None:
     """Mark the batch executed: its payouts PAID, their orders CASHBACK_SENT, the shoppers emailed."""
     try:
-        created = asyncio.run(_confirm(batch_id))
+        created = run_in_runtime(lambda runtime: _confirm(runtime, batch_id))
     except KohortError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None

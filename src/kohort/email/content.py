@@ -64,7 +64,10 @@ def _level(context: dict[str, Any], value: int | None, locale: str) -> str:
 def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
     """The content of email `kind` for a recipient reading `locale`."""
     en = fmt.page_locale(locale) == fmt.ENGLISH
-    money = lambda cents: fmt.money(int(cents), locale)  # noqa: E731 - a local shorthand
+
+    def money(cents: Any) -> str:  # the context's amounts, as the JSON job payload carried them
+        return fmt.money(int(cents), locale)
+
     shop = context["brand"]["name"]
     first_name = context.get("first_name")
     greeting = (f"Hi {first_name}," if first_name else "Hi,") if en else (

@@ -11,17 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.email import outbox
 from kohort.email.render import render
 from kohort.email.sender import OutgoingEmail
+from kohort.runtime import Runtime
 from kohort.worker.registry import task
 
 log = logging.getLogger("kohort.email")
 
 
 @task(outbox.JOB_KIND)
-async def send_email(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+async def send_email(runtime: Runtime, connection: AsyncConnection, payload: dict[str, Any]) -> None:
     del connection  # nothing to read: everything the email shows was sealed into the job
-    data = outbox.unseal(payload)
+    data = runtime.outbox.unseal(payload)
     rendered = render(payload["kind"], data["locale"], data["context"])
-    await outbox.delivery().sender.send(OutgoingEmail(
+    await runtime.sender.send(OutgoingEmail(
         to=data["to"], subject=rendered.subject, html=rendered.html, text=rendered.text,
         from_name=data["context"]["brand"]["name"],
     ))

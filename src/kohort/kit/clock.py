@@ -29,6 +29,13 @@ class FrozenClock(Clock):
         self._now = moment
 
 
+class Installed(Clock):
+    """Whichever clock is installed process-wide at the moment it is asked (see `use`)."""
+
+    def now(self) -> datetime:
+        return clock.now()
+
+
 clock: Clock = Clock()
 
 

@@ -149,7 +149,7 @@ def _condition(columns: dict[str, Column[Any]], text: str) -> ColumnElement[bool
         raise InvalidListParameter(
             f"search: unknown field {field!r}; use one of: {', '.join(sorted(columns))}.", code="INVALID_SEARCH"
         )
-    value = _typed_value(column, raw)
+    value: object = _typed_value(column, raw)
     if operator in (":", "="):
         return column == value
     if operator == "!":

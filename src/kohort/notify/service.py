@@ -17,10 +17,10 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
-from kohort.config import get_settings
 from kohort.customer import service as customer_service
-from kohort.email import outbox
+from kohort.email.outbox import Outbox, QueuedEmail
 from kohort.kit import clock
+from kohort.kit.crypto import Cipher
 from kohort.kit.formatting import page_locale
 from kohort.kit.ids import new_id
 from kohort.kit.timefmt import iso_z
@@ -78,7 +78,7 @@ def _order(order: Order) -> dict[str, Any]:
 
 
 async def _base(connection: AsyncConnection, tenant: Tenant, group: ReferralGroup, locale: str, campaign: str,
-                owner: RowMapping | None) -> dict[str, Any]:
+                owner: RowMapping | None, *, public_url: str) -> dict[str, Any]:
     brand = await brand_service.get_brand(connection, tenant)
     ladder = group.ladder
     return {
@@ -88,7 +88,7 @@ async def _base(connection: AsyncConnection, tenant: Tenant, group: ReferralGrou
         "first_level_value": _level_value(ladder.first),
         "group": {
             "share_id": group.share_id,
-            "url": group_page_url(get_settings().public_url, page_locale(locale), group.share_id, campaign=campaign),
+            "url": group_page_url(public_url, page_locale(locale), group.share_id, campaign=campaign),
             "owner_name": _short_name(owner),
             "expires_at": iso_z(group.expires_at),
         },
@@ -120,7 +120,7 @@ def unlocks_level(group: ReferralGroup, participant_count: int) -> bool:
 @_never_failing
 async def order_emails(
     connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order, joined: bool,
-    participant_count: int, participants: Sequence[Order] = (),
+    participant_count: int, participants: Sequence[Order] = (), outbox: Outbox,
 ) -> None:
     """Group created (owner) or joined (joiner); a join that reaches a level's threshold exactly also
     tells every other participant that a new level is unlocked."""
@@ -131,13 +131,15 @@ async def order_emails(
     owner = people.get(group.customer_id)
     count = participant_count
     if not joined:
-        context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner)
+        context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner,
+                              public_url=outbox.public_url)
         await outbox.enqueue(connection, kind="group_created", event_id=group.id, to=_email(customer),
                              locale=locale, context={**context, "first_name": _first(customer), "order": _order(order)})
         return
     ladder = group.ladder
     cashback = ladder.provisional_cashback(count, order.amount)
-    context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner)
+    context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner,
+                          public_url=outbox.public_url)
     await outbox.enqueue(connection, kind="group_joined", event_id=order.id, to=_email(customer), locale=locale,
                          context={**context, "first_name": _first(customer), "order": _order(order),
                                   "cashback": cashback, "next_level": _next_level(group, count)})
@@ -150,7 +152,8 @@ async def order_emails(
         recipient = people.get(other.customer_id)
         # Each recipient's own language (the original mixed the joiner's template with the recipient's text).
         other_locale = page_locale(other.locale)
-        other_context = await _base(connection, tenant, group, other_locale, "group_new_level_unlocked", owner)
+        other_context = await _base(connection, tenant, group, other_locale, "group_new_level_unlocked", owner,
+                                    public_url=outbox.public_url)
         await outbox.enqueue(
             connection, kind="level_unlocked", event_id=f"{group.id}:{count}", to=_email(recipient),
             locale=other_locale,
@@ -160,13 +163,14 @@ async def order_emails(
 
 
 @_never_failing
-async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, stage: str) -> None:
+async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, stage: str,
+                   outbox: Outbox) -> None:
     """A reminder to the owner (`stage` = midway, first or last), also once friends joined: then it says
     how many more friends reach the next level."""
     people = await _people(connection, tenant, {group.customer_id})
     owner = people.get(group.customer_id)
     locale = page_locale(owner["locale"] if owner else None)
-    context = await _base(connection, tenant, group, locale, "midway_reminder", owner)
+    context = await _base(connection, tenant, group, locale, "midway_reminder", owner, public_url=outbox.public_url)
     count = group.participant_count
     await outbox.enqueue(
         connection, kind="reminder", event_id=f"{group.id}:{stage}", to=_email(owner), locale=locale,
@@ -178,7 +182,7 @@ async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: Referr
 
 @_never_failing
 async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order,
-                             token: str, retry: bool = False, event_id: str | None = None) -> None:
+                             token: str, retry: bool = False, event_id: str | None = None, outbox: Outbox) -> None:
     """The withdrawal link, to a participant whose cashback became available (or came back after a
     failed transfer: `retry`). The raw token exists only in the caller's transaction, so this is the
     only moment the link can be written."""
@@ -188,11 +192,11 @@ async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, gro
     customer = people.get(order.customer_id)
     locale = page_locale(order.locale)
     context = await _base(connection, tenant, group, locale, "kohort_ref_payment_iban_request",
-                          people.get(group.customer_id))
+                          people.get(group.customer_id), public_url=outbox.public_url)
     await outbox.enqueue(
         connection, kind="cashback_available", event_id=event_id or order.id, to=_email(customer), locale=locale,
         context={**context, "first_name": _first(customer), "order": _order(order), "cashback": order.amount_cashback,
-                 "withdrawal_url": withdrawal_url(get_settings().public_url, order.id, token), "retry": retry},
+                 "withdrawal_url": withdrawal_url(outbox.public_url, order.id, token), "retry": retry},
     )
 
 
@@ -206,12 +210,12 @@ async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id:
 
 
 async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
-                               orders: dict[str, Order], groups: dict[str, ReferralGroup]) -> None:
+                               orders: dict[str, Order], groups: dict[str, ReferralGroup], outbox: Outbox) -> None:
     """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
     brand = (await brand_service.get_brand(connection, tenant)).as_context()
     people = await _people(connection, tenant, {order.customer_id for order in orders.values()}
                            | {group.customer_id for group in groups.values()})
-    public_url = get_settings().public_url
+    public_url = outbox.public_url
     emails = []
     for payout in payouts:
         order = orders.get(payout["order_id"])
@@ -220,7 +224,7 @@ async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, p
             continue
         customer = people.get(order.customer_id)
         locale = page_locale(order.locale)
-        emails.append(outbox.QueuedEmail(kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
+        emails.append(QueuedEmail(kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
                                          context={
             "brand": brand, "discount_type": group.discount_type.value,
             "max_level_value": _level_value(group.ladder.top),
@@ -245,23 +249,24 @@ SETTLEMENT_JOB = "notify.settlement"
 
 
 @_never_failing
-async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str]) -> None:
+async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str],
+                         cipher: Cipher) -> None:
     """In the settling transaction: one job for the whole batch, carrying the raw withdrawal tokens
     (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (the
     sweep's throughput); the job then queues each participant's email (`settlement_emails`), each
     deduplicated per event and recipient, so running it twice sends nothing twice."""
     reference = new_id("stl")
-    sealed = outbox.seal(json.dumps(tokens), context=reference)
+    sealed = cipher.encrypt(json.dumps(tokens), associated_data=reference)
     await queue.enqueue(connection, SETTLEMENT_JOB, {"ref": reference, "groups": group_ids, "sealed": sealed})
 
 
-def settlement_tokens(payload: dict[str, Any]) -> dict[str, str]:
-    tokens: dict[str, str] = json.loads(outbox.unseal_text(payload["sealed"], context=payload["ref"]))
+def settlement_tokens(payload: dict[str, Any], *, cipher: Cipher) -> dict[str, str]:
+    tokens: dict[str, str] = json.loads(cipher.decrypt(payload["sealed"], associated_data=payload["ref"]))
     return tokens
 
 
 async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[ReferralGroup], orders: Sequence[Order],
-                            tokens: dict[str, str]) -> None:
+                            tokens: dict[str, str], outbox: Outbox) -> None:
     """After a settlement batch: "cashback available" (with the withdrawal link, `tokens` by order id)
     to every participant with cashback, "group expired" to each lone owner. A few queries and one
     insert for the whole batch, whatever its size."""
@@ -271,8 +276,8 @@ async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[Ref
     orders_by_group: dict[str | None, list[Order]] = {}
     for order in orders:
         orders_by_group.setdefault(order.payment_group_id, []).append(order)
-    public_url = get_settings().public_url
-    emails: list[outbox.QueuedEmail] = []
+    public_url = outbox.public_url
+    emails: list[QueuedEmail] = []
     for tenant, tenant_groups in by_tenant.items():
         brand = (await brand_service.get_brand(connection, tenant)).as_context()
         customer_ids = {group.customer_id for group in tenant_groups}
@@ -296,10 +301,10 @@ async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[Ref
                     "first_name": _first(customer), "order": _order(order),
                 }
                 if group.status == GroupStatus.EXPIRED:
-                    emails.append(outbox.QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
+                    emails.append(QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
                                                      locale=locale, context=base))
                 elif order.id in tokens and order.amount_cashback:
-                    emails.append(outbox.QueuedEmail(
+                    emails.append(QueuedEmail(
                         kind="cashback_available", event_id=order.id, to=_email(customer), locale=locale,
                         context={**base, "cashback": order.amount_cashback,
                                  "withdrawal_url": withdrawal_url(public_url, order.id, tokens[order.id])},

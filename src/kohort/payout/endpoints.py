@@ -9,6 +9,7 @@ from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
+from kohort.runtime import Runtime, get_runtime
 from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(tags=["Payouts"])
@@ -31,13 +32,14 @@ async def update_payout_settings(request: Request, principal: Principal = Depend
 
 
 @router.post("/payout-batches", status_code=201, response_model=PayoutBatch)
-async def create_payout_batch(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def create_payout_batch(request: Request, principal: Principal = Depends(secret_key),
+                              runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """A SEPA credit-transfer batch (pain.001) of every pending payout; upload `xml` to your bank, then
     confirm the batch once executed."""
     async with unit_of_work(request) as connection:
         created = await service.create_batch(
-            connection, principal.tenant, request.app.state.cipher, request.app.state.payout_provider,
-            execution_days=request.app.state.settings.payout_execution_days,
+            connection, principal.tenant, runtime.cipher, runtime.payout_provider,
+            execution_days=runtime.settings.payout_execution_days,
         )
     return render(request, service.to_batch(created), status_code=201)
 

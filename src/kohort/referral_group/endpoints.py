@@ -9,7 +9,6 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.errors import NotFound
 from kohort.expansion import expand_groups
-from kohort.kit import clock
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
@@ -24,6 +23,7 @@ from kohort.referral_group.schemas import (
     to_wire_group,
     to_wire_validation,
 )
+from kohort.runtime import Runtime, get_runtime
 from kohort.wire import body_doc, dump, parse_body, render
 
 router = APIRouter(tags=["Referral groups"])
@@ -114,11 +114,13 @@ async def validate_group(reference: str, request: Request, principal: Principal 
 
 
 @test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup)
-async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key),
+                        runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """Test mode only: ends the group now and settles it before answering (COMPLETED with cashback, or
     EXPIRED), so an integration can be tested without waiting for the group's end."""
     if principal.tenant.livemode:
         raise NotFound("Route not found.")  # live keys do not see test helpers at all
     async with unit_of_work(request) as connection:
-        group = await settlement.end_group_now(connection, principal.tenant, reference, now=clock.now())
+        group = await settlement.end_group_now(connection, principal.tenant, reference, now=runtime.clock.now(),
+                                               cipher=runtime.cipher)
     return render(request, to_wire_group(group))

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.cashback import service as cashback_service
 from kohort.events import service as events
 from kohort.events.domain import CashbackAvailable, GroupCompleted, GroupExpired
+from kohort.kit.crypto import Cipher
 from kohort.models import GroupStatus
 from kohort.notify import service as notify
 from kohort.referral_group import service, settlement_repository
@@ -59,10 +60,10 @@ class Settlement:
         return [group for group in self.groups if group.status == GroupStatus.EXPIRED]
 
 
-async def settle_due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> Settlement:
+async def settle_due_groups(connection: AsyncConnection, *, now: datetime, limit: int, cipher: Cipher) -> Settlement:
     """Settle up to `limit` groups past their end, skipping any another transaction holds."""
     closed = await settlement_repository.close_due_groups(connection, now=now, limit=limit)
-    return await _reward(connection, closed, now=now)
+    return await _reward(connection, closed, now=now, cipher=cipher)
 
 
 async def due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[str, Tenant]]:
@@ -71,24 +72,28 @@ async def due_groups(connection: AsyncConnection, *, now: datetime, limit: int) 
     return [(group_id, Tenant(organization_id, livemode)) for group_id, organization_id, livemode in rows]
 
 
-async def settle_group(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> Settlement:
+async def settle_group(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime, cipher: Cipher
+) -> Settlement:
     """Settle one group if it is due (past its end, or full); a no-op if it is not, or already settled."""
     closed = await settlement_repository.close_group(connection, tenant, group_id, now=now)
-    return await _reward(connection, [closed] if closed is not None else [], now=now)
+    return await _reward(connection, [closed] if closed is not None else [], now=now, cipher=cipher)
 
 
 async def end_group_now(
-    connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime
+    connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime, cipher: Cipher
 ) -> ReferralGroup:
     """Test helper: bring an OPEN group's end to now and settle it; returns the group as it then is
     (unchanged if it had already ended)."""
     group = await service.get_group(connection, tenant, reference)
     await settlement_repository.move_end_to(connection, tenant, group.id, now=now)
-    await settle_group(connection, tenant, group.id, now=now)
+    await settle_group(connection, tenant, group.id, now=now, cipher=cipher)
     return await service.get_group(connection, tenant, group.id)
 
 
-async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], *, now: datetime) -> Settlement:
+async def _reward(
+    connection: AsyncConnection, closed: Sequence[ReferralGroup], *, now: datetime, cipher: Cipher
+) -> Settlement:
     completed = {group.id: group for group in closed if group.status == GroupStatus.COMPLETED}
     participants: dict[str, list[cashback_service.Participant]] = {group_id: [] for group_id in completed}
     for order in await settlement_repository.orders_of_groups(connection, list(completed)):
@@ -123,7 +128,7 @@ async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], 
         await events.record_for(connection, CashbackAvailable, "order", [item.order_id for item in granted])
         # The raw withdrawal tokens exist only here: one sealed job carries them to the emails.
         await notify.groups_settled(connection, group_ids=[group.id for group in closed],
-                                    tokens={item.order_id: item.withdrawal_token for item in granted})
+                                    tokens={item.order_id: item.withdrawal_token for item in granted}, cipher=cipher)
     if settled:
         log.info("group.settled_batch", extra={"groups": len(settled), "cashbacks": len(granted)})
     return Settlement(groups=settled, cashbacks=granted)

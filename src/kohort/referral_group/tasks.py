@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.db import Database
-from kohort.kit import clock
 from kohort.referral_group import service, settlement
+from kohort.runtime import Runtime, session_scope
 from kohort.tenant import Tenant
 from kohort.worker.registry import periodic, task
 
@@ -19,14 +18,15 @@ log = logging.getLogger("kohort.settlement")
 
 
 @task(service.SETTLE_GROUP_JOB)
-async def settle_full_group(connection: AsyncConnection, payload: dict[str, Any]) -> None:
+async def settle_full_group(runtime: Runtime, connection: AsyncConnection, payload: dict[str, Any]) -> None:
     """Enqueued by the join that filled the group: settle it now rather than at its end."""
     tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
-    await settlement.settle_group(connection, tenant, payload["group_id"], now=clock.now())
+    await settlement.settle_group(connection, tenant, payload["group_id"], now=runtime.clock.now(),
+                                  cipher=runtime.cipher)
 
 
 @periodic("referral_group.settle_due", every_seconds=SWEEP_SECONDS)
-async def settle_due_groups(database: Database, *, batch_size: int) -> int:
+async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
     """One batch of groups past their end, settled in one transaction. Returns how many.
 
     If the batch fails (a bug or bad data in one group), its groups are settled one transaction each,
@@ -34,18 +34,20 @@ async def settle_due_groups(database: Database, *, batch_size: int) -> int:
     blocked nothing else either, but also settled nothing, §13 #21); the bad one is logged and tried
     again by the next sweep."""
     try:
-        async with database.transaction() as connection:
-            done = await settlement.settle_due_groups(connection, now=clock.now(), limit=batch_size)
+        async with session_scope(runtime) as connection:
+            done = await settlement.settle_due_groups(connection, now=runtime.clock.now(), limit=batch_size,
+                                                      cipher=runtime.cipher)
         return len(done.groups)
     except Exception:  # fall back to one transaction per group, below
         log.exception("settlement.batch_failed")
-    async with database.transaction() as connection:
-        due = await settlement.due_groups(connection, now=clock.now(), limit=batch_size)
+    async with session_scope(runtime) as connection:
+        due = await settlement.due_groups(connection, now=runtime.clock.now(), limit=batch_size)
     settled = 0
     for group_id, tenant in due:
         try:
-            async with database.transaction() as connection:
-                settled += len((await settlement.settle_group(connection, tenant, group_id, now=clock.now())).groups)
+            async with session_scope(runtime) as connection:
+                settled += len((await settlement.settle_group(connection, tenant, group_id, now=runtime.clock.now(),
+                                                              cipher=runtime.cipher)).groups)
         except Exception:  # logged with the group; the next sweep tries it again
             log.exception("settlement.group_failed", extra={"group_id": group_id})
     return settled

@@ -16,6 +16,7 @@ from kohort.db import unit_of_work
 from kohort.errors import KohortError
 from kohort.kit import formatting as fmt
 from kohort.referral_group.service import GroupNotFound
+from kohort.runtime import get_runtime
 from kohort.shopper import views
 from kohort.shopper.i18n import translator
 from kohort.withdrawal import service as withdrawal_service
@@ -48,7 +49,7 @@ async def _group_page(request: Request, locale: str, code: str) -> HTMLResponse:
     try:
         async with unit_of_work(request) as connection:
             page = await views.group_page(connection, code, locale=locale,
-                                          public_url=request.app.state.settings.public_url, invite_mode=invite_mode)
+                                          public_url=get_runtime(request).settings.public_url, invite_mode=invite_mode)
     except GroupNotFound:
         return not_found(locale)
     return html("invite.html" if invite_mode else "group.html", page.context)
@@ -109,7 +110,7 @@ async def withdrawal_submit(order_id: str, request: Request) -> Response:
     holder_name = str(form.get("holderName") or "")[:70]
     try:
         async with unit_of_work(request) as connection:
-            await withdrawal_service.withdraw(connection, request.app.state.cipher, order_id=order_id, token=token,
+            await withdrawal_service.withdraw(connection, get_runtime(request).cipher, order_id=order_id, token=token,
                                               iban=iban, holder_name=holder_name)
     except withdrawal_service.InvalidWithdrawal:
         state = withdrawal_service.WithdrawalState(state="invalid")

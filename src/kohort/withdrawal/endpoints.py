@@ -9,6 +9,7 @@ from kohort.db import unit_of_work
 from kohort.kit.json_response import JsonResponse
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
+from kohort.runtime import Runtime, get_runtime
 from kohort.wire import body_doc, parse_body, render
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
@@ -17,14 +18,14 @@ router = APIRouter(tags=["Payouts"])
 
 
 @router.post("/withdrawals", status_code=201, response_model=Withdrawal, openapi_extra=body_doc(WithdrawalCreate))
-async def create_withdrawal(request: Request) -> JsonResponse:
+async def create_withdrawal(request: Request, runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """Withdraw an order's available cashback to the shopper's IBAN. No API key: the single-use token
     from the shopper's withdrawal link is the credential. A wrong token is a 400 that reveals nothing;
     a token already used is a 409."""
     data = await parse_body(request, WithdrawalCreate)
     async with unit_of_work(request) as connection:
         order, payout = await service.withdraw(
-            connection, request.app.state.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
+            connection, runtime.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
             holder_name=data.holder_name,
         )
     return render(request, Withdrawal(order_id=order.id, status=order.status.value,
@@ -33,7 +34,9 @@ async def create_withdrawal(request: Request) -> JsonResponse:
 
 
 @router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch)
-async def confirm_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def confirm_payout_batch(
+    batch_id: str, request: Request, principal: Principal = Depends(secret_key)
+) -> JsonResponse:
     """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT."""
     async with unit_of_work(request) as connection:
         created = await service.confirm_batch(connection, principal.tenant, batch_id)
@@ -41,9 +44,11 @@ async def confirm_payout_batch(batch_id: str, request: Request, principal: Princ
 
 
 @router.post("/payouts/{payout_id}/fail", response_model=Payout, openapi_extra=body_doc(PayoutFail))
-async def fail_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def fail_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key),
+                      runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """The transfer was rejected: the order's cashback is available again and the shopper gets a new link."""
     data = await parse_body(request, PayoutFail)
     async with unit_of_work(request) as connection:
-        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason)
+        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason,
+                                           outbox=runtime.outbox)
     return render(request, payout_service.to_payout(payout))

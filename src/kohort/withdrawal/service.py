@@ -21,6 +21,7 @@ from kohort.brand import service as brand_service
 from kohort.brand.service import Brand
 from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
+from kohort.email.outbox import Outbox
 from kohort.errors import Conflict, KohortError
 from kohort.events import service as events
 from kohort.events.domain import CashbackAvailable, CashbackSent, PayoutFailed, PayoutPaid
@@ -173,7 +174,9 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: s
     return await payout_service.get_batch(connection, tenant, batch_id)
 
 
-async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> RowMapping:
+async def fail_payout(
+    connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, outbox: Outbox
+) -> RowMapping:
     """The transfer will not happen: the shopper gets their cashback back with a fresh link."""
     payout = await payout_service.fail_payout(connection, tenant, payout_id, reason=reason)
     await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout['id']}",
@@ -186,5 +189,5 @@ async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: st
     if order is not None and order.payment_group_id:
         group = await group_service.get_group(connection, tenant, order.payment_group_id)
         await notify.cashback_available(connection, tenant, group=group, order=order, token=token, retry=True,
-                                        event_id=f"{order.id}:{payout['id']}")
+                                        event_id=f"{order.id}:{payout['id']}", outbox=outbox)
     return payout

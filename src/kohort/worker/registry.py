@@ -14,9 +14,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-Handler = Callable[[AsyncConnection, dict[str, Any]], Awaitable[None]]
-# A sweep gets the database (it opens its own transactions) and a batch size; it returns how much work
-# it did, and the runner calls it again at once while it keeps finding work.
+from kohort.runtime import Runtime
+
+# A handler gets the runner's runtime (for what the job needs besides the database: the cipher, the email
+# sender), the job's transaction and its payload.
+Handler = Callable[[Runtime, AsyncConnection, dict[str, Any]], Awaitable[None]]
+# A sweep gets the runtime (it opens its own transactions with `session_scope`) and a batch size; it returns
+# how much work it did, and the runner calls it again at once while it keeps finding work.
 Sweep = Callable[..., Awaitable[int]]
 
 
@@ -32,7 +36,7 @@ _periodics: dict[str, Periodic] = {}
 
 
 def task(kind: str) -> Callable[[Handler], Handler]:
-    """Register `function(connection, payload)` as the handler of jobs of `kind`."""
+    """Register `function(runtime, connection, payload)` as the handler of jobs of `kind`."""
 
     def register(function: Handler) -> Handler:
         if kind in _handlers and _handlers[kind] is not function:
@@ -44,7 +48,7 @@ def task(kind: str) -> Callable[[Handler], Handler]:
 
 
 def periodic(name: str, *, every_seconds: float) -> Callable[[Sweep], Sweep]:
-    """Register `function(database, *, batch_size) -> int` to run every `every_seconds` on every runner.
+    """Register `function(runtime, *, batch_size) -> int` to run every `every_seconds` on every runner.
     Several runners may run it at once: it must claim its rows (SKIP LOCKED, conditional writes)."""
 
     def register(function: Sweep) -> Sweep:

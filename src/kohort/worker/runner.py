@@ -22,8 +22,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import RowMapping
 
-from kohort.db import Database
-from kohort.kit import clock
+from kohort.runtime import Runtime, session_scope
 from kohort.worker import catalog, registry, repository
 
 log = logging.getLogger("kohort.worker")
@@ -45,7 +44,7 @@ class LeaseLost(Exception):
 
 @dataclass
 class Runner:
-    database: Database
+    runtime: Runtime
     batch_size: int = 20
     sweep_batch_size: int = 500
     lease_seconds: float = 60.0
@@ -70,7 +69,7 @@ class Runner:
             if self._next_sweep.get(sweep.name, 0.0) > time.monotonic():
                 continue
             try:
-                found = await sweep.function(self.database, batch_size=self.sweep_batch_size)
+                found = await sweep.function(self.runtime, batch_size=self.sweep_batch_size)
             except Exception:  # a failing sweep must not stop the others; it runs again later
                 log.exception("worker.sweep_failed", extra={"sweep": sweep.name})
                 found = 0
@@ -81,8 +80,8 @@ class Runner:
 
     async def run_jobs(self) -> int:
         """Claim one batch of runnable jobs and run them; returns how many were claimed."""
-        now = clock.now()
-        async with self.database.transaction() as connection:
+        now = self.runtime.clock.now()
+        async with session_scope(self.runtime) as connection:
             claimed = await repository.claim(
                 connection, now=now, lease_until=now + timedelta(seconds=self.lease_seconds), worker=self.name,
                 limit=self.batch_size, kind_prefixes=self.only,
@@ -101,9 +100,9 @@ class Runner:
             await self._fail(job, f"no handler for job kind {job['kind']!r}", dead=job["attempts"] >= job["max_attempts"])
             return
         try:
-            async with self.database.transaction() as connection:
-                await handler(connection, dict(job["payload"]))
-                if not await repository.finish(connection, job["id"], worker=self.name, now=clock.now()):
+            async with session_scope(self.runtime) as connection:
+                await handler(self.runtime, connection, dict(job["payload"]))
+                if not await repository.finish(connection, job["id"], worker=self.name, now=self.runtime.clock.now()):
                     raise LeaseLost(job["id"])
         except LeaseLost:
             log.warning("worker.lease_lost", extra={"job_id": job["id"], "kind": job["kind"]})
@@ -116,8 +115,8 @@ class Runner:
             await self._fail(job, text, dead=dead)
 
     async def _fail(self, job: RowMapping, error: str, *, dead: bool) -> None:
-        now = clock.now()
-        async with self.database.transaction() as connection:
+        now = self.runtime.clock.now()
+        async with session_scope(self.runtime) as connection:
             await repository.fail(
                 connection, job["id"], worker=self.name, now=now, error=error,
                 retry_at=None if dead else now + retry_delay(job["attempts"]),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kohort.db import Database
-from kohort.kit import clock
+from kohort.runtime import Runtime, session_scope
 from kohort.worker import repository
 from kohort.worker.registry import periodic
 
@@ -13,6 +12,6 @@ KEEP_FINISHED = timedelta(days=7)
 
 
 @periodic("worker.purge_finished", every_seconds=600.0)
-async def purge_finished_jobs(database: Database, *, batch_size: int) -> int:
-    async with database.transaction() as connection:
-        return await repository.purge_finished(connection, before=clock.now() - KEEP_FINISHED, limit=batch_size)
+async def purge_finished_jobs(runtime: Runtime, *, batch_size: int) -> int:
+    async with session_scope(runtime) as connection:
+        return await repository.purge_finished(connection, before=runtime.clock.now() - KEEP_FINISHED, limit=batch_size)

@@ -1,0 +1,89 @@
+"""What one process holds: settings, the database, the at-rest cipher, the email sender, the payout
+provider and the clock, built once at start by `build_runtime` and handed to the app, the worker and the
+CLI. Services never see it whole: entry points pass each service the one collaborator it needs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.config import Settings, encryption_key
+from kohort.db import Database
+from kohort.email.outbox import Outbox
+from kohort.email.sender import ConsoleSender, EmailSender, SmtpSender
+from kohort.kit import clock as process_clock
+from kohort.kit.clock import Clock
+from kohort.kit.crypto import Cipher
+from kohort.payout.provider import PayoutProvider, SepaFileProvider
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    database: Database
+    cipher: Cipher
+    sender: EmailSender
+    payout_provider: PayoutProvider
+    clock: Clock
+    # Whether `close` disposes the database: a runtime built around a caller's database (tests) leaves it open.
+    owns_database: bool = True
+
+    @property
+    def outbox(self) -> Outbox:
+        """How services queue emails: sealed with this process's cipher, links pointing at `public_url`."""
+        return Outbox(cipher=self.cipher, public_url=self.settings.public_url)
+
+    async def close(self) -> None:
+        if self.owns_database:
+            await self.database.dispose()
+
+
+def sender_from_settings(settings: Settings) -> EmailSender:
+    if settings.email_backend == "smtp":
+        return SmtpSender(host=settings.smtp_host, port=settings.smtp_port, tls=settings.smtp_tls,
+                          username=settings.smtp_username, password=settings.smtp_password,
+                          sender=settings.email_sender, timeout=settings.smtp_timeout_seconds)
+    if settings.email_backend == "console":
+        return ConsoleSender(settings.email_sender)
+    raise ValueError("KOHORT_EMAIL_BACKEND must be smtp or console")
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    pool_size: int | None = None,
+    cipher: Cipher | None = None,
+    sender: EmailSender | None = None,
+    payout_provider: PayoutProvider | None = None,
+    clock: Clock | None = None,
+) -> Runtime:
+    """The process's runtime from `settings`; tests pass fakes (a memory sender, their own database)."""
+    return Runtime(
+        settings=settings,
+        database=database or Database(settings.database_url, pool_size=pool_size or settings.db_pool_size),
+        cipher=cipher or Cipher(encryption_key(settings)),
+        sender=sender or sender_from_settings(settings),
+        payout_provider=payout_provider or SepaFileProvider(),
+        # By default the clock installed process-wide (kit.clock), which services read too.
+        clock=clock or process_clock.Installed(),
+        owns_database=database is None,
+    )
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The app's runtime, for endpoints: `runtime: Runtime = Depends(get_runtime)`."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@asynccontextmanager
+async def session_scope(runtime: Runtime) -> AsyncIterator[AsyncConnection]:
+    """One unit of work on the runtime's database, for a task, a sweep or a CLI command: commits when the
+    block ends normally, rolls back on any error. Services inside never commit."""
+    async with runtime.database.transaction() as connection:
+        yield connection
