@@ -14,6 +14,7 @@ from kohort.email.sender import MemorySender
 from kohort.events.catalogue import DESCRIPTIONS, EventType
 from kohort.events.domain import EVENT_CLASSES
 from kohort.kit.clock import FrozenClock
+from kohort.runtime import Runtime
 from kohort.wire import LEGACY_VERSION
 from tests.factories.group import join
 from tests.factories.merchant import Merchant, create_merchant
@@ -147,8 +148,8 @@ async def test_settlement_records_the_outcome_and_each_cashback(database: Databa
     assert all("token" not in key.lower() for order in available.values() for key in order)
 
 
-async def test_paid_and_failed_payouts_are_events(database: Database, merchant: Merchant, outbox: MemorySender) -> None:
-    placed = await settled_group(database, merchant, outbox, [3000, 8000])
+async def test_paid_and_failed_payouts_are_events(runtime: Runtime, merchant: Merchant, outbox: MemorySender) -> None:
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
     for order in placed:
         body = {"orderId": order["link"].order_id, "token": order["link"].token,
                 "iban": "FR1420041010050500013M02606", "holderName": "Ann Lee"}

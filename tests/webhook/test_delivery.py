@@ -20,6 +20,7 @@ from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
 from kohort.kit.crypto import Cipher
 from kohort.models import webhook_deliveries, webhook_endpoints
+from kohort.runtime import Runtime
 from kohort.webhook import delivery, sender
 from kohort.webhook.delivery import DeliveryPump
 from kohort.webhook.tasks import dispatch_events
@@ -46,9 +47,9 @@ async def endpoint(merchant: Merchant, url: str, **fields: Any) -> dict[str, Any
     return dict(response.json())
 
 
-async def deliver(database: Database, pump: DeliveryPump) -> None:
+async def deliver(runtime: Runtime, pump: DeliveryPump) -> None:
     """Fan out every recorded event, then send everything due until nothing is."""
-    while await dispatch_events(database, batch_size=500):
+    while await dispatch_events(runtime, batch_size=500):
         pass
     await pump.drain()
 
@@ -65,14 +66,14 @@ def verified(secret: str, received: Any) -> dict[str, Any]:
 
 
 async def test_an_order_reaches_the_receiver_signed_as_the_event_api_shows_it(
-    database: Database, merchant: Merchant, pump: DeliveryPump
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump
 ) -> None:
     async with running_receiver() as receiver:
         created = await endpoint(merchant, receiver.url)
         only_groups = await endpoint(merchant, receiver.url.replace("/hooks", "/groups"),
                                      enabledEvents=["payment_group.created"])
         order = await merchant.order()
-        await deliver(database, pump)
+        await deliver(runtime, pump)
     hooks = [item for item in receiver.received if item.path == "/hooks"]
     assert sorted(verified(str(created["secret"]), item)["type"] for item in hooks) == [
         "order.created", "payment_group.created"]
@@ -94,14 +95,14 @@ async def test_an_order_reaches_the_receiver_signed_as_the_event_api_shows_it(
 
 
 async def test_a_receiver_down_for_a_while_gets_every_event_once_up(
-    database: Database, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
 ) -> None:
     receiver = Receiver()
     await receiver.start()
     await receiver.stop()  # its port, with nobody listening
     created = await endpoint(merchant, receiver.url)
     placed = [await merchant.order() for _ in range(3)]
-    await deliver(database, pump)
+    await deliver(runtime, pump)
     pending = await deliveries(merchant, str(created["id"]))
     assert len(pending) == 6
     assert {item["status"] for item in pending} == {"pending"}
@@ -110,10 +111,10 @@ async def test_a_receiver_down_for_a_while_gets_every_event_once_up(
     await receiver.start()
     try:
         frozen_clock.advance(timedelta(seconds=4))
-        await deliver(database, pump)
+        await deliver(runtime, pump)
         assert receiver.received == []  # not due yet: the first retry waits 5 s (± 10 %)
         frozen_clock.advance(timedelta(seconds=2))
-        await deliver(database, pump)
+        await deliver(runtime, pump)
     finally:
         await receiver.stop()
     done = await deliveries(merchant, str(created["id"]))
@@ -126,12 +127,12 @@ async def test_a_receiver_down_for_a_while_gets_every_event_once_up(
 
 
 async def test_a_failing_receiver_is_retried_on_schedule_and_its_answer_kept_short(
-    database: Database, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
 ) -> None:
     async with running_receiver(status=503, answer=b"x" * 5000) as receiver:
         created = await endpoint(merchant, receiver.url, enabledEvents=["order.created"])
         await merchant.order()
-        await deliver(database, pump)
+        await deliver(runtime, pump)
     [record] = await deliveries(merchant, str(created["id"]))
     assert record["status"] == "pending"
     assert record["lastStatusCode"] == 503
@@ -152,7 +153,7 @@ def test_the_retry_schedule_lasts_at_least_three_days_then_gives_up() -> None:
 
 
 async def test_a_slow_receiver_never_holds_back_another_merchants_deliveries(
-    database: Database, app_client: Any, pump: DeliveryPump
+    database: Database, runtime: Runtime, app_client: Any, pump: DeliveryPump
 ) -> None:
     slow_merchant = await create_merchant(database, app_client, name="Slow shop")
     fast_merchant = await create_merchant(database, app_client, name="Fast shop")
@@ -162,7 +163,7 @@ async def test_a_slow_receiver_never_holds_back_another_merchants_deliveries(
         for _ in range(3):
             await slow_merchant.order()
         await fast_merchant.order()
-        while await dispatch_events(database, batch_size=500):
+        while await dispatch_events(runtime, batch_size=500):
             pass
         started = asyncio.get_running_loop().time()
         await pump.pump(limit=100)
@@ -181,14 +182,14 @@ async def test_a_slow_receiver_never_holds_back_another_merchants_deliveries(
 
 
 async def test_after_a_rotation_both_secrets_sign_for_a_day(
-    database: Database, merchant: Merchant, pump: DeliveryPump
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump
 ) -> None:
     async with running_receiver() as receiver:
         created = await endpoint(merchant, receiver.url, enabledEvents=["order.created"])
         rotated_at = clock.now()
         rotated = (await merchant.post(f"/webhook-endpoints/{created['id']}/rotate-secret")).json()
         await merchant.order()
-        await deliver(database, pump)
+        await deliver(runtime, pump)
         # The day is over (moved in the database: receivers check timestamps against their own clock).
         async with database.transaction() as connection:
             overlap_end = (await connection.execute(
@@ -198,7 +199,7 @@ async def test_after_a_rotation_both_secrets_sign_for_a_day(
             await connection.execute(update(webhook_endpoints).where(webhook_endpoints.c.id == created["id"])
                                      .values(previous_secret_expires_at=clock.now() - timedelta(seconds=1)))
         await merchant.order()
-        await deliver(database, pump)
+        await deliver(runtime, pump)
     first, second = receiver.received
     for secret in (created["secret"], rotated["secret"]):
         verified(str(secret), first)
@@ -208,20 +209,20 @@ async def test_after_a_rotation_both_secrets_sign_for_a_day(
 
 
 async def test_resend_replays_an_event_to_every_subscribed_endpoint_or_one(
-    database: Database, merchant: Merchant, other_merchant: Merchant, pump: DeliveryPump
+    database: Database, runtime: Runtime, merchant: Merchant, other_merchant: Merchant, pump: DeliveryPump
 ) -> None:
     async with running_receiver() as receiver:
         first = await endpoint(merchant, receiver.url, enabledEvents=["order.created"])
         await endpoint(merchant, receiver.url, enabledEvents=["payout.paid"])
         await merchant.order()
-        await deliver(database, pump)
+        await deliver(runtime, pump)
         [event] = (await merchant.get("/events", params={"type": "order.created"})).json()["data"]
         again = await merchant.post(f"/events/{event['id']}/resend")
         assert again.status_code == 201, again.text
         assert [item["endpointId"] for item in again.json()["data"]] == [first["id"]]
         one = await merchant.post(f"/events/{event['id']}/resend", json={"endpointId": first["id"]})
         assert one.json()["count"] == 1
-        await deliver(database, pump)
+        await deliver(runtime, pump)
         assert (await other_merchant.post(f"/events/{event['id']}/resend")).status_code == 404
         unknown = await merchant.post(f"/events/{event['id']}/resend", json={"endpointId": "we_unknown"})
         assert unknown.status_code == 404
@@ -230,13 +231,13 @@ async def test_resend_replays_an_event_to_every_subscribed_endpoint_or_one(
 
 
 async def test_a_legacy_organization_receives_snake_case(
-    database: Database, app_client: Any, pump: DeliveryPump
+    database: Database, runtime: Runtime, app_client: Any, pump: DeliveryPump
 ) -> None:
     legacy = await create_merchant(database, app_client, api_version=LEGACY_VERSION)
     async with running_receiver() as receiver:
         created = await endpoint(legacy, receiver.url, enabled_events=["order.created"])
         order = await legacy.order()
-        await deliver(database, pump)
+        await deliver(runtime, pump)
     [item] = receiver.received
     payload = verified(str(created["secret"]), item)
     assert payload["api_version"] == LEGACY_VERSION

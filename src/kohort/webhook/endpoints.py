@@ -7,6 +7,7 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
+from kohort.runtime import Runtime, get_runtime
 from kohort.webhook import service
 from kohort.webhook.schemas import (
     EventResend,
@@ -25,11 +26,13 @@ resend_router = APIRouter(prefix="/events", tags=["Events"])
 
 @router.post("", status_code=201, response_model=WebhookEndpointWithSecret,
              openapi_extra=body_doc(WebhookEndpointCreate))
-async def create_endpoint(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def create_endpoint(
+    request: Request, principal: Principal = Depends(secret_key), runtime: Runtime = Depends(get_runtime)
+) -> JsonResponse:
     """`secret` (`whsec_…`) signs every delivery (Standard Webhooks); it is shown here and at rotation only."""
     data = await parse_body(request, WebhookEndpointCreate)
     async with unit_of_work(request) as connection:
-        created = await service.create_endpoint(connection, principal.tenant, request.app.state.cipher, data)
+        created = await service.create_endpoint(connection, principal.tenant, runtime.cipher, data)
     return render(request, to_wire_endpoint(created.endpoint, secret=created.secret), status_code=201)
 
 
@@ -68,10 +71,13 @@ async def delete_endpoint(
 
 
 @router.post("/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret)
-async def rotate_secret(endpoint_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+async def rotate_secret(
+    endpoint_id: str, request: Request, principal: Principal = Depends(secret_key),
+    runtime: Runtime = Depends(get_runtime),
+) -> JsonResponse:
     """A new secret; the previous one keeps signing for 24 hours, so receivers can switch without a gap."""
     async with unit_of_work(request) as connection:
-        rotated = await service.rotate_secret(connection, principal.tenant, request.app.state.cipher, endpoint_id)
+        rotated = await service.rotate_secret(connection, principal.tenant, runtime.cipher, endpoint_id)
     return render(request, to_wire_endpoint(rotated.endpoint, secret=rotated.secret))
 
 

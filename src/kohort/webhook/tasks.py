@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import weakref
 
-from kohort.config import encryption_key, get_settings
 from kohort.db import Database
-from kohort.kit.crypto import Cipher
+from kohort.runtime import Runtime, session_scope
 from kohort.webhook import service
 from kohort.webhook.delivery import DeliveryPump
 from kohort.worker.registry import periodic
@@ -17,22 +16,22 @@ SWEEP_SECONDS = 1.0
 _pumps: weakref.WeakKeyDictionary[Database, DeliveryPump] = weakref.WeakKeyDictionary()
 
 
-def pump_for(database: Database) -> DeliveryPump:
-    """This process's delivery pump for `database` (its in-flight sends outlive one sweep call)."""
-    pump = _pumps.get(database)
+def pump_for(runtime: Runtime) -> DeliveryPump:
+    """This process's delivery pump for the runtime's database (its in-flight sends outlive one sweep call)."""
+    pump = _pumps.get(runtime.database)
     if pump is None:
-        pump = _pumps[database] = DeliveryPump(database, Cipher(encryption_key(get_settings())))
+        pump = _pumps[runtime.database] = DeliveryPump(runtime.database, runtime.cipher)
     return pump
 
 
 @periodic("webhook.dispatch", every_seconds=SWEEP_SECONDS)
-async def dispatch_events(database: Database, *, batch_size: int) -> int:
+async def dispatch_events(runtime: Runtime, *, batch_size: int) -> int:
     """Fan-out in a sweep rather than in the change's transaction: the order path writes one event row
     and nothing more, and a settlement's thousands of events become deliveries in a few bulk statements."""
-    async with database.transaction() as connection:
+    async with session_scope(runtime) as connection:
         return await service.dispatch_events(connection, limit=batch_size)
 
 
 @periodic("webhook.deliver", every_seconds=SWEEP_SECONDS)
-async def deliver_due(database: Database, *, batch_size: int) -> int:
-    return await pump_for(database).pump(limit=batch_size)
+async def deliver_due(runtime: Runtime, *, batch_size: int) -> int:
+    return await pump_for(runtime).pump(limit=batch_size)
