@@ -16,6 +16,7 @@ from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, get_settings
 from kohort.errors import install_error_handlers
 from kohort.kit.json_response import JsonResponse
+from kohort.logs import configure_logging
 from kohort.runtime import Runtime, build_runtime, get_runtime
 from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
 from kohort.worker.runner import Runner
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             yield
             return
         own_settings = settings or get_settings()
+        # Each server process (uvicorn --workers spawns fresh interpreters) configures its own logs.
+        configure_logging(level=own_settings.log_level, log_format=own_settings.log_format)
         owned = build_runtime(own_settings)
         _install(app, owned)
         # The embedded runner: `kohort serve` works alone on one SQLite file.

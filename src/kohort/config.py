@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = 30.0
     db_pool_size: int = 20
     log_level: str = "info"
+    # "keyvalue" (`time level logger event key=value …`, for people) or "json" (one object per line, for a
+    # log collector); see kohort.logs.
+    log_format: str = "keyvalue"
     # `kohort serve` runs the job runner inside the app (the one-command embedded setup); set false
     # (`kohort serve --no-worker`) when separate `kohort worker` processes do the background work.
     embedded_worker: bool = True

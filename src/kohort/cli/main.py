@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import signal
 
 import typer
 import uvicorn
 
-from kohort.cli.common import run_in_runtime
+from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.payouts import payouts_app
 from kohort.config import encryption_key, get_settings
 from kohort.kit.timefmt import iso_z
@@ -97,7 +96,7 @@ def serve(
         os.environ["KOHORT_EMBEDDED_WORKER"] = "false"
         get_settings.cache_clear()
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging(settings)
     encryption_key(settings)  # create the development key (if needed) before the server processes start
     upgrade(settings.database_url)
     demo = run_in_runtime(_create_demo_if_empty)
@@ -111,6 +110,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's records go through our handler (kohort.logs), one format for every line
         access_log=False,
     )
 
@@ -153,8 +153,6 @@ def worker_command(
 ) -> None:
     """Run background jobs and sweeps (settlement) until SIGTERM/SIGINT. Any number may run side by side
     on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     run_in_runtime(lambda runtime: _run_worker(
         runtime, drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size, lease_seconds=lease_seconds,
         poll_interval=poll_interval, sweep_every=sweep_every, only=tuple(only),
