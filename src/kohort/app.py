@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.utils import get_openapi
 
 from kohort import __version__
 from kohort.api import include_routers
 from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, get_settings
 from kohort.errors import install_error_handlers
+from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
 from kohort.kit.json_response import JsonResponse
 from kohort.logs import configure_logging
 from kohort.runtime import Runtime, build_runtime, get_runtime
-from kohort.wire import ApiVersionMiddleware, RejectNulMiddleware, add_documented_bodies
 from kohort.worker.runner import Runner
 
 
@@ -73,14 +71,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if not await get_runtime(request).database.is_reachable():
             return JsonResponse({"status": "unavailable"}, status_code=503)
         return JsonResponse({"status": "ok"})
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            app.openapi_schema = add_documented_bodies(schema)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -104,7 +104,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
         log.exception("request.unhandled_error", exc_info=exc)
         # Starlette sends this response from outside every middleware, so ApiVersionMiddleware
-        # (kohort.wire) cannot stamp it: name the version it chose here.
+        # (kohort.http.middleware) cannot stamp it: name the version it chose here.
         version = getattr(request.state, "api_version", None)
         return JsonResponse(
             error_body("api_error", "Internal server error.", "INTERNAL_ERROR"),

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
+from kohort.http.rendering import dump
 from kohort.order.domain import Order
 from kohort.organization import service as organization_service
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.referral_group.schemas import GroupSettingsCopy, to_wire_group
 from kohort.tenant import Tenant
-from kohort.wire import dump
 
 ORDER_EXPANSIONS = frozenset({"customer", "paymentGroup", "organization"})
 GROUP_EXPANSIONS = frozenset({"customer", "paymentGroupSettings", "organization"})

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from kohort.db import Database
+from kohort.http.versions import CURRENT_VERSION
 from kohort.kit.clock import FrozenClock
 from kohort.organization import service as organization_service
-from kohort.wire import CURRENT_VERSION
 
 _sequence = itertools.count(1)
 

@@ -90,3 +90,12 @@ async def test_unknown_code_is_a_friendly_404_page(merchant: Merchant) -> None:
 async def test_a_test_mode_group_shows_the_test_banner(merchant: Merchant) -> None:
     code, _ = await _group_with_orders(merchant, [3000])
     assert "Test environment" in (await merchant.client.get(f"/en_US/pg/{code}")).text
+
+
+async def test_the_next_level_line_is_singular_or_plural_in_both_languages(merchant: Merchant) -> None:
+    code, _ = await _group_with_orders(merchant, [3000])  # next level (10 %) at 2 participants: 1 friend
+    assert "1 more friend to reach 10%." in (await merchant.client.get(f"/en_US/pg/{code}")).text
+    assert "Encore 1 ami pour atteindre 10\u00a0%." in (await merchant.client.get(f"/fr_FR/pg/{code}")).text
+    await merchant.order(amount=3000, share_code=code)  # next level (20 %) at 4 participants: 2 friends
+    assert "2 more friends to reach 20%." in (await merchant.client.get(f"/en_US/pg/{code}")).text
+    assert "Encore 2 amis pour atteindre 20\u00a0%." in (await merchant.client.get(f"/fr_FR/pg/{code}")).text

@@ -12,7 +12,7 @@ from kohort.errors import PermissionDenied
 async def any_key(request: Request) -> Principal:
     authenticator: KeyAuthenticator = request.app.state.authenticator
     principal = await authenticator.authenticate(key_from_header(request.headers.get("authorization")))
-    # The organization's pinned version applies unless the request chose one (kohort.wire).
+    # The organization's pinned version applies unless the request chose one (kohort.http.versions).
     if request.state.requested_api_version is None:
         request.state.api_version = principal.default_api_version
     return principal

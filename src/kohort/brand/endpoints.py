@@ -7,10 +7,11 @@ from kohort.auth.service import Principal
 from kohort.brand import service
 from kohort.brand.schemas import BrandSettings, BrandSettingsUpdate
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
-from kohort.wire import body_doc, parse_body, render
 
-router = APIRouter(prefix="/brand-settings", tags=["Brand settings"])
+router = APIRouter(prefix="/brand-settings", tags=["Brand settings"], route_class=JsonBodyRoute)
 
 
 @router.get("", response_model=BrandSettings)
@@ -20,9 +21,12 @@ async def get_brand_settings(request: Request, principal: Principal = Depends(se
     return render(request, settings)
 
 
-@router.patch("", response_model=BrandSettings, openapi_extra=body_doc(BrandSettingsUpdate))
-async def update_brand_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    changes = await parse_body(request, BrandSettingsUpdate)
+@router.patch("", response_model=BrandSettings)
+async def update_brand_settings(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: BrandSettingsUpdate = json_body(BrandSettingsUpdate),
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         settings = await service.update_brand_settings(connection, principal.tenant, changes=changes)
     return render(request, settings)

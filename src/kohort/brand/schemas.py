@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from pydantic import BeforeValidator, Field
 
-from kohort.wire import Timestamp, WireModel
+from kohort.http.schemas import Timestamp, WireModel
 
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 

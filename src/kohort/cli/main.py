@@ -13,13 +13,13 @@ import uvicorn
 from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.payouts import payouts_app
 from kohort.config import encryption_key, get_settings
+from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
 from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import repository as organization_repository
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
-from kohort.wire import API_VERSIONS, CURRENT_VERSION
 from kohort.worker import repository as job_repository
 from kohort.worker.runner import Runner
 

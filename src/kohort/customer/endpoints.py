@@ -7,16 +7,18 @@ from kohort.auth.service import Principal
 from kohort.customer import service
 from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
-from kohort.wire import body_doc, parse_body, render, render_list
 
-router = APIRouter(prefix="/customers", tags=["Customers"])
+router = APIRouter(prefix="/customers", tags=["Customers"], route_class=JsonBodyRoute)
 
 
-@router.post("", status_code=201, response_model=Customer, openapi_extra=body_doc(CustomerCreate))
-async def create_customer(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    data = await parse_body(request, CustomerCreate)
+@router.post("", status_code=201, response_model=Customer)
+async def create_customer(
+    request: Request, principal: Principal = Depends(secret_key), data: CustomerCreate = json_body(CustomerCreate)
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         row = await service.create_customer(connection, principal.tenant, principal.key_id, data)
     return render(request, service.to_customer(row), status_code=201)
@@ -37,11 +39,13 @@ async def get_customer(customer_id: str, request: Request, principal: Principal 
     return render(request, service.to_customer(row))
 
 
-@router.patch("/{customer_id}", response_model=Customer, openapi_extra=body_doc(CustomerUpdate))
+@router.patch("/{customer_id}", response_model=Customer)
 async def update_customer(
-    customer_id: str, request: Request, principal: Principal = Depends(secret_key)
+    customer_id: str,
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    data: CustomerUpdate = json_body(CustomerUpdate),
 ) -> JsonResponse:
-    data = await parse_body(request, CustomerUpdate)
     async with unit_of_work(request) as connection:
         row = await service.update_customer(connection, principal.tenant, principal.key_id, customer_id, data)
     return render(request, service.to_customer(row))

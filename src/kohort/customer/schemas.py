@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import EmailStr, Field
 
-from kohort.wire import Locale, Metadata, MetadataContents, Timestamp, WireModel
+from kohort.http.schemas import Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 
 class Customer(WireModel):

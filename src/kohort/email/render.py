@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from kohort.email.content import build
 from kohort.kit import formatting as fmt
+from kohort.kit.i18n import translator
 
 _TEMPLATES = Path(__file__).parent / "templates"
 # Autoescape HTML only; the text part is plain text, never interpreted as markup.
@@ -31,8 +32,7 @@ class RenderedEmail:
 def render(kind: str, locale: str, context: dict[str, Any]) -> RenderedEmail:
     locale = fmt.page_locale(locale)
     content = build(kind, locale, context)
-    footer = (f"{context['brand']['name']} · Powered by Kohort" if locale == fmt.ENGLISH
-              else f"{context['brand']['name']} · Propulsé par Kohort")
+    footer = f"{context['brand']['name']} · {translator(locale).gettext('Powered by Kohort')}"
     values = {"content": content, "brand": context["brand"], "lang": locale[:2], "footer": footer}
     return RenderedEmail(
         subject=content.subject,

@@ -9,7 +9,7 @@ organizations = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
-    # Default wire version for keys of this organization (see kohort.wire).
+    # Default wire version for keys of this organization (see kohort.http.versions).
     Column("api_version", String(10), nullable=False),
     # Acquisition fee in hundredths of a percent: 1000 = 10.00 % (the original's decimal(5,2)).
     Column("acquisition_fee_basis_points", Integer, nullable=False),

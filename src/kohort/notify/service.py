@@ -23,11 +23,10 @@ from kohort.kit import clock
 from kohort.kit.crypto import Cipher
 from kohort.kit.formatting import page_locale
 from kohort.kit.ids import new_id
-from kohort.kit.timefmt import iso_z
-from kohort.links import group_page_url, withdrawal_url
+from kohort.links import withdrawal_url
 from kohort.models import GroupStatus
+from kohort.notify.context import email_context, next_level, person_name
 from kohort.order.domain import Order
-from kohort.organization.ladder import DiscountLevel
 from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
 from kohort.worker import queue
@@ -52,47 +51,8 @@ def _never_failing(function: Callable[P, Awaitable[None]]) -> Callable[P, Awaita
     return guarded
 
 
-def _short_name(customer: RowMapping | None) -> str | None:
-    if customer is None:
-        return None
-    first = (customer["first_name"] or "").strip()
-    last = (customer["last_name"] or "").strip()
-    if not first:
-        return None
-    return f"{first} {last[:1].upper()}." if last else first
-
-
-def _level_value(level: DiscountLevel | None) -> int:
-    return level.value if level is not None else 0
-
-
-def _next_level(group: ReferralGroup, participants: int) -> dict[str, int] | None:
-    following = group.ladder.next_level(participants)
-    if following is None:
-        return None
-    return {"friends": following.friends_needed, "value": following.level.value}
-
-
-def _order(order: Order) -> dict[str, Any]:
-    return {"id": order.id, "amount": order.amount, "created_at": iso_z(order.created_at)}
-
-
-async def _base(connection: AsyncConnection, tenant: Tenant, group: ReferralGroup, locale: str, campaign: str,
-                owner: RowMapping | None, *, public_url: str) -> dict[str, Any]:
-    brand = await brand_service.get_brand(connection, tenant)
-    ladder = group.ladder
-    return {
-        "brand": brand.as_context(),
-        "discount_type": group.discount_type.value,
-        "max_level_value": _level_value(ladder.top),
-        "first_level_value": _level_value(ladder.first),
-        "group": {
-            "share_id": group.share_id,
-            "url": group_page_url(public_url, page_locale(locale), group.share_id, campaign=campaign),
-            "owner_name": _short_name(owner),
-            "expires_at": iso_z(group.expires_at),
-        },
-    }
+async def _brand(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
+    return (await brand_service.get_brand(connection, tenant)).as_context()
 
 
 async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) -> dict[str, RowMapping]:
@@ -129,20 +89,21 @@ async def order_emails(
     customer = people.get(order.customer_id)
     locale = page_locale(order.locale)
     owner = people.get(group.customer_id)
+    brand = await _brand(connection, tenant)
+    public_url = outbox.public_url
     count = participant_count
     if not joined:
-        context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner,
-                              public_url=outbox.public_url)
-        await outbox.enqueue(connection, kind="group_created", event_id=group.id, to=_email(customer),
-                             locale=locale, context={**context, "first_name": _first(customer), "order": _order(order)})
+        await outbox.enqueue(connection, kind="group_created", event_id=group.id, to=_email(customer), locale=locale,
+                             context=email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
+                                                   campaign="kohort_ref_payment_success", public_url=public_url,
+                                                   order=order))
         return
     ladder = group.ladder
-    cashback = ladder.provisional_cashback(count, order.amount)
-    context = await _base(connection, tenant, group, locale, "kohort_ref_payment_success", owner,
-                          public_url=outbox.public_url)
     await outbox.enqueue(connection, kind="group_joined", event_id=order.id, to=_email(customer), locale=locale,
-                         context={**context, "first_name": _first(customer), "order": _order(order),
-                                  "cashback": cashback, "next_level": _next_level(group, count)})
+                         context=email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
+                                               campaign="kohort_ref_payment_success", public_url=public_url,
+                                               order=order, cashback=ladder.provisional_cashback(count, order.amount),
+                                               next_level=next_level(group, count)))
     unlocked = ladder.unlocked_at(count)
     if unlocked is None:
         return
@@ -152,13 +113,13 @@ async def order_emails(
         recipient = people.get(other.customer_id)
         # Each recipient's own language (the original mixed the joiner's template with the recipient's text).
         other_locale = page_locale(other.locale)
-        other_context = await _base(connection, tenant, group, other_locale, "group_new_level_unlocked", owner,
-                                    public_url=outbox.public_url)
         await outbox.enqueue(
             connection, kind="level_unlocked", event_id=f"{group.id}:{count}", to=_email(recipient),
             locale=other_locale,
-            context={**other_context, "first_name": _first(recipient), "new_member_name": _short_name(customer),
-                     "level_value": unlocked.value, "next_level": _next_level(group, count)},
+            context=email_context(group, brand=brand, owner=owner, recipient=recipient, locale=other_locale,
+                                  campaign="group_new_level_unlocked", public_url=public_url,
+                                  new_member_name=person_name(customer), level_value=unlocked.value,
+                                  next_level=next_level(group, count)),
         )
 
 
@@ -170,13 +131,14 @@ async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: Referr
     people = await _people(connection, tenant, {group.customer_id})
     owner = people.get(group.customer_id)
     locale = page_locale(owner["locale"] if owner else None)
-    context = await _base(connection, tenant, group, locale, "midway_reminder", owner, public_url=outbox.public_url)
     count = group.participant_count
     await outbox.enqueue(
         connection, kind="reminder", event_id=f"{group.id}:{stage}", to=_email(owner), locale=locale,
-        context={**context, "first_name": _first(owner), "stage": stage, "participant_count": count,
-                 "seconds_left": max(0, int((group.expires_at - clock.now()).total_seconds())),
-                 "next_level": _next_level(group, count) if count > 1 else None},
+        context=email_context(group, brand=await _brand(connection, tenant), owner=owner, recipient=owner,
+                              locale=locale, campaign="midway_reminder", public_url=outbox.public_url,
+                              stage=stage, participant_count=count,
+                              seconds_left=max(0, int((group.expires_at - clock.now()).total_seconds())),
+                              next_level=next_level(group, count) if count > 1 else None),
     )
 
 
@@ -191,12 +153,12 @@ async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, gro
     people = await _people(connection, tenant, {order.customer_id, group.customer_id})
     customer = people.get(order.customer_id)
     locale = page_locale(order.locale)
-    context = await _base(connection, tenant, group, locale, "kohort_ref_payment_iban_request",
-                          people.get(group.customer_id), public_url=outbox.public_url)
     await outbox.enqueue(
         connection, kind="cashback_available", event_id=event_id or order.id, to=_email(customer), locale=locale,
-        context={**context, "first_name": _first(customer), "order": _order(order), "cashback": order.amount_cashback,
-                 "withdrawal_url": withdrawal_url(outbox.public_url, order.id, token), "retry": retry},
+        context=email_context(group, brand=await _brand(connection, tenant), owner=people.get(group.customer_id),
+                              recipient=customer, locale=locale, campaign="kohort_ref_payment_iban_request",
+                              public_url=outbox.public_url, order=order, cashback=order.amount_cashback,
+                              withdrawal_url=withdrawal_url(outbox.public_url, order.id, token), retry=retry),
     )
 
 
@@ -212,7 +174,7 @@ async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id:
 async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
                                orders: dict[str, Order], groups: dict[str, ReferralGroup], outbox: Outbox) -> None:
     """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
-    brand = (await brand_service.get_brand(connection, tenant)).as_context()
+    brand = await _brand(connection, tenant)
     people = await _people(connection, tenant, {order.customer_id for order in orders.values()}
                            | {group.customer_id for group in groups.values()})
     public_url = outbox.public_url
@@ -224,25 +186,17 @@ async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, p
             continue
         customer = people.get(order.customer_id)
         locale = page_locale(order.locale)
-        emails.append(QueuedEmail(kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
-                                         context={
-            "brand": brand, "discount_type": group.discount_type.value,
-            "max_level_value": _level_value(group.ladder.top),
-            "group": {"share_id": group.share_id, "owner_name": _short_name(people.get(group.customer_id)),
-                      "expires_at": iso_z(group.expires_at),
-                      "url": group_page_url(public_url, locale, group.share_id, campaign="kohort_ref_cashback_withdrawn")},
-            "first_name": _first(customer), "order": _order(order), "cashback": payout["amount"],
-            "iban_masked": payout["iban_masked"],
-        }))
+        emails.append(QueuedEmail(
+            kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
+            context=email_context(group, brand=brand, owner=people.get(group.customer_id), recipient=customer,
+                                  locale=locale, campaign="kohort_ref_cashback_withdrawn", public_url=public_url,
+                                  order=order, cashback=payout["amount"], iban_masked=payout["iban_masked"]),
+        ))
     await outbox.enqueue_many(connection, emails)
 
 
 def _email(customer: RowMapping | None) -> str | None:
     return customer["email_address"] if customer is not None and customer["deleted_at"] is None else None
-
-
-def _first(customer: RowMapping | None) -> str | None:
-    return (customer["first_name"] or None) if customer is not None else None
 
 
 SETTLEMENT_JOB = "notify.settlement"
@@ -279,27 +233,19 @@ async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[Ref
     public_url = outbox.public_url
     emails: list[QueuedEmail] = []
     for tenant, tenant_groups in by_tenant.items():
-        brand = (await brand_service.get_brand(connection, tenant)).as_context()
+        brand = await _brand(connection, tenant)
         customer_ids = {group.customer_id for group in tenant_groups}
         customer_ids |= {order.customer_id for group in tenant_groups for order in orders_by_group.get(group.id, [])}
         people = await _people(connection, tenant, customer_ids)
         for group in tenant_groups:
             owner = people.get(group.customer_id)
-            ladder = group.ladder
+            campaign = ("payment_captured_no_discount" if group.status == GroupStatus.EXPIRED
+                        else "kohort_ref_payment_iban_request")
             for order in orders_by_group.get(group.id, []):
                 customer = people.get(order.customer_id)
                 locale = page_locale(order.locale)
-                base = {
-                    "brand": brand, "discount_type": group.discount_type.value,
-                    "max_level_value": _level_value(ladder.top),
-                    "first_level_value": _level_value(ladder.first),
-                    "group": {"share_id": group.share_id, "owner_name": _short_name(owner),
-                              "expires_at": iso_z(group.expires_at),
-                              "url": group_page_url(public_url, locale, group.share_id, campaign=(
-                                  "payment_captured_no_discount" if group.status == GroupStatus.EXPIRED
-                                  else "kohort_ref_payment_iban_request"))},
-                    "first_name": _first(customer), "order": _order(order),
-                }
+                base = email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
+                                     campaign=campaign, public_url=public_url, order=order)
                 if group.status == GroupStatus.EXPIRED:
                     emails.append(QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
                                                      locale=locale, context=base))

@@ -6,20 +6,22 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.expansion import expand_orders
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import dump, render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service
 from kohort.order.schemas import Order, OrderCreate, to_wire_order
-from kohort.wire import body_doc, dump, parse_body, render
 
-router = APIRouter(prefix="/orders", tags=["Orders"])
+router = APIRouter(prefix="/orders", tags=["Orders"], route_class=JsonBodyRoute)
 
 
-@router.post("", status_code=201, response_model=Order, openapi_extra=body_doc(OrderCreate))
-async def create_order(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+@router.post("", status_code=201, response_model=Order)
+async def create_order(
+    request: Request, principal: Principal = Depends(secret_key), data: OrderCreate = json_body(OrderCreate)
+) -> JsonResponse:
     """Opens a referral group for the shopper, or joins the group named by `paymentGroupShareId`.
     Repeating a request with the same `clientReferenceId` and amount returns the first order (200)."""
-    data = await parse_body(request, OrderCreate)
     async with unit_of_work(request) as connection:
         intake = await service.create_order(connection, principal.tenant, principal.key_id, data)
     return render(request, to_wire_order(intake.order), status_code=200 if intake.replayed else 201)
@@ -32,7 +34,7 @@ async def list_orders(request: Request, principal: Principal = Depends(secret_ke
         orders, count = await service.list_orders(connection, principal.tenant, params)
         payloads = [dump(to_wire_order(order)) for order in orders]
         payloads = await expand_orders(connection, principal.tenant, orders, payloads, params.expand)
-    return render(request, {"data": payloads, "count": count})
+    return render_list(request, payloads, count)
 
 
 @router.get("/{order_id}", response_model=Order)

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field
 
+from kohort.http.schemas import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 from kohort.order import domain
-from kohort.wire import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 OrderStatus = Literal["CREATED", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
 

@@ -5,12 +5,13 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.organization import service
 from kohort.organization.schemas import GroupSettings, GroupSettingsUpdate, to_wire_settings
-from kohort.wire import body_doc, parse_body, render
 
-router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"])
+router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"], route_class=JsonBodyRoute)
 
 
 @router.get("", response_model=GroupSettings)
@@ -20,9 +21,12 @@ async def get_settings(request: Request, principal: Principal = Depends(secret_k
     return render(request, to_wire_settings(settings))
 
 
-@router.patch("", response_model=GroupSettings, openapi_extra=body_doc(GroupSettingsUpdate))
-async def update_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    changes = await parse_body(request, GroupSettingsUpdate)
+@router.patch("", response_model=GroupSettings)
+async def update_settings(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: GroupSettingsUpdate = json_body(GroupSettingsUpdate),
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         settings = await service.update_group_settings(connection, principal.tenant, changes=changes)
     return render(request, to_wire_settings(settings))

@@ -40,6 +40,11 @@ class DiscountLevel:
     def to_stored(self) -> dict[str, int]:
         return {"level": self.level, "participants_to_unlock": self.participants_to_unlock, "value": self.value}
 
+    @property
+    def friends_to_unlock(self) -> int:
+        """The friends an owner needs to bring: the owner is a participant too."""
+        return self.participants_to_unlock - 1
+
 
 @dataclass(frozen=True, slots=True)
 class NextLevel:

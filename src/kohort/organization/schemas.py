@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from kohort.http.schemas import Cents, Timestamp, WholeNumber, WireModel
 from kohort.organization import domain, ladder
-from kohort.wire import Cents, Timestamp, WholeNumber, WireModel
 
 DiscountType = Literal["PERCENTAGE", "AMOUNT"]
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import KohortError
+from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id, new_secret
 from kohort.organization import repository
@@ -17,7 +18,6 @@ from kohort.organization.domain import GroupSettings, levels_to_stored
 from kohort.organization.ladder import DiscountLevel, DiscountType
 from kohort.organization.schemas import GroupSettingsUpdate
 from kohort.tenant import Tenant
-from kohort.wire import API_VERSIONS, CURRENT_VERSION
 
 # New organizations: 2 → 5 %, 5 → 10 %, 10 → 15 %, at most 15 people, 7 days, no minimum.
 DEFAULT_LEVELS = (

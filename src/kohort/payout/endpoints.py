@@ -5,14 +5,15 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
 from kohort.runtime import Runtime, get_runtime
-from kohort.wire import body_doc, dump, parse_body, render
 
-router = APIRouter(tags=["Payouts"])
+router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 
 
 @router.get("/payout-settings", response_model=PayoutSettings)
@@ -22,10 +23,13 @@ async def get_payout_settings(request: Request, principal: Principal = Depends(s
     return render(request, settings)
 
 
-@router.patch("/payout-settings", response_model=PayoutSettings, openapi_extra=body_doc(PayoutSettingsUpdate))
-async def update_payout_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+@router.patch("/payout-settings", response_model=PayoutSettings)
+async def update_payout_settings(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: PayoutSettingsUpdate = json_body(PayoutSettingsUpdate),
+) -> JsonResponse:
     """The account cashback is paid from: debtor name, IBAN and BIC of the merchant's SEPA account."""
-    changes = await parse_body(request, PayoutSettingsUpdate)
     async with unit_of_work(request) as connection:
         settings = await service.update_payout_settings(connection, principal.tenant, changes=changes)
     return render(request, settings)
@@ -49,11 +53,8 @@ async def list_payout_batches(request: Request, principal: Principal = Depends(s
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_batches(connection, principal.tenant, params)
-        payloads = []
-        for row in rows:
-            payload = dump(service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])))
-            payloads.append(payload)
-    return render(request, {"data": payloads, "count": count})
+        batches = [service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])) for row in rows]
+    return render_list(request, batches, count)
 
 
 @router.get("/payout-batches/{batch_id}", response_model=PayoutBatch)
@@ -68,7 +69,7 @@ async def list_payouts(request: Request, principal: Principal = Depends(secret_k
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
         rows, count = await service.list_payouts(connection, principal.tenant, params)
-    return render(request, {"data": [dump(service.to_payout(row)) for row in rows], "count": count})
+    return render_list(request, [service.to_payout(row) for row in rows], count)
 
 
 @router.get("/payouts/{payout_id}", response_model=Payout)

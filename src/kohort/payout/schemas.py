@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from kohort.wire import Timestamp, WireModel
+from kohort.http.schemas import Timestamp, WireModel
 
 PayoutStatus = Literal["PENDING", "IN_BATCH", "PAID", "FAILED"]
 BatchStatus = Literal["EXPORTED", "CONFIRMED"]

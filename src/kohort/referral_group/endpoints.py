@@ -9,6 +9,8 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.errors import NotFound
 from kohort.expansion import expand_groups
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import dump, render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
@@ -24,15 +26,17 @@ from kohort.referral_group.schemas import (
     to_wire_validation,
 )
 from kohort.runtime import Runtime, get_runtime
-from kohort.wire import body_doc, dump, parse_body, render
 
-router = APIRouter(tags=["Referral groups"])
+router = APIRouter(tags=["Referral groups"], route_class=JsonBodyRoute)
 test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])
 
 
-@router.post("", status_code=201, response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupCreate))
-async def create_group(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    data = await parse_body(request, PaymentGroupCreate)
+@router.post("", status_code=201, response_model=PaymentGroup)
+async def create_group(
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    data: PaymentGroupCreate = json_body(PaymentGroupCreate),
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         group = await order_service.open_group_for_order(connection, principal.tenant, principal.key_id, data)
     return render(request, to_wire_group(group), status_code=201)
@@ -46,7 +50,7 @@ async def list_groups(request: Request, principal: Principal = Depends(secret_ke
         payloads = await expand_groups(
             connection, principal.tenant, groups, [dump(to_wire_group(group)) for group in groups], params.expand
         )
-    return render(request, {"data": payloads, "count": count})
+    return render_list(request, payloads, count)
 
 
 @router.get("/{reference}", response_model=PaymentGroup)
@@ -59,9 +63,13 @@ async def get_group(reference: str, request: Request, principal: Principal = Dep
     return render(request, payloads[0])
 
 
-@router.patch("/{reference}", response_model=PaymentGroup, openapi_extra=body_doc(PaymentGroupUpdate))
-async def update_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
-    changes = await parse_body(request, PaymentGroupUpdate)
+@router.patch("/{reference}", response_model=PaymentGroup)
+async def update_group(
+    reference: str,
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    changes: PaymentGroupUpdate = json_body(PaymentGroupUpdate),
+) -> JsonResponse:
     async with unit_of_work(request) as connection:
         group = await service.update_group(connection, principal.tenant, principal.key_id, reference, changes)
     return render(request, to_wire_group(group))
@@ -78,7 +86,7 @@ async def list_participants(
     params = parse_list_params(query)
     async with unit_of_work(request) as connection:
         orders, count = await order_service.list_group_orders(connection, principal.tenant, reference, params)
-    return render(request, {"data": [dump(to_wire_order(order)) for order in orders], "count": count})
+    return render_list(request, [to_wire_order(order) for order in orders], count)
 
 
 @router.post("/{reference}/cancel", response_model=PaymentGroup)
@@ -95,11 +103,15 @@ async def expire_group(reference: str, request: Request, principal: Principal = 
     return render(request, to_wire_group(group))
 
 
-@router.post("/{reference}/validate", response_model=GroupValidation, openapi_extra=body_doc(GroupValidate))
-async def validate_group(reference: str, request: Request, principal: Principal = Depends(any_key)) -> JsonResponse:
+@router.post("/{reference}/validate", response_model=GroupValidation)
+async def validate_group(
+    reference: str,
+    request: Request,
+    principal: Principal = Depends(any_key),
+    data: GroupValidate = json_body(GroupValidate),
+) -> JsonResponse:
     """Whether a shopper can use this code now, and the level joining would unlock. Accepts publishable
     keys and an empty body (WooCommerce sends none). Has no side effects."""
-    data = await parse_body(request, GroupValidate)
     async with unit_of_work(request) as connection:
         group = await service.validate_code(
             connection,

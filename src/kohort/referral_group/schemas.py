@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import EmailStr, Field
 
+from kohort.http.schemas import Cents, Metadata, MetadataContents, Timestamp, WireModel
 from kohort.organization import ladder
 from kohort.organization.schemas import DiscountLevel, DiscountType, to_wire_levels
 from kohort.referral_group.domain import ReferralGroup
-from kohort.wire import Cents, Metadata, MetadataContents, Timestamp, WireModel
 
 GroupStatus = Literal["OPEN", "COMPLETED", "CANCELED", "EXPIRED"]
 

@@ -15,10 +15,10 @@ from kohort.brand.service import DEFAULT_COLOR
 from kohort.db import unit_of_work
 from kohort.errors import KohortError
 from kohort.kit import formatting as fmt
+from kohort.kit.i18n import translator
 from kohort.referral_group.service import GroupNotFound
 from kohort.runtime import get_runtime
 from kohort.shopper import views
-from kohort.shopper.i18n import translator
 from kohort.withdrawal import service as withdrawal_service
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ def html(template: str, context: dict[str, Any], *, status_code: int = 200) -> H
 
 
 def not_found(locale: str) -> HTMLResponse:
-    return html("not_found.html", {"t": translator(locale), "locale": locale, "lang": locale[:2],
+    return html("not_found.html", {**translator(locale).template_functions(), "locale": locale, "lang": locale[:2],
                                    "brand": NEUTRAL_BRAND}, status_code=404)
 
 
@@ -73,7 +73,7 @@ def _withdrawal_context(state: withdrawal_service.WithdrawalState, *, token: str
     order = state.order
     locale = fmt.page_locale(order.locale if order is not None else None)
     context: dict[str, Any] = {
-        "t": translator(locale), "locale": locale, "lang": locale[:2], "state": state.state,
+        **translator(locale).template_functions(), "locale": locale, "lang": locale[:2], "state": state.state,
         "brand": state.brand.as_context() if state.brand is not None else NEUTRAL_BRAND,
         "token": token, "action": f"/w/{order_id}", "errors": errors or [], "iban": iban,
         "holder_name": holder_name if holder_name is not None else state.holder_name,
@@ -121,8 +121,7 @@ async def withdrawal_submit(order_id: str, request: Request) -> Response:
         async with unit_of_work(request) as connection:
             state = await withdrawal_service.state_for(connection, order_id, token)
         locale = fmt.page_locale(state.order.locale if state.order is not None else None)
-        t = translator(locale)
-        message = t(error.code) if error.code in views.PAGE_ERRORS else t("generic_error")
+        message = translator(locale).gettext(views.PAGE_ERRORS.get(error.code, views.GENERIC_ERROR))
         context = _withdrawal_context(state, token=token, order_id=order_id, errors=[message], iban=iban,
                                       holder_name=holder_name)
         return html("withdrawal.html", context, status_code=400)

@@ -14,30 +14,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
 from kohort.customer import service as customer_service
+from kohort.customer.names import display_name
 from kohort.kit import clock
 from kohort.kit import formatting as fmt
+from kohort.kit.i18n import N_, translator
 from kohort.links import group_page_url
 from kohort.order import service as order_service
 from kohort.order.domain import Order
 from kohort.referral_group import lifecycle
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import GroupStatus
-from kohort.shopper.i18n import translator
 
-# Withdrawal refusals the page explains in the shopper's language (kohort.shopper.i18n has each code).
-PAGE_ERRORS = frozenset({"IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA",
-                         "HOLDER_NAME_REQUIRED", "PAYOUT_ACCOUNT_MISSING"})
-
-
-def short_name(first_name: str | None, last_name: str | None) -> str | None:
-    """"Ann L." from Ann Lee; just "Ann" without a last name; None when nothing is known."""
-    first = (first_name or "").strip()
-    last = (last_name or "").strip()
-    if not first and not last:
-        return None
-    if not first:
-        return f"{last[:1].upper()}."
-    return f"{first} {last[:1].upper()}." if last else first
+# Withdrawal refusals the page explains in the shopper's language; any other error gets GENERIC_ERROR.
+PAGE_ERRORS = {
+    "IBAN_REQUIRED": N_("Enter your IBAN."),
+    "IBAN_INVALID": N_("The IBAN format is not valid."),
+    "IBAN_INVALID_CHECKSUM": N_("This IBAN is not valid: check it for a typo."),
+    "IBAN_NOT_SEPA": N_("The account must be in the SEPA zone."),
+    "HOLDER_NAME_REQUIRED": N_("Enter the account holder's name."),
+    "PAYOUT_ACCOUNT_MISSING": N_("The merchant has not set up transfers yet. Please try again later."),
+}
+GENERIC_ERROR = N_("Something went wrong. Please try again later.")
+STATUS_LABELS = {
+    GroupStatus.OPEN: N_("Open"),
+    GroupStatus.COMPLETED: N_("Completed: cashback unlocked"),
+    GroupStatus.EXPIRED: N_("Ended without friends: no cashback"),
+    GroupStatus.CANCELED: N_("Canceled"),
+}
 
 
 def level_label(discount_type: str, value: int, locale: str) -> str:
@@ -54,7 +57,7 @@ def countdown_text(seconds: int, locale: str) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     clock_part = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-    return f"{days} {translator(locale)('days_short')} {clock_part}" if days else clock_part
+    return f"{days} {translator(locale).pgettext('days, abbreviated', 'd')} {clock_part}" if days else clock_part
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ async def group_page(
     brand = await brand_service.get_brand(connection, tenant)
     orders = await order_service.orders_of_group(connection, tenant, group.id)
     people = await customer_service.get_customers(connection, tenant, {order.customer_id for order in orders} | {group.customer_id})
-    t = translator(locale)
+    tr = translator(locale)
+    _ = tr.gettext
     now = clock.now()
 
     group_ladder = group.ladder
@@ -83,10 +87,10 @@ async def group_page(
 
     def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
-        name = short_name(person["first_name"], person["last_name"]) if person else None
+        name = display_name(person["first_name"], person["last_name"]) if person else None
         if name is None and order is not None:
-            name = short_name(order.customer_first_name, order.customer_last_name)
-        return name or ("Ami" if locale == fmt.FRENCH else "Friend")
+            name = display_name(order.customer_first_name, order.customer_last_name)
+        return name or _("Friend")
 
     participants = []
     for order in orders:
@@ -102,10 +106,9 @@ async def group_page(
         })
 
     ladder = [{
-        "friends": t("friends" if level.participants_to_unlock - 1 == 1 else "friends_plural",
-                     count=level.participants_to_unlock - 1),
+        "friends": tr.ngettext("{count} friend", "{count} friends", level.friends_to_unlock),
         "value": level_label(discount_type, level.value, locale),
-        "current": reached is not None and level.participants_to_unlock == reached.participants_to_unlock,
+        "current": level == reached,
     } for level in levels]
     next_level = group_ladder.next_level(count)
     max_level = group_ladder.top
@@ -116,17 +119,18 @@ async def group_page(
     share_link = group_page_url(public_url, locale, group.share_id, invite=True)
     max_label = level_label(discount_type, max_level.value, locale) if max_level else fmt.percent(0, locale)
     site = brand.website_url or brand.name
-    minimum = (t("invite_minimum", amount=fmt.money(group.min_purchase_value, locale))
+    minimum = (_(" (from {amount})", amount=fmt.money(group.min_purchase_value, locale))
                if group.min_purchase_value else "")
-    message = t("invite_message", shop=brand.name, code=group.share_id, max=max_label, site=site, minimum=minimum,
-                link=share_link)
-    subject = t("email_subject", shop=brand.name)
+    message = _("Hi! Join me at {shop}: with my code {code} we both earn up to {max} cashback. 1) Go to {site} "
+                "2) Order with the code {code}{minimum} 3) Get your cashback when the kohort ends. Details: {link}",
+                shop=brand.name, code=group.share_id, max=max_label, site=site, minimum=minimum, link=share_link)
+    subject = _("Cashback at {shop}", shop=brand.name)
     open_now = lifecycle.is_joinable(group, now)
     seconds_left = remaining(group.expires_at, now) if group.status == GroupStatus.OPEN else 0
     end_moment = group.completed_at or group.canceled_at or group.expires_at
 
     return GroupPage(context={
-        "t": t,
+        **tr.template_functions(),
         "locale": locale,
         "lang": locale[:2],
         "brand": brand.as_context(),
@@ -134,7 +138,7 @@ async def group_page(
         "group": {
             "share_id": group.share_id,
             "status": group.status.value,
-            "status_label": t(f"status_{group.status}"),
+            "status_label": _(STATUS_LABELS[group.status]),
             "open": open_now,
             "settled": settled,
             "participant_count": count,
@@ -150,7 +154,7 @@ async def group_page(
         "next_level": ({"count": next_level.friends_needed,
                         "value": level_label(discount_type, next_level.level.value, locale)} if next_level else None),
         "participants": participants,
-        "cashback_kind": t("final") if settled else t("provisional"),
+        "cashback_kind": _("final") if settled else _("provisional"),
         "joining_value": level_label(discount_type, joining_level.value, locale) if joining_level else None,
         "max_value": max_label,
         "share": {

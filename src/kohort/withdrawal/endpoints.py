@@ -6,23 +6,25 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
 from kohort.runtime import Runtime, get_runtime
-from kohort.wire import body_doc, parse_body, render
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
 
-router = APIRouter(tags=["Payouts"])
+router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 
 
-@router.post("/withdrawals", status_code=201, response_model=Withdrawal, openapi_extra=body_doc(WithdrawalCreate))
-async def create_withdrawal(request: Request, runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
+@router.post("/withdrawals", status_code=201, response_model=Withdrawal)
+async def create_withdrawal(
+    request: Request, runtime: Runtime = Depends(get_runtime), data: WithdrawalCreate = json_body(WithdrawalCreate)
+) -> JsonResponse:
     """Withdraw an order's available cashback to the shopper's IBAN. No API key: the single-use token
     from the shopper's withdrawal link is the credential. A wrong token is a 400 that reveals nothing;
     a token already used is a 409."""
-    data = await parse_body(request, WithdrawalCreate)
     async with unit_of_work(request) as connection:
         order, payout = await service.withdraw(
             connection, runtime.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
@@ -43,11 +45,15 @@ async def confirm_payout_batch(
     return render(request, payout_service.to_batch(created))
 
 
-@router.post("/payouts/{payout_id}/fail", response_model=Payout, openapi_extra=body_doc(PayoutFail))
-async def fail_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key),
-                      runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
+@router.post("/payouts/{payout_id}/fail", response_model=Payout)
+async def fail_payout(
+    payout_id: str,
+    request: Request,
+    principal: Principal = Depends(secret_key),
+    runtime: Runtime = Depends(get_runtime),
+    data: PayoutFail = json_body(PayoutFail),
+) -> JsonResponse:
     """The transfer was rejected: the order's cashback is available again and the shopper gets a new link."""
-    data = await parse_body(request, PayoutFail)
     async with unit_of_work(request) as connection:
         payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason,
                                            outbox=runtime.outbox)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kohort.http.schemas import WireModel
 from kohort.payout.schemas import Payout
-from kohort.wire import WireModel
 
 
 class WithdrawalCreate(WireModel):

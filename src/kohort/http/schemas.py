@@ -1,0 +1,107 @@
+"""The wire's base schema and the field types every domain's schemas share.
+
+Python code uses snake_case; the documented wire form is camelCase. Requests accept either spelling
+(shop plugins mix them) and unknown fields are ignored (plugins send extras). `metadata` is a flat
+object of strings, passed through untouched in either version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+
+from kohort.kit.casing import to_camel
+from kohort.kit.money import cents_from_number
+from kohort.kit.numbers import NumberTooLarge
+from kohort.kit.timefmt import iso_z
+
+MAX_AMOUNT_CENTS = 10**11  # 1 000 000 000 €: anything above is a client bug, not a purchase
+
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+
+
+class WireModel(BaseModel):
+    """Base of every request and response schema."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="ignore",
+        str_strip_whitespace=True,
+    )
+
+
+def _cents(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("must be a number of cents")
+    out_of_range = ValueError(f"must be between 0 and {MAX_AMOUNT_CENTS} cents")
+    try:
+        cents = cents_from_number(value)
+    except NumberTooLarge:
+        raise out_of_range from None
+    except (InvalidOperation, ValueError, OverflowError):
+        raise ValueError("must be a number of cents") from None
+    if not 0 <= cents <= MAX_AMOUNT_CENTS:
+        raise out_of_range
+    return cents
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be an integer")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be an integer")
+    return value
+
+
+def _metadata(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("must be an object of string values")
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValueError(f"may hold at most {METADATA_MAX_KEYS} keys")
+    for key, item in value.items():
+        if len(key) > METADATA_MAX_KEY_LENGTH:
+            raise ValueError(f"keys may be at most {METADATA_MAX_KEY_LENGTH} characters")
+        if not isinstance(item, str):
+            raise ValueError(f"value of {key!r} must be a string")
+        if len(item) > METADATA_MAX_VALUE_LENGTH:
+            raise ValueError(f"value of {key!r} may be at most {METADATA_MAX_VALUE_LENGTH} characters")
+    return value
+
+
+# Metadata belongs to the merchant: exempt from WireModel's whitespace stripping, in and out.
+_Untouched = Annotated[str, StringConstraints(strip_whitespace=False)]
+MetadataContents = dict[_Untouched, _Untouched]
+
+# Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
+Cents = Annotated[int, BeforeValidator(_cents)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Metadata = Annotated[MetadataContents | None, BeforeValidator(_metadata)]
+Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str)]
+
+
+def _locale(value: Any) -> Any:
+    """Plugins send arbitrary locales: fr_* → fr_FR, en_GB stays, other en_* → en_US, else the default."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be a string such as fr_FR or en_US")
+    normalized = value.strip().replace("-", "_")
+    if normalized.lower().startswith("fr"):
+        return "fr_FR"
+    if normalized.lower() == "en_gb":
+        return "en_GB"
+    if normalized.lower().startswith("en"):
+        return "en_US"
+    return None
+
+
+Locale = Annotated[str | None, BeforeValidator(_locale)]
