@@ -13,9 +13,9 @@ from kohort.db import Database
 from kohort.email.sender import MemorySender
 from kohort.events.catalogue import DESCRIPTIONS, EventType
 from kohort.events.domain import EVENT_CLASSES
+from kohort.http.versions import LEGACY_VERSION
 from kohort.kit.clock import FrozenClock
 from kohort.runtime import Runtime
-from kohort.wire import LEGACY_VERSION
 from tests.factories.group import join
 from tests.factories.merchant import Merchant, create_merchant
 from tests.factories.referral_group import end_now, group_with_orders, set_settings

@@ -16,6 +16,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from kohort.db import Database
+from kohort.http.versions import LEGACY_VERSION
 from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
 from kohort.kit.crypto import Cipher
@@ -24,7 +25,6 @@ from kohort.runtime import Runtime
 from kohort.webhook import delivery, sender
 from kohort.webhook.delivery import DeliveryPump
 from kohort.webhook.tasks import dispatch_events
-from kohort.wire import LEGACY_VERSION
 from tests.factories.merchant import Merchant, create_merchant
 from tests.factories.receiver import Receiver, running_receiver
 

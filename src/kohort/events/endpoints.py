@@ -8,9 +8,9 @@ from kohort.db import unit_of_work
 from kohort.events import service
 from kohort.events.catalogue import DESCRIPTIONS
 from kohort.events.schemas import Event, to_wire_event
+from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
-from kohort.wire import render, render_list
 
 router = APIRouter(prefix="/events", tags=["Events"])
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kohort.events.domain import Event as StoredEvent
+from kohort.http.schemas import Timestamp, WireModel
+from kohort.http.versions import LEGACY_VERSION
 from kohort.kit.casing import snake_keys
-from kohort.wire import LEGACY_VERSION, Timestamp, WireModel
 
 
 class EventData(WireModel):

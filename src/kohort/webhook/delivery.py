@@ -20,12 +20,12 @@ import orjson
 from kohort.db import Database
 from kohort.events.domain import Event
 from kohort.events.schemas import to_wire_event
+from kohort.http.versions import LEGACY_VERSION
 from kohort.kit import clock
 from kohort.kit.casing import snake_keys
 from kohort.kit.crypto import Cipher
 from kohort.webhook import repository, sender, service, signing
 from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
-from kohort.wire import LEGACY_VERSION
 
 log = logging.getLogger("kohort.webhook")
 

@@ -5,6 +5,8 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
+from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.rendering import list_envelope, render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.runtime import Runtime, get_runtime
@@ -18,19 +20,17 @@ from kohort.webhook.schemas import (
     to_wire_delivery,
     to_wire_endpoint,
 )
-from kohort.wire import body_doc, dump, parse_body, render, render_list
 
-router = APIRouter(prefix="/webhook-endpoints", tags=["Webhooks"])
-resend_router = APIRouter(prefix="/events", tags=["Events"])
+router = APIRouter(prefix="/webhook-endpoints", tags=["Webhooks"], route_class=JsonBodyRoute)
+resend_router = APIRouter(prefix="/events", tags=["Events"], route_class=JsonBodyRoute)
 
 
-@router.post("", status_code=201, response_model=WebhookEndpointWithSecret,
-             openapi_extra=body_doc(WebhookEndpointCreate))
+@router.post("", status_code=201, response_model=WebhookEndpointWithSecret)
 async def create_endpoint(
-    request: Request, principal: Principal = Depends(secret_key), runtime: Runtime = Depends(get_runtime)
+    request: Request, principal: Principal = Depends(secret_key), runtime: Runtime = Depends(get_runtime),
+    data: WebhookEndpointCreate = json_body(WebhookEndpointCreate),
 ) -> JsonResponse:
     """`secret` (`whsec_…`) signs every delivery (Standard Webhooks); it is shown here and at rotation only."""
-    data = await parse_body(request, WebhookEndpointCreate)
     async with unit_of_work(request) as connection:
         created = await service.create_endpoint(connection, principal.tenant, runtime.cipher, data)
     return render(request, to_wire_endpoint(created.endpoint, secret=created.secret), status_code=201)
@@ -51,11 +51,11 @@ async def get_endpoint(endpoint_id: str, request: Request, principal: Principal 
     return render(request, to_wire_endpoint(endpoint))
 
 
-@router.patch("/{endpoint_id}", response_model=WebhookEndpointOut, openapi_extra=body_doc(WebhookEndpointUpdate))
+@router.patch("/{endpoint_id}", response_model=WebhookEndpointOut)
 async def update_endpoint(
-    endpoint_id: str, request: Request, principal: Principal = Depends(secret_key)
+    endpoint_id: str, request: Request, principal: Principal = Depends(secret_key),
+    changes: WebhookEndpointUpdate = json_body(WebhookEndpointUpdate),
 ) -> JsonResponse:
-    changes = await parse_body(request, WebhookEndpointUpdate)
     async with unit_of_work(request) as connection:
         endpoint = await service.update_endpoint(connection, principal.tenant, endpoint_id, changes)
     return render(request, to_wire_endpoint(endpoint))
@@ -93,13 +93,15 @@ async def list_deliveries(
     return render_list(request, [to_wire_delivery(delivery) for delivery in found], count)
 
 
-@resend_router.post("/{event_id}/resend", status_code=201, openapi_extra=body_doc(EventResend))
-async def resend_event(event_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
+@resend_router.post("/{event_id}/resend", status_code=201)
+async def resend_event(
+    event_id: str, request: Request, principal: Principal = Depends(secret_key),
+    data: EventResend = json_body(EventResend),
+) -> JsonResponse:
     """Deliver the event again: to `endpointId`, or to every enabled endpoint that subscribes to its type."""
-    data = await parse_body(request, EventResend)
     async with unit_of_work(request) as connection:
         deliveries = await service.resend_event(connection, principal.tenant, event_id, endpoint_id=data.endpoint_id)
-    payloads = [dump(to_wire_delivery(delivery)) for delivery in deliveries]
-    return render(request, {"data": payloads, "count": len(payloads)}, status_code=201)
+    return render(request, list_envelope([to_wire_delivery(delivery) for delivery in deliveries], len(deliveries)),
+                  status_code=201)
 
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from kohort.events.catalogue import EventType
+from kohort.http.schemas import Timestamp, WireModel
 from kohort.webhook.domain import ALL_EVENTS, Delivery, WebhookEndpoint
-from kohort.wire import Timestamp, WireModel
 
 _KNOWN = frozenset({ALL_EVENTS, *(item.value for item in EventType)})
 
