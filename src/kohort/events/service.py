@@ -27,8 +27,7 @@ async def record_events(connection: AsyncConnection, events: Iterable[DomainEven
     """Write several events with one statement (a settlement batch records thousands)."""
     now = clock.now()
     await repository.insert_events(connection, [
-        {"id": new_id("evt"), **event.tenant.stamp(), "type": event.type.value, "created_at": now,
-         "data": event.wire_object()}
+        dict(id=new_id("evt"), **event.tenant.stamp(), type=event.type.value, created_at=now, data=event.wire_object())
         for event in events
     ])
 
