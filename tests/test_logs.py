@@ -110,3 +110,27 @@ def test_the_level_filters_and_a_second_configuration_replaces_the_first(log_out
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="KOHORT_LOG_FORMAT"):
         configure_logging(log_format="xml")
+
+
+async def test_a_line_logged_inside_a_job_carries_the_job_id_and_kind(
+    runtime: Runtime, database: Database, log_output: io.StringIO
+) -> None:
+    kind = f"test.log_inside.{next(_kinds)}.{os.getpid()}"
+
+    @registry.task(kind)
+    async def chatty(runtime: Runtime, connection: AsyncConnection, payload: dict[str, Any]) -> None:
+        logging.getLogger("kohort.test").info("handler.step", extra={"group_id": payload["group_id"]})
+
+    async with database.transaction() as connection:
+        job_id = await enqueue(connection, kind, {"group_id": "grp_42"})
+    configure_logging(level="info", stream=log_output)
+    runner = Runner(runtime, batch_size=50, only=(kind,))
+    while await runner.run_jobs():
+        pass
+    logging.getLogger("kohort.test").info("after.the.job")
+
+    lines = log_output.getvalue().splitlines()
+    [step] = [line for line in lines if "handler.step" in line]
+    assert step.endswith(f"handler.step job_id={job_id} kind={kind} group_id=grp_42")
+    [after] = [line for line in lines if "after.the.job" in line]
+    assert "job_id" not in after

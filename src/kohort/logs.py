@@ -3,6 +3,9 @@
     log.warning("worker.job_failed", extra={"job_id": job_id, "kind": kind})
     →  2026-01-05T10:00:00.123Z WARNING kohort.worker worker.job_failed job_id=job_1f… kind=email.send
 
+Fields bound with `bound(job_id=…, kind=…)` appear on every line logged inside the block, whoever logs
+it (the runner binds each job's id and kind around its handler).
+
 `KOHORT_LOG_FORMAT=json` prints one JSON object per line instead (for a log collector); `KOHORT_LOG_LEVEL`
 sets the level. Whatever the format, a line never carries an API key, a withdrawal token, an IBAN or a full
 email address: the formatters mask them in the message, the fields and the traceback alike.
@@ -14,7 +17,9 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -37,6 +42,19 @@ _LONG_HEX = re.compile(r"\b[0-9a-f]{40,}\b")
 _EMAIL = re.compile(r"\b([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b")
 # Two letters, two check digits, then 11 to 30 letters or digits, possibly grouped by four (FR76 3000 6000 …).
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2})(?:[ ]?[A-Z0-9]){11,30}\b")
+
+
+_bound: ContextVar[Mapping[str, Any] | None] = ContextVar("kohort_log_fields", default=None)
+
+
+@contextmanager
+def bound(**fields: Any) -> Iterator[None]:
+    """Add `fields` to every line logged inside the block (in this task and the threads it starts)."""
+    token = _bound.set({**(_bound.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _bound.reset(token)
 
 
 def redact(text: str) -> str:
@@ -62,12 +80,11 @@ def _safe_value(name: str, value: Any) -> Any:
 
 
 def fields_of(record: logging.LogRecord) -> dict[str, Any]:
-    """The `extra={…}` fields of `record`, masked."""
-    return {
-        name: _safe_value(name, value)
-        for name, value in vars(record).items()
-        if name not in _RECORD_ATTRIBUTES and not name.startswith("_")
+    """The bound fields and the `extra={…}` fields of `record` (these win), masked."""
+    extra = {
+        name: value for name, value in vars(record).items() if name not in _RECORD_ATTRIBUTES and not name.startswith("_")
     }
+    return {name: _safe_value(name, value) for name, value in {**(_bound.get() or {}), **extra}.items()}
 
 
 def _timestamp(record: logging.LogRecord) -> str:

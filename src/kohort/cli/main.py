@@ -17,10 +17,9 @@ from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
 from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
-from kohort.organization import repository as organization_repository
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
-from kohort.worker import repository as job_repository
+from kohort.worker import service as job_service
 from kohort.worker.runner import Runner
 
 app = typer.Typer(help="Kohort: referral groups and cashback for merchants.", no_args_is_help=True)
@@ -43,9 +42,7 @@ async def _create_organization(
 
 async def _create_demo_if_empty(runtime: Runtime) -> organization_service.CreatedOrganization | None:
     async with session_scope(runtime) as connection:
-        if await organization_repository.count_organizations(connection) > 0:
-            return None
-        return await organization_service.create_organization(connection, name="Demo shop")
+        return await organization_service.create_demo_organization(connection)
 
 
 def _print_organization(created: organization_service.CreatedOrganization) -> None:
@@ -161,7 +158,7 @@ def worker_command(
 
 async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
     async with session_scope(runtime) as connection:
-        rows = await job_repository.list_jobs(connection, status=status, kind=kind, limit=limit)
+        rows = await job_service.list_jobs(connection, status=status, kind=kind, limit=limit)
     return [
         {"id": row["id"], "kind": row["kind"], "status": row["status"], "attempts": row["attempts"],
          "maxAttempts": row["max_attempts"], "runAt": iso_z(row["run_at"]), "createdAt": iso_z(row["created_at"]),
@@ -172,14 +169,14 @@ async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, lim
 
 @jobs_app.command("list")
 def jobs_list(
-    status: str = typer.Option(None, "--status", help=f"One of {', '.join(job_repository.STATUSES)}."),
+    status: str = typer.Option(None, "--status", help=f"One of {', '.join(job_service.STATUSES)}."),
     kind: str = typer.Option(None, "--kind", help="Only jobs of this kind."),
     limit: int = typer.Option(50, "--limit", min=1, max=10_000),
     as_json: bool = typer.Option(False, "--json", help="One JSON document instead of a table."),
 ) -> None:
     """The newest jobs, e.g. `kohort jobs list --status dead` for the dead-letter queue."""
-    if status is not None and status not in job_repository.STATUSES:
-        raise typer.BadParameter(f"use one of {', '.join(job_repository.STATUSES)}", param_hint="--status")
+    if status is not None and status not in job_service.STATUSES:
+        raise typer.BadParameter(f"use one of {', '.join(job_service.STATUSES)}", param_hint="--status")
     found = run_in_runtime(lambda runtime: _list_jobs(runtime, status, kind, limit))
     if as_json:
         typer.echo(json.dumps(found, indent=2))
@@ -193,7 +190,7 @@ def jobs_list(
 
 async def _retry_job(runtime: Runtime, job_id: str) -> bool:
     async with session_scope(runtime) as connection:
-        return await job_repository.requeue_dead(connection, job_id, now=runtime.clock.now())
+        return await job_service.retry_dead_job(connection, job_id, now=runtime.clock.now())
 
 
 @jobs_app.command("retry")

@@ -160,3 +160,10 @@ async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> d
     if organization is None:
         raise KohortError("Organization not found.", code="NOT_FOUND")
     return {"id": organization.id, "name": organization.name, "livemode": tenant.livemode}
+
+
+async def create_demo_organization(connection: AsyncConnection) -> CreatedOrganization | None:
+    """The demo shop of a first start (`kohort serve`): created only while there is no organization at all."""
+    if await repository.count_organizations(connection) > 0:
+        return None
+    return await create_organization(connection, name="Demo shop")

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from sqlalchemy.engine import RowMapping
 
+from kohort.logs import bound
 from kohort.runtime import Runtime, session_scope
 from kohort.worker import catalog, registry, repository
 
@@ -69,7 +70,8 @@ class Runner:
             if self._next_sweep.get(sweep.name, 0.0) > time.monotonic():
                 continue
             try:
-                found = await sweep.function(self.runtime, batch_size=self.sweep_batch_size)
+                with bound(sweep=sweep.name):
+                    found = await sweep.function(self.runtime, batch_size=self.sweep_batch_size)
             except Exception:  # a failing sweep must not stop the others; it runs again later
                 log.exception("worker.sweep_failed", extra={"sweep": sweep.name})
                 found = 0
@@ -87,7 +89,8 @@ class Runner:
                 limit=self.batch_size, kind_prefixes=self.only,
             )
         for job in claimed:
-            await self._run(job)
+            with bound(job_id=job["id"], kind=job["kind"]):  # on every line the job's handler logs too
+                await self._run(job)
         return len(claimed)
 
     async def _run(self, job: RowMapping) -> None:

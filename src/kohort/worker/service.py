@@ -1,0 +1,22 @@
+"""The job table as operators see it (`kohort jobs …`): the newest jobs, and a dead job put back in the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.worker import repository
+
+STATUSES = repository.STATUSES
+
+
+async def list_jobs(connection: AsyncConnection, *, status: str | None, kind: str | None, limit: int) -> list[RowMapping]:
+    """The newest `limit` jobs, optionally only those with `status` and `kind`."""
+    return await repository.list_jobs(connection, status=status, kind=kind, limit=limit)
+
+
+async def retry_dead_job(connection: AsyncConnection, job_id: str, *, now: datetime) -> bool:
+    """Put a dead job back in the queue with a fresh set of attempts; False if `job_id` is not a dead job."""
+    return await repository.requeue_dead(connection, job_id, now=now)
