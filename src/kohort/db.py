@@ -55,10 +55,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# A database host that swallows packets would hold each request for asyncpg's default 60 s before the
+# client hears 503; a healthy server connects in milliseconds.
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
 class Database:
     """One engine and the transactions opened on it."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
         self.url = url
         target = async_url(url)
         self.is_sqlite = target.startswith("sqlite")
@@ -70,7 +75,8 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_async_engine(
-                target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+                target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
+                connect_args={"timeout": connect_timeout},
             )
 
     @asynccontextmanager

@@ -6,17 +6,23 @@ Every error reaches the client as `{"error": {"type", "message", "code"}}`:
     ├── Unauthorized            401 authentication_error   UNAUTHORIZED
     ├── PermissionDenied        403 permission_error       SECRET_KEY_REQUIRED
     ├── NotFound                404 not_found_error        NOT_FOUND
-    └── Conflict                409 invalid_request_error  CONFLICT
+    ├── Conflict                409 invalid_request_error  CONFLICT
+    └── ServiceUnavailable      503 api_error              SERVICE_UNAVAILABLE  (with Retry-After)
 
-Anything else that escapes a handler is a bug: 500 api_error, logged with its traceback.
+A database that cannot be reached (refused, dropped, pool exhausted) is a ServiceUnavailable too: the
+request can be retried as it is. Anything else that escapes a handler is a bug: 500 api_error, logged
+with its traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # no stubs; only its exception classes are used
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -61,6 +67,40 @@ class Conflict(KohortError):
     default_code = "CONFLICT"
 
 
+class ServiceUnavailable(KohortError):
+    """Raised when a dependency (the database) cannot answer now; the client retries after a while."""
+
+    status_code = 503
+    error_type = "api_error"
+    default_code = "SERVICE_UNAVAILABLE"
+
+
+RETRY_AFTER_SECONDS = 5
+
+# What a database that is down, restarting, unreachable or saturated raises: asyncpg's and the socket's
+# own errors at connect time (SQLAlchemy does not wrap those), SQLAlchemy's pool timeout, and DB-API
+# errors of the "operational" kind (dropped connection, locked or missing SQLite file).
+_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+)
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached now (rather than that our code is wrong)."""
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _OUTAGE_ERRORS)
+
+
 def error_body(error_type: str, message: str, code: str) -> dict[str, dict[str, str]]:
     return {"error": {"type": error_type, "message": message, "code": code}}
 
@@ -82,7 +122,21 @@ _STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KohortError)
     async def _kohort_error(_: Request, exc: KohortError) -> JsonResponse:
-        return JsonResponse(error_body(exc.error_type, exc.message, exc.code), status_code=exc.status_code)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, ServiceUnavailable) else None
+        return JsonResponse(error_body(exc.error_type, exc.message, exc.code), status_code=exc.status_code,
+                            headers=headers)
+
+    async def _database_error(request: Request, exc: Exception) -> JsonResponse:
+        # Rendered here rather than by the catch-all below: this response goes through the middleware
+        # (it is stamped with the API version) and the connection stays open for the client's next request.
+        if is_database_outage(exc):
+            log.warning("request.database_unavailable error=%s", type(exc).__name__)
+            return await _kohort_error(request, ServiceUnavailable("The database is unavailable; retry shortly."))
+        log.exception("request.unhandled_error", exc_info=exc)
+        return JsonResponse(error_body("api_error", "Internal server error.", "INTERNAL_ERROR"), status_code=500)
+
+    for error_class in (sqlalchemy.exc.DBAPIError, *_OUTAGE_ERRORS, asyncpg.PostgresError, OSError):
+        app.add_exception_handler(error_class, _database_error)
 
     @app.exception_handler(InvalidListParameter)
     async def _list_parameter_error(_: Request, exc: InvalidListParameter) -> JsonResponse:
@@ -106,8 +160,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # Starlette sends this response from outside every middleware, so ApiVersionMiddleware
         # (kohort.http.middleware) cannot stamp it: name the version it chose here.
         version = getattr(request.state, "api_version", None)
+        # Starlette re-raises the error after this response and the server then drops the connection:
+        # say so, so that a keep-alive client opens a new one instead of sending its next request into
+        # a closing socket.
+        headers = {"Connection": "close", **({"Kohort-Version": version} if version else {})}
         return JsonResponse(
-            error_body("api_error", "Internal server error.", "INTERNAL_ERROR"),
-            status_code=500,
-            headers={"Kohort-Version": version} if version else None,
+            error_body("api_error", "Internal server error.", "INTERNAL_ERROR"), status_code=500, headers=headers
         )

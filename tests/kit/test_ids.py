@@ -1,8 +1,17 @@
 """kit.ids: identifiers, share codes and their lookup form."""
 
+import math
 import re
 
-from kohort.kit.ids import hash_secret, new_id, new_share_code, secrets_match, share_code_key
+from kohort.kit.ids import (
+    SHARE_CODE_ALPHABET,
+    SHARE_CODE_LENGTH,
+    hash_secret,
+    new_id,
+    new_share_code,
+    secrets_match,
+    share_code_key,
+)
 
 
 def test_ids_carry_their_prefix_and_are_unique() -> None:
@@ -12,8 +21,18 @@ def test_ids_carry_their_prefix_and_are_unique() -> None:
 
 
 def test_share_codes_per_mode() -> None:
-    assert re.fullmatch(r"KHT-[0-9A-F]{8}", new_share_code(livemode=True))
-    assert re.fullmatch(r"KHT-test-[0-9A-F]{8}", new_share_code(livemode=False))
+    assert re.fullmatch(r"KHT-[23456789A-HJ-NP-Z]{8}", new_share_code(livemode=True))
+    assert re.fullmatch(r"KHT-test-[23456789A-HJ-NP-Z]{8}", new_share_code(livemode=False))
+
+
+def test_share_codes_carry_40_bits_from_the_whole_alphabet() -> None:
+    assert len(SHARE_CODE_ALPHABET) == len(set(SHARE_CODE_ALPHABET)) == 32  # 5 bits per character
+    assert not set("01IO") & set(SHARE_CODE_ALPHABET)  # no look-alikes
+    assert math.log2(len(SHARE_CODE_ALPHABET)) * SHARE_CODE_LENGTH >= 40
+    bodies = [new_share_code(livemode=True).removeprefix("KHT-") for _ in range(2000)]
+    assert len(set(bodies)) == len(bodies)
+    # Every symbol is drawn: 16 000 draws leave none of the 32 unused (a hex-only generator would).
+    assert set("".join(bodies)) == set(SHARE_CODE_ALPHABET)
 
 
 def test_share_code_key_ignores_case_and_surrounding_spaces() -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from pydantic import BeforeValidator, Field
 
 from kohort.http.schemas import Timestamp, WireModel
+from kohort.kit.text import HeaderText
 
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
 
@@ -51,7 +52,8 @@ class BrandSettings(WireModel):
 
 
 class BrandSettingsUpdate(WireModel):
-    display_name: str | None = Field(default=None, max_length=100)
+    # The sender's name and part of the subject of every email the merchant's shoppers get.
+    display_name: HeaderText | None = Field(default=None, max_length=100)
     logo_url: HttpsUrl = Field(default=None, max_length=500)
     color: HexColor = None
     website_url: HttpsUrl = Field(default=None, max_length=500)

@@ -4,6 +4,8 @@ only need to see what went out). All take a fully rendered message."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import smtplib
 import ssl
 import sys
@@ -11,6 +13,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
+
+from kohort.kit.text import has_control_characters, single_line
+
+log = logging.getLogger("kohort.email")
 
 
 @dataclass(frozen=True)
@@ -20,16 +26,27 @@ class OutgoingEmail:
     html: str
     text: str
     from_name: str  # the merchant's name, as the original did
+    # Whether the email concerns live data; unknown counts as live (the careful side).
+    livemode: bool = True
 
     def to_mime(self, sender_address: str) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = formataddr((self.from_name, sender_address))
+        # Names stored before line breaks were refused must not make the message impossible to build.
+        message["From"] = formataddr((single_line(self.from_name), sender_address))
         message["To"] = self.to
-        message["Subject"] = self.subject
+        message["Subject"] = single_line(self.subject)
         message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
         message.set_content(self.text)
         message.add_alternative(self.html, subtype="html")
         return message
+
+
+def sender_address(sender: str) -> str:
+    """The address of the configured sender (`Kohort <no-reply@example.com>`); a line break in it
+    would break every email, so it stops the process at start instead."""
+    if has_control_characters(sender):
+        raise ValueError("the email sender must be a single line without control characters")
+    return parseaddr(sender)[1]
 
 
 class EmailSender(Protocol):
@@ -45,7 +62,7 @@ class SmtpSender:
             raise ValueError("smtp tls must be none, starttls or ssl")
         self.host, self.port, self.tls = host, port, tls
         self.username, self.password = username, password
-        self.sender_address = parseaddr(sender)[1]
+        self.sender_address = sender_address(sender)
         self.timeout = timeout
 
     def _send_blocking(self, email: OutgoingEmail) -> None:
@@ -67,15 +84,30 @@ class SmtpSender:
         await asyncio.to_thread(self._send_blocking, email)
 
 
+# The single-use withdrawal token in a link (`/w/ord_…?token=…`): whoever reads it can redirect a payout.
+_LINK_TOKEN = re.compile(r"([?&]token=)[^\s&#\"'<>]+")
+
+
+def mask_link_tokens(text: str) -> str:
+    """`text` with the value of every `token=` link parameter replaced by asterisks."""
+    return _LINK_TOKEN.sub(r"\1********", text)
+
+
 class ConsoleSender:
-    """Prints emails instead of sending them: the local run needs no mail server."""
+    """Prints emails instead of sending them: the local run needs no mail server.
+
+    What it prints lands in logs, so withdrawal tokens in links are masked, except in emails about
+    test-mode data (the local demo's links must stay clickable)."""
 
     def __init__(self, sender: str) -> None:
-        self.sender_address = parseaddr(sender)[1]
+        self.sender_address = sender_address(sender)
+        log.warning("email.console_backend: emails are printed, not sent; set KOHORT_EMAIL_BACKEND=smtp to deliver "
+                    "them (withdrawal links of live-mode emails are printed with their token masked)")
 
     async def send(self, email: OutgoingEmail) -> None:
+        text = mask_link_tokens(email.text) if email.livemode else email.text
         print(f"----- email from {email.from_name} <{self.sender_address}> to {email.to}: {email.subject}\n"
-              f"{email.text}\n-----", file=sys.stderr, flush=True)
+              f"{text}\n-----", file=sys.stderr, flush=True)
 
 
 class MemorySender:

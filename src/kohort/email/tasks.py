@@ -24,6 +24,6 @@ async def send_email(runtime: Runtime, connection: AsyncConnection, payload: dic
     rendered = render(payload["kind"], data["locale"], data["context"])
     await runtime.sender.send(OutgoingEmail(
         to=data["to"], subject=rendered.subject, html=rendered.html, text=rendered.text,
-        from_name=data["context"]["brand"]["name"],
+        from_name=data["context"]["brand"]["name"], livemode=bool(data["context"]["brand"].get("livemode", True)),
     ))
     log.info("email.sent", extra={"kind": payload["kind"]})

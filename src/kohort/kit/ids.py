@@ -14,9 +14,18 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(ID_RANDOM_BYTES)}"
 
 
+# 32 symbols without the look-alikes 0/O and 1/I: 8 of them carry 40 bits, against the original's 32
+# (8 hex digits), so guessing a live code takes 256 times longer; shoppers can still read one aloud.
+SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SHARE_CODE_LENGTH = 8
+
+
 def new_share_code(*, livemode: bool) -> str:
-    """`KHT-1A2B3C4D` (live) or `KHT-test-1A2B3C4D` (test): 8 upper-case hex digits, as the original."""
-    body = secrets.token_hex(4).upper()
+    """`KHT-7QK3XM2A` (live) or `KHT-test-7QK3XM2A` (test): the original's format, 8 upper-case characters.
+
+    Codes drawn before the alphabet changed (8 hex digits) stay valid: lookups go by `share_code_key`,
+    which does not care which alphabet a code came from."""
+    body = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(SHARE_CODE_LENGTH))
     return f"KHT-{body}" if livemode else f"KHT-test-{body}"
 
 

@@ -13,6 +13,7 @@ from kohort.errors import KohortError
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id, new_secret
+from kohort.kit.text import SINGLE_LINE_MESSAGE, has_control_characters
 from kohort.organization import repository
 from kohort.organization.domain import GroupSettings, levels_to_stored
 from kohort.organization.ladder import DiscountLevel, DiscountType
@@ -47,6 +48,8 @@ async def create_organization(
 ) -> CreatedOrganization:
     if not name.strip():
         raise KohortError("name must not be empty.", code="VALIDATION_ERROR")
+    if has_control_characters(name):  # the name is the sender's name of emails until a brand name is set
+        raise KohortError(f"name {SINGLE_LINE_MESSAGE}.", code="VALIDATION_ERROR")
     if api_version not in API_VERSIONS:
         raise KohortError(f"Unknown API version {api_version!r}.", code="INVALID_API_VERSION")
     now = clock.now()
