@@ -8,16 +8,16 @@ services never commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import JSON, Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import RowMapping, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from kohort.kit.listing import ListParams, order_clause, search_clause
@@ -154,6 +154,9 @@ async def bulk_insert(connection: AsyncConnection, table: Table, rows: list[dict
     await connection.execute(insert(table).from_select(names, select(*(values[name] for name in names))))
 
 
+ValueT = TypeVar("ValueT")
+
+
 async def fetch_page(
     connection: AsyncConnection,
     table: Table,
@@ -161,7 +164,8 @@ async def fetch_page(
     columns: dict[str, Any],
     params: ListParams,
     conditions: list[Any],
-) -> tuple[list[RowMapping], int]:
+    build: Callable[[Sequence[Any]], ValueT],
+) -> tuple[list[ValueT], int]:
     """One page of a list endpoint: `conditions` (the tenant filter first) narrowed by `params.search`,
     ordered by `params` with the id as tiebreaker; with the total count of matching rows."""
     searched = search_clause(columns, params.search)
@@ -174,4 +178,4 @@ async def fetch_page(
         .limit(params.take)
         .offset(params.skip)
     )
-    return list((await connection.execute(statement)).mappings()), int(count)
+    return [build(row) for row in (await connection.execute(statement)).all()], int(count)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
+from kohort.customer.schemas import to_wire_customer
 from kohort.http.rendering import dump
 from kohort.order.domain import Order
 from kohort.organization import service as organization_service
@@ -27,7 +28,7 @@ async def _customers(
     connection: AsyncConnection, tenant: Tenant, owners: Sequence[Order | ReferralGroup]
 ) -> dict[str, Any]:
     found = await customer_service.get_customers(connection, tenant, {owner.customer_id for owner in owners})
-    return {customer_id: dump(customer_service.to_customer(row)) for customer_id, row in found.items()}
+    return {customer_id: dump(to_wire_customer(customer)) for customer_id, customer in found.items()}
 
 
 async def expand_orders(

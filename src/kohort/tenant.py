@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import Table, and_, bindparam
 from sqlalchemy.sql.elements import ColumnElement
+
+
+class TenantColumns(TypedDict):
+    organization_id: str
+    livemode: bool
+
+
+class TenantParams(TypedDict):
+    tenant_organization_id: str
+    tenant_livemode: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +28,11 @@ class Tenant:
         """The WHERE clause every tenant query starts from."""
         return and_(table.c.organization_id == self.organization_id, table.c.livemode == self.livemode)
 
-    def stamp(self) -> dict[str, Any]:
+    def stamp(self) -> TenantColumns:
         """Columns that place a new row in this tenant."""
         return {"organization_id": self.organization_id, "livemode": self.livemode}
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> TenantParams:
         """The values of `tenant_scope`'s parameters."""
         return {"tenant_organization_id": self.organization_id, "tenant_livemode": self.livemode}
 

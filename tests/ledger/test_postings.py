@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kohort.db import Database
-from kohort.ledger import accounts, audit
+from kohort.ledger import audit
 from kohort.ledger import service as ledger
+from kohort.ledger.accounts import Account
 from kohort.ledger.errors import DuplicatePosting, UnbalancedPosting
 from kohort.tenant import Tenant
 from tests.factories.merchant import Merchant
@@ -15,11 +16,11 @@ from tests.factories.merchant import Merchant
 def grant(tenant: Tenant, key: str, amount: int, order_id: str = "ord_x") -> ledger.Posting:
     return ledger.Posting(
         tenant=tenant,
-        kind="test.grant",
+        kind=ledger.PostingKind.GROUP_SETTLED,
         idempotency_key=key,
         entries=[
-            ledger.Entry(accounts.CASHBACK_EXPENSE, amount),
-            ledger.Entry(accounts.CASHBACK_LIABILITY, -amount, order_id=order_id),
+            ledger.Entry(Account.CASHBACK_EXPENSE, amount),
+            ledger.Entry(Account.CASHBACK_LIABILITY, -amount, order_id=order_id),
         ],
     )
 
@@ -32,7 +33,7 @@ async def test_a_posting_is_recorded_once_per_idempotency_key(database: Database
     async with database.transaction() as connection:
         assert await ledger.post(connection, grant(tenant, f"k1:{merchant.id}", 700)) is False
         assert await ledger.balances(connection, tenant) == {
-            accounts.CASHBACK_EXPENSE: 619, accounts.CASHBACK_LIABILITY: -619
+            Account.CASHBACK_EXPENSE: 619, Account.CASHBACK_LIABILITY: -619
         }
         assert await ledger.balances(connection, Tenant(merchant.id, True)) == {}
 
@@ -40,15 +41,15 @@ async def test_a_posting_is_recorded_once_per_idempotency_key(database: Database
 async def test_an_unbalanced_posting_writes_nothing(database: Database, merchant: Merchant) -> None:
     tenant = Tenant(merchant.id, False)
     bad = ledger.Posting(
-        tenant=tenant, kind="test.bad", idempotency_key=f"bad:{merchant.id}",
-        entries=[ledger.Entry(accounts.CASHBACK_EXPENSE, 100), ledger.Entry(accounts.CASHBACK_LIABILITY, -99)],
+        tenant=tenant, kind=ledger.PostingKind.GROUP_SETTLED, idempotency_key=f"bad:{merchant.id}",
+        entries=[ledger.Entry(Account.CASHBACK_EXPENSE, 100), ledger.Entry(Account.CASHBACK_LIABILITY, -99)],
     )
     unknown = ledger.Posting(
-        tenant=tenant, kind="test.bad", idempotency_key=f"unknown:{merchant.id}",
-        entries=[ledger.Entry("petty_cash", 100), ledger.Entry(accounts.CASHBACK_LIABILITY, -100)],
+        tenant=tenant, kind=ledger.PostingKind.GROUP_SETTLED, idempotency_key=f"unknown:{merchant.id}",
+        entries=[ledger.Entry("petty_cash", 100), ledger.Entry(Account.CASHBACK_LIABILITY, -100)],
     )
-    empty = ledger.Posting(tenant=tenant, kind="test.bad", idempotency_key=f"empty:{merchant.id}",
-                           entries=[ledger.Entry(accounts.CASHBACK_EXPENSE, 0)])
+    empty = ledger.Posting(tenant=tenant, kind=ledger.PostingKind.GROUP_SETTLED, idempotency_key=f"empty:{merchant.id}",
+                           entries=[ledger.Entry(Account.CASHBACK_EXPENSE, 0)])
     async with database.transaction() as connection:
         for posting in (bad, unknown, empty):
             with pytest.raises(UnbalancedPosting):
@@ -66,7 +67,7 @@ async def test_post_many_refuses_a_key_already_posted(database: Database, mercha
         async with database.transaction() as connection:
             await ledger.post_many(connection, [grant(tenant, f"c:{merchant.id}", 30), grant(tenant, f"a:{merchant.id}", 10)])
     async with database.transaction() as connection:
-        assert await ledger.balance(connection, tenant, accounts.CASHBACK_EXPENSE) == 30
+        assert await ledger.balance(connection, tenant, Account.CASHBACK_EXPENSE) == 30
 
 
 async def test_a_correction_is_a_reversing_posting(database: Database, merchant: Merchant) -> None:
@@ -78,9 +79,9 @@ async def test_a_correction_is_a_reversing_posting(database: Database, merchant:
                                     idempotency_key=f"g:{merchant.id}:reversal") is True
         assert await ledger.reverse(connection, tenant, original_key=f"g:{merchant.id}",
                                     idempotency_key=f"g:{merchant.id}:reversal") is False
-        assert await ledger.balance(connection, tenant, accounts.CASHBACK_LIABILITY, order_id="ord_a") == 0
-        assert await ledger.balance(connection, tenant, accounts.CASHBACK_LIABILITY, order_id="ord_b") == -100
-        assert await ledger.balance(connection, tenant, accounts.CASHBACK_EXPENSE) == 100
+        assert await ledger.balance(connection, tenant, Account.CASHBACK_LIABILITY, order_id="ord_a") == 0
+        assert await ledger.balance(connection, tenant, Account.CASHBACK_LIABILITY, order_id="ord_b") == -100
+        assert await ledger.balance(connection, tenant, Account.CASHBACK_EXPENSE) == 100
         with pytest.raises(LookupError):
             await ledger.reverse(connection, Tenant(merchant.id, True), original_key=f"h:{merchant.id}",
                                  idempotency_key=f"h:{merchant.id}:reversal")

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from kohort.customer.domain import Customer
 from kohort.models import OrderStatus
 from kohort.notify.context import email_context, next_level
 from kohort.order.domain import Order
 from tests.referral_group.test_lifecycle import NOW, group
 
 
+def person(first_name: str | None, last_name: str | None) -> Customer:
+    return Customer(
+        id="cus_1", organization_id="org_1", livemode=False, email_address="a@example.com", email_key="a@example.com",
+        first_name=first_name, last_name=last_name, phone_number=None, locale="en_US", is_blocked=False,
+        blocked_at=None, blocked_by=None, client_reference_id=None, metadata=None, created_at=NOW, created_by=None,
+        updated_at=NOW, updated_by=None, deleted_at=None,
+    )
+
+
 def context(**fields: Any) -> dict[str, Any]:
     arguments: dict[str, Any] = {
-        "brand": {"name": "Maison Lune"}, "owner": {"first_name": "Ann", "last_name": "Lee"},
-        "recipient": {"first_name": "Bob", "last_name": "Roe"}, "locale": "en_GB", "campaign": "midway_reminder",
+        "brand": {"name": "Maison Lune"}, "owner": person("Ann", "Lee"),
+        "recipient": person("Bob", "Roe"), "locale": "en_GB", "campaign": "midway_reminder",
         "public_url": "https://kohort.example", **fields,
     }
     return email_context(group(), **arguments)
@@ -30,7 +40,7 @@ def test_the_group_part_names_the_owner_and_links_the_page_in_the_recipients_lan
 
 def test_the_greeting_uses_the_recipients_own_first_name_or_none() -> None:
     assert context()["first_name"] == "Bob"
-    assert context(recipient={"first_name": "", "last_name": "Roe"})["first_name"] is None
+    assert context(recipient=person("", "Roe"))["first_name"] is None
     assert context(recipient=None)["first_name"] is None
     assert context(owner=None)["group"]["owner_name"] is None
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import Database
 from kohort.kit.clock import FrozenClock
-from kohort.models import jobs
+from kohort.models import JobStatus, jobs
 from kohort.runtime import Runtime
 from kohort.worker import registry, repository
 from kohort.worker.queue import enqueue
@@ -95,10 +95,10 @@ async def test_the_runner_runs_a_due_job_once_and_marks_it_done(
 
     assert calls[kind] == [{"order_id": "ord_1"}]
     done = await job_row(database, job_id)
-    assert done["status"] == "done"
-    assert done["attempts"] == 1
-    assert done["finished_at"] is not None
-    assert (await job_row(database, later_id))["status"] == "queued"
+    assert done.status == "done"
+    assert done.attempts == 1
+    assert done.finished_at is not None
+    assert (await job_row(database, later_id)).status == "queued"
 
     frozen_clock.advance(timedelta(hours=1))
     await drain_kind(runtime, kind)
@@ -114,10 +114,10 @@ async def test_a_failing_job_is_retried_with_backoff_then_dead(
 
     await drain_kind(runtime, kind)
     first = await job_row(database, job_id)
-    assert first["status"] == "queued"
-    assert first["attempts"] == 1
-    assert "boom 1" in first["last_error"]
-    first_delay = first["run_at"] - frozen_clock.now()
+    assert first.status == "queued"
+    assert first.attempts == 1
+    assert "boom 1" in first.last_error
+    first_delay = first.run_at - frozen_clock.now()
     assert timedelta(seconds=2) <= first_delay <= timedelta(seconds=2.2)
 
     await drain_kind(runtime, kind)  # not due yet: nothing happens
@@ -126,16 +126,16 @@ async def test_a_failing_job_is_retried_with_backoff_then_dead(
     frozen_clock.advance(first_delay)
     await drain_kind(runtime, kind)
     second = await job_row(database, job_id)
-    assert second["status"] == "queued"
-    assert second["attempts"] == 2
-    assert second["run_at"] - frozen_clock.now() >= timedelta(seconds=4)  # the delay doubled
+    assert second.status == "queued"
+    assert second.attempts == 2
+    assert second.run_at - frozen_clock.now() >= timedelta(seconds=4)  # the delay doubled
 
     frozen_clock.advance(timedelta(minutes=1))
     await drain_kind(runtime, kind)
     dead = await job_row(database, job_id)
-    assert dead["status"] == "dead"
-    assert dead["attempts"] == 3
-    assert "boom 3" in dead["last_error"]
+    assert dead.status == "dead"
+    assert dead.attempts == 3
+    assert "boom 3" in dead.last_error
 
     frozen_clock.advance(timedelta(days=1))
     await drain_kind(runtime, kind)
@@ -165,7 +165,7 @@ async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
             connection, now=frozen_clock.now(), lease_until=frozen_clock.now() + timedelta(seconds=60),
             worker="dead-worker", limit=1000,
         )
-    assert job_id in {row["id"] for row in claimed}
+    assert job_id in {row.id for row in claimed}
 
     await drain_kind(runtime, kind)
     assert calls[kind] == []  # still leased to the dead worker
@@ -174,8 +174,8 @@ async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
     await drain_kind(runtime, kind)
     assert calls[kind] == [{"n": 1}]
     row = await job_row(database, job_id)
-    assert row["status"] == "done"
-    assert row["attempts"] == 2
+    assert row.status == "done"
+    assert row.attempts == 2
 
 
 async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database, runtime: Runtime) -> None:
@@ -183,7 +183,7 @@ async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database, runt
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {"why": "inspect me"}, max_attempts=1)
     await drain_kind(runtime, kind)
-    assert (await job_row(database, job_id))["status"] == "dead"
+    assert (await job_row(database, job_id)).status == "dead"
 
     environment = {**os.environ, "KOHORT_DATABASE_URL": database.url}
     listed = subprocess.run(
@@ -198,8 +198,8 @@ async def test_the_cli_lists_dead_jobs_and_retries_them(database: Database, runt
     subprocess.run([sys.executable, "-m", "kohort.cli.main", "jobs", "retry", job_id],
                    env=environment, capture_output=True, text=True, timeout=60, check=True)
     again = await job_row(database, job_id)
-    assert again["status"] == "queued"
-    assert again["attempts"] == 0
+    assert again.status == "queued"
+    assert again.attempts == 0
 
 
 async def test_finished_jobs_are_purged_after_a_week(
@@ -212,7 +212,7 @@ async def test_finished_jobs_are_purged_after_a_week(
     runner = Runner(runtime)
     frozen_clock.advance(timedelta(days=6))
     await runner.drain()
-    assert (await job_row(database, job_id))["status"] == "done"
+    assert (await job_row(database, job_id)).status == "done"
     frozen_clock.advance(timedelta(days=1, seconds=1))
     await runner.drain()
     assert await job_row(database, job_id) is None
@@ -229,7 +229,7 @@ async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Da
             break
     assert calls[wanted] == [{"n": 1}]
     assert calls[other] == []
-    assert (await job_row(database, wanted_id))["status"] == repository.DONE
-    assert (await job_row(database, other_id))["status"] == repository.QUEUED
+    assert (await job_row(database, wanted_id)).status == JobStatus.DONE
+    assert (await job_row(database, other_id)).status == JobStatus.QUEUED
     await drain_kind(runtime, other)
     assert calls[other] == [{"n": 2}]

@@ -16,24 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kohort.errors import Unauthorized
 from kohort.kit.ids import hash_secret, secrets_match
+from kohort.models import ApiKeyKind
 from kohort.organization import repository
 from kohort.tenant import Tenant
 
 MAX_KEY_LENGTH = 200
-_PREFIXES = {"sk_test_": ("secret", False), "sk_live_": ("secret", True), "pk_test_": ("publishable", False),
-             "pk_live_": ("publishable", True)}
+_PREFIXES = {"sk_test_": (ApiKeyKind.SECRET, False), "sk_live_": (ApiKeyKind.SECRET, True),
+             "pk_test_": (ApiKeyKind.PUBLISHABLE, False), "pk_live_": (ApiKeyKind.PUBLISHABLE, True)}
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     tenant: Tenant
-    kind: str  # "secret" | "publishable"
+    kind: ApiKeyKind
     key_id: str
     default_api_version: str
 
     @property
     def is_secret(self) -> bool:
-        return self.kind == "secret"
+        return self.kind == ApiKeyKind.SECRET
 
 
 def key_from_header(authorization: str | None) -> str:
@@ -74,14 +75,14 @@ class KeyAuthenticator:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         async with self._engine.connect() as connection:
-            row = await repository.find_active_key(connection, key_hash)
-        if row is None or not secrets_match(key, row["key_hash"]) or (row["kind"], row["livemode"]) != expected:
+            found = await repository.find_active_key(connection, key_hash)
+        if found is None or not secrets_match(key, found.key_hash) or (found.kind, found.livemode) != expected:
             raise Unauthorized("Invalid API key provided.")
         principal = Principal(
-            tenant=Tenant(organization_id=row["organization_id"], livemode=row["livemode"]),
-            kind=row["kind"],
-            key_id=row["id"],
-            default_api_version=row["api_version"],
+            tenant=Tenant(organization_id=found.organization_id, livemode=found.livemode),
+            kind=found.kind,
+            key_id=found.id,
+            default_api_version=found.api_version,
         )
         if self._cache_seconds > 0:
             if len(self._cache) > 10_000:

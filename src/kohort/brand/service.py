@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import repository
+from kohort.brand.domain import BrandChanges
 from kohort.brand.schemas import BrandSettings, BrandSettingsUpdate
 from kohort.errors import KohortError
 from kohort.kit import clock
@@ -48,27 +49,35 @@ async def _organization_name(connection: AsyncConnection, tenant: Tenant) -> str
 
 
 async def get_brand_settings(connection: AsyncConnection, tenant: Tenant) -> BrandSettings:
-    row = await repository.get(connection, tenant)
-    if row is None:
+    stored = await repository.get(connection, tenant)
+    if stored is None:
         return BrandSettings(id=None, **tenant.stamp(), display_name=await _organization_name(connection, tenant),
                              logo_url=None, color=None, website_url=None, created_at=None, updated_at=None)
-    values = dict(row)
-    values["display_name"] = values["display_name"] or await _organization_name(connection, tenant)
-    return BrandSettings.model_validate(values)
+    return BrandSettings(
+        id=stored.id, organization_id=stored.organization_id, livemode=stored.livemode,
+        display_name=stored.display_name or await _organization_name(connection, tenant), logo_url=stored.logo_url,
+        color=stored.color, website_url=stored.website_url, created_at=stored.created_at,
+        updated_at=stored.updated_at,
+    )
 
 
 async def update_brand_settings(
     connection: AsyncConnection, tenant: Tenant, *, changes: BrandSettingsUpdate
 ) -> BrandSettings:
     now = clock.now()
-    await repository.insert_if_missing(connection, {
-        **tenant.stamp(), "id": new_id("bset"), "display_name": None, "logo_url": None, "color": None,
-        "website_url": None, "created_at": now, "updated_at": now,
-    })
-    values = changes.model_dump(exclude_unset=True)
-    if "display_name" in values and not (values["display_name"] or "").strip():
-        values["display_name"] = None  # back to the organization's name
-    await repository.update_fields(connection, tenant, {**values, "updated_at": now})
+    await repository.insert_if_missing(connection, tenant, settings_id=new_id("bset"), now=now)
+    sent = changes.model_fields_set
+    values: BrandChanges = {"updated_at": now}
+    if "display_name" in sent:
+        # Blank: back to the organization's name.
+        values["display_name"] = changes.display_name if (changes.display_name or "").strip() else None
+    if "logo_url" in sent:
+        values["logo_url"] = changes.logo_url
+    if "color" in sent:
+        values["color"] = changes.color
+    if "website_url" in sent:
+        values["website_url"] = changes.website_url
+    await repository.update_fields(connection, tenant, values)
     return await get_brand_settings(connection, tenant)
 
 

@@ -10,10 +10,8 @@ from sqlalchemy import BigInteger, String, bindparam, func, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.models import orders
+from kohort.models import OrderStatus, orders
 
-CREATED = "CREATED"
-CASHBACK_AVAILABLE = "CASHBACK_AVAILABLE"
 SYSTEM_ACTOR = "system"
 
 
@@ -24,7 +22,7 @@ async def make_cashback_available(
     the order is still CREATED. Returns the ids actually changed (a settled order never changes again)."""
     if not grants:
         return set()
-    changes: dict[str, Any] = {"status": CASHBACK_AVAILABLE, "updated_at": now, "updated_by": SYSTEM_ACTOR}
+    changes: dict[str, Any] = {"status": OrderStatus.CASHBACK_AVAILABLE, "updated_at": now, "updated_by": SYSTEM_ACTOR}
     if connection.dialect.name == "postgresql":
         # One statement for the whole batch: UPDATE … FROM unnest(ids, amounts, hashes).
         given = func.unnest(
@@ -34,7 +32,7 @@ async def make_cashback_available(
         ).table_valued("order_id", "amount_cashback", "token_hash").render_derived(name="granted")
         statement = (
             update(orders)
-            .where(orders.c.id == given.c.order_id, orders.c.status == CREATED)
+            .where(orders.c.id == given.c.order_id, orders.c.status == OrderStatus.CREATED)
             .values(amount_cashback=given.c.amount_cashback, withdrawal_token_hash=given.c.token_hash, **changes)
             .returning(orders.c.id)
         )
@@ -43,7 +41,7 @@ async def make_cashback_available(
     for order_id, amount_cashback, token_hash in grants:  # SQLite: one writer, local calls
         statement = (
             update(orders)
-            .where(orders.c.id == order_id, orders.c.status == CREATED)
+            .where(orders.c.id == order_id, orders.c.status == OrderStatus.CREATED)
             .values(amount_cashback=amount_cashback, withdrawal_token_hash=token_hash, **changes)
             .returning(orders.c.id)
         )

@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.cashback import repository
 from kohort.cashback.rules import cashback_amount
 from kohort.kit.ids import hash_secret, new_secret
-from kohort.ledger import accounts
 from kohort.ledger import service as ledger
+from kohort.ledger.accounts import Account
 from kohort.tenant import Tenant
 
 WITHDRAWAL_TOKEN_BYTES = 32  # 256 bits from the OS CSPRNG
-SETTLEMENT_POSTING = "group.settled"
 
 
 class Participant(NamedTuple):
@@ -109,17 +108,17 @@ def _postings(
         fee_total = sum(fees[item.order_id] for item in items)
         if not cashback_total and not fee_total:
             continue
-        entries = [ledger.Entry(accounts.CASHBACK_EXPENSE, cashback_total)]
+        entries = [ledger.Entry(Account.CASHBACK_EXPENSE, cashback_total)]
         entries += [
-            ledger.Entry(accounts.CASHBACK_LIABILITY, -item.amount_cashback, order_id=item.order_id) for item in items
+            ledger.Entry(Account.CASHBACK_LIABILITY, -item.amount_cashback, order_id=item.order_id) for item in items
         ]
         entries += [
-            ledger.Entry(accounts.ACQUISITION_FEE_EXPENSE, fee_total),
-            ledger.Entry(accounts.PLATFORM_FEES_PAYABLE, -fee_total),
+            ledger.Entry(Account.ACQUISITION_FEE_EXPENSE, fee_total),
+            ledger.Entry(Account.PLATFORM_FEES_PAYABLE, -fee_total),
         ]
         postings.append(
             ledger.Posting(
-                tenant=group.tenant, kind=SETTLEMENT_POSTING, idempotency_key=settlement_key(group.group_id),
+                tenant=group.tenant, kind=ledger.PostingKind.GROUP_SETTLED, idempotency_key=settlement_key(group.group_id),
                 entries=entries,
             )
         )

@@ -20,6 +20,7 @@ from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
 from kohort.worker import service as job_service
+from kohort.worker.domain import JobStatus
 from kohort.worker.runner import Runner
 
 app = typer.Typer(help="Kohort: referral groups and cashback for merchants.", no_args_is_help=True)
@@ -158,25 +159,27 @@ def worker_command(
 
 async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
     async with session_scope(runtime) as connection:
-        rows = await job_service.list_jobs(connection, status=status, kind=kind, limit=limit)
+        found = await job_service.list_jobs(
+            connection, status=JobStatus(status) if status is not None else None, kind=kind, limit=limit
+        )
     return [
-        {"id": row["id"], "kind": row["kind"], "status": row["status"], "attempts": row["attempts"],
-         "maxAttempts": row["max_attempts"], "runAt": iso_z(row["run_at"]), "createdAt": iso_z(row["created_at"]),
-         "dedupeKey": row["dedupe_key"], "lastError": row["last_error"], "payload": row["payload"]}
-        for row in rows
+        {"id": job.id, "kind": job.kind, "status": job.status.value, "attempts": job.attempts,
+         "maxAttempts": job.max_attempts, "runAt": iso_z(job.run_at), "createdAt": iso_z(job.created_at),
+         "dedupeKey": job.dedupe_key, "lastError": job.last_error, "payload": job.payload}
+        for job in found
     ]
 
 
 @jobs_app.command("list")
 def jobs_list(
-    status: str = typer.Option(None, "--status", help=f"One of {', '.join(job_service.STATUSES)}."),
+    status: str = typer.Option(None, "--status", help=f"One of {', '.join(JobStatus)}."),
     kind: str = typer.Option(None, "--kind", help="Only jobs of this kind."),
     limit: int = typer.Option(50, "--limit", min=1, max=10_000),
     as_json: bool = typer.Option(False, "--json", help="One JSON document instead of a table."),
 ) -> None:
     """The newest jobs, e.g. `kohort jobs list --status dead` for the dead-letter queue."""
-    if status is not None and status not in job_service.STATUSES:
-        raise typer.BadParameter(f"use one of {', '.join(job_service.STATUSES)}", param_hint="--status")
+    if status is not None and status not in frozenset(JobStatus):
+        raise typer.BadParameter(f"use one of {', '.join(JobStatus)}", param_hint="--status")
     found = run_in_runtime(lambda runtime: _list_jobs(runtime, status, kind, limit))
     if as_json:
         typer.echo(json.dumps(found, indent=2))

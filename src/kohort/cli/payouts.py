@@ -11,6 +11,7 @@ import typer
 from kohort.cli.common import run_in_runtime
 from kohort.errors import KohortError
 from kohort.payout import service as payout_service
+from kohort.payout.domain import PayoutStatus
 from kohort.runtime import Runtime, session_scope
 from kohort.tenant import Tenant
 from kohort.withdrawal import service as withdrawal_service
@@ -35,10 +36,10 @@ async def _export(runtime: Runtime, tenant: Tenant, output: Path | None) -> None
             )
     batch = created.batch
     if output is None:
-        typer.echo(batch["document"])
+        typer.echo(batch.document)
     else:
-        output.write_text(batch["document"], encoding="utf-8")
-    typer.echo(f"batch {batch['id']}: {batch['payout_count']} payout(s), {batch['total_amount']} cents"
+        output.write_text(batch.document, encoding="utf-8")
+    typer.echo(f"batch {batch.id}: {batch.payout_count} payout(s), {batch.total_amount} cents"
                f"{'' if output is None else f', written to {output}'}", err=True)
 
 
@@ -70,5 +71,5 @@ def confirm(batch_id: str = typer.Argument(..., help="The batch id (pob_…) you
     except KohortError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(1) from None
-    paid = sum(1 for payout in created.payouts if payout["status"] == "PAID")
+    paid = sum(1 for payout in created.payouts if payout.status == PayoutStatus.PAID)
     typer.echo(f"batch {batch_id} confirmed: {paid} payout(s) paid")

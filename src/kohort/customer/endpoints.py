@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.customer import service
-from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate
+from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate, to_wire_customer
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
 from kohort.http.rendering import render, render_list
@@ -20,23 +20,23 @@ async def create_customer(
     request: Request, principal: Principal = Depends(secret_key), data: CustomerCreate = json_body(CustomerCreate)
 ) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.create_customer(connection, principal.tenant, principal.key_id, data)
-    return render(request, service.to_customer(row), status_code=201)
+        customer = await service.create_customer(connection, principal.tenant, principal.key_id, data)
+    return render(request, to_wire_customer(customer), status_code=201)
 
 
 @router.get("")
 async def list_customers(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_customers(connection, principal.tenant, params)
-    return render_list(request, [service.to_customer(row) for row in rows], count)
+        customers, count = await service.list_customers(connection, principal.tenant, params)
+    return render_list(request, [to_wire_customer(customer) for customer in customers], count)
 
 
 @router.get("/{customer_id}", response_model=Customer)
 async def get_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.get_customer(connection, principal.tenant, customer_id)
-    return render(request, service.to_customer(row))
+        customer = await service.get_customer(connection, principal.tenant, customer_id)
+    return render(request, to_wire_customer(customer))
 
 
 @router.patch("/{customer_id}", response_model=Customer)
@@ -47,8 +47,8 @@ async def update_customer(
     data: CustomerUpdate = json_body(CustomerUpdate),
 ) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.update_customer(connection, principal.tenant, principal.key_id, customer_id, data)
-    return render(request, service.to_customer(row))
+        customer = await service.update_customer(connection, principal.tenant, principal.key_id, customer_id, data)
+    return render(request, to_wire_customer(customer))
 
 
 @router.delete("/{customer_id}", response_model=Customer)
@@ -56,15 +56,15 @@ async def delete_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.delete_customer(connection, principal.tenant, principal.key_id, customer_id)
-    return render(request, service.to_customer(row))
+        customer = await service.delete_customer(connection, principal.tenant, principal.key_id, customer_id)
+    return render(request, to_wire_customer(customer))
 
 
 @router.patch("/{customer_id}/block", response_model=Customer)
 async def block_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=True)
-    return render(request, service.to_customer(row))
+        customer = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=True)
+    return render(request, to_wire_customer(customer))
 
 
 @router.patch("/{customer_id}/unblock", response_model=Customer)
@@ -72,5 +72,5 @@ async def unblock_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=False)
-    return render(request, service.to_customer(row))
+        customer = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=False)
+    return render(request, to_wire_customer(customer))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.customer.domain import Customer, CustomerChanges
 from kohort.db import fetch_page, insert_ignoring_conflicts
 from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import customers
@@ -41,47 +42,59 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
+def _customer(row: Sequence[Any] | None) -> Customer | None:
+    return Customer.from_row(row) if row is not None else None
+
+
+_COLUMN_NAMES = tuple(column.name for column in customers.columns)
+
+
+def _values(customer: Customer) -> dict[str, Any]:
+    """A new customer as the insert's parameters."""
+    return {name: getattr(customer, name) for name in _COLUMN_NAMES}
+
+
 async def get(
     connection: AsyncConnection, tenant: Tenant, customer_id: str, *, include_deleted: bool = False
-) -> RowMapping | None:
+) -> Customer | None:
     statement = _BY_ID if include_deleted else _LIVE_BY_ID
-    return (await connection.execute(statement, {**tenant.params(), "customer_id": customer_id})).mappings().first()
+    return _customer((await connection.execute(statement, {**tenant.params(), "customer_id": customer_id})).first())
 
 
-async def find_by_email(connection: AsyncConnection, tenant: Tenant, email: str) -> RowMapping | None:
+async def find_by_email(connection: AsyncConnection, tenant: Tenant, email: str) -> Customer | None:
     """Deleted customers included: a returning shopper brings theirs back."""
     parameters = {**tenant.params(), "email_key": email_key(email)}
-    return (await connection.execute(_BY_EMAIL, parameters)).mappings().first()
+    return _customer((await connection.execute(_BY_EMAIL, parameters)).first())
 
 
-async def find_or_insert(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> RowMapping | None:
-    """The tenant's customer with the email of `values` (deleted ones included), inserted from `values`
-    if there is none. None when another transaction created them a moment ago: look again."""
+async def find_or_insert(connection: AsyncConnection, tenant: Tenant, new: Customer) -> Customer | None:
+    """The tenant's customer with the email of `new` (deleted ones included), or `new` inserted if there
+    is none. None when another transaction created them a moment ago: look again."""
     if connection.dialect.name == "postgresql":
-        parameters = {**values, **tenant.params(), "existing_email_key": values["email_key"]}
-        return (await connection.execute(_FIND_OR_INSERT_POSTGRESQL, parameters)).mappings().first()
-    existing = await find_by_email(connection, tenant, values["email_address"])
-    return existing if existing is not None else await insert_unless_email_exists(connection, values)
+        parameters = {**_values(new), **tenant.params(), "existing_email_key": new.email_key}
+        return _customer((await connection.execute(_FIND_OR_INSERT_POSTGRESQL, parameters)).first())
+    existing = await find_by_email(connection, tenant, new.email_address)
+    return existing if existing is not None else await insert_unless_email_exists(connection, new)
 
 
-async def insert_unless_email_exists(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping | None:
+async def insert_unless_email_exists(connection: AsyncConnection, new: Customer) -> Customer | None:
     """Insert, or return None when the tenant already has this email (the unique index decides)."""
     statement = insert_ignoring_conflicts(
         connection, customers, ["organization_id", "livemode", "email_key"], returning=True
     )
-    return (await connection.execute(statement, values)).mappings().first()
+    return _customer((await connection.execute(statement, _values(new))).first())
 
 
 async def update_customer(
-    connection: AsyncConnection, tenant: Tenant, customer_id: str, values: dict[str, Any]
-) -> RowMapping:
+    connection: AsyncConnection, tenant: Tenant, customer_id: str, changes: CustomerChanges
+) -> Customer:
     statement = (
         update(customers)
         .where(tenant.owns(customers), customers.c.id == customer_id)
-        .values(**values)
+        .values(**changes)
         .returning(customers)
     )
-    return (await connection.execute(statement)).mappings().one()
+    return Customer.from_row((await connection.execute(statement)).one())
 
 
 async def email_taken_by_other(connection: AsyncConnection, tenant: Tenant, email: str, customer_id: str) -> bool:
@@ -91,13 +104,16 @@ async def email_taken_by_other(connection: AsyncConnection, tenant: Tenant, emai
     return (await connection.execute(statement)).first() is not None
 
 
-async def list_customers(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_customers(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Customer], int]:
     conditions = [tenant.owns(customers), customers.c.deleted_at.is_(None)]
-    return await fetch_page(connection, customers, columns=LIST_COLUMNS, params=params, conditions=conditions)
+    return await fetch_page(
+        connection, customers, columns=LIST_COLUMNS, params=params, conditions=conditions, build=Customer.from_row
+    )
 
 
-async def get_many(connection: AsyncConnection, tenant: Tenant, customer_ids: set[str]) -> dict[str, RowMapping]:
+async def get_many(connection: AsyncConnection, tenant: Tenant, customer_ids: set[str]) -> dict[str, Customer]:
     if not customer_ids:
         return {}
     statement = select(customers).where(tenant.owns(customers), customers.c.id.in_(customer_ids))
-    return {row["id"]: row for row in (await connection.execute(statement)).mappings()}
+    found = (Customer.from_row(row) for row in (await connection.execute(statement)).all())
+    return {customer.id: customer for customer in found}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import EmailStr, Field
 
+from kohort.customer import domain
 from kohort.http.schemas import Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 
@@ -26,6 +27,10 @@ class Customer(WireModel):
     blocked_at: Timestamp | None
     blocked_by: str | None
     deleted_at: Timestamp | None
+
+
+def to_wire_customer(customer: domain.Customer) -> Customer:
+    return Customer.model_validate(customer, from_attributes=True)
 
 
 class CustomerCreate(WireModel):

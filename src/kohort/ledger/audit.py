@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.ledger import accounts, repository
+from kohort.ledger import repository
+from kohort.ledger.accounts import Account
+from kohort.models import OrderStatus
 
 # Orders whose cashback the merchant still owes the shopper. Withdrawal moves an order to
 # CASHBACK_PROCESSING and its liability to CASHBACK_IN_TRANSIT in the same transaction.
-CASHBACK_OWED_STATUSES = ("CASHBACK_AVAILABLE",)
+CASHBACK_OWED_STATUSES = (OrderStatus.CASHBACK_AVAILABLE,)
 REPORT_LIMIT = 20
 
 
@@ -35,7 +37,7 @@ async def violations(connection: AsyncConnection, *, organization_id: str | None
     for transaction_id in await repository.orphan_entries(connection, organization_id=organization_id, limit=REPORT_LIMIT):
         found.append(f"entries name posting {transaction_id}, which does not exist")
 
-    liability = await repository.account_totals(connection, accounts.CASHBACK_LIABILITY, organization_id=organization_id)
+    liability = await repository.account_totals(connection, Account.CASHBACK_LIABILITY, organization_id=organization_id)
     owed = await repository.cashback_totals(
         connection, CASHBACK_OWED_STATUSES, organization_id=organization_id
     )
@@ -44,7 +46,7 @@ async def violations(connection: AsyncConnection, *, organization_id: str | None
         if in_ledger != in_orders:
             found.append(f"{_tenant(key)}: cashback liability {in_ledger} != available cashback of orders {in_orders}")
     for order_id, in_orders, in_ledger in await repository.order_liability_mismatches(
-        connection, accounts.CASHBACK_LIABILITY, CASHBACK_OWED_STATUSES, organization_id=organization_id,
+        connection, Account.CASHBACK_LIABILITY, CASHBACK_OWED_STATUSES, organization_id=organization_id,
         limit=REPORT_LIMIT,
     ):
         found.append(f"order {order_id}: owed {in_orders} but the ledger holds {in_ledger}")
@@ -52,16 +54,16 @@ async def violations(connection: AsyncConnection, *, organization_id: str | None
     # Withdrawn cashback on its way to the shopper's bank: what is in transit equals the
     # cashback of the orders whose payout is under way.
     in_transit = await repository.account_totals(
-        connection, accounts.CASHBACK_IN_TRANSIT, organization_id=organization_id
+        connection, Account.CASHBACK_IN_TRANSIT, organization_id=organization_id
     )
-    processing = await repository.cashback_totals(connection, ("CASHBACK_PROCESSING",), organization_id=organization_id)
+    processing = await repository.cashback_totals(connection, (OrderStatus.CASHBACK_PROCESSING,), organization_id=organization_id)
     for key in sorted(set(in_transit) | {key for key, total in processing.items() if total}):
         in_ledger, in_orders = -in_transit.get(key, 0), processing.get(key, 0)
         if in_ledger != in_orders:
             found.append(f"{_tenant(key)}: cashback in transit {in_ledger} != cashback of orders being paid {in_orders}")
 
     payable = await repository.account_totals(
-        connection, accounts.PLATFORM_FEES_PAYABLE, organization_id=organization_id
+        connection, Account.PLATFORM_FEES_PAYABLE, organization_id=organization_id
     )
     fees = await repository.fee_totals(connection, organization_id=organization_id)
     for key in sorted(set(payable) | {key for key, total in fees.items() if total}):

@@ -3,50 +3,86 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, true
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import bulk_insert, insert_ignoring_conflicts
-from kohort.models import ledger_entries, ledger_transactions, orders, payment_groups
+from kohort.ledger.accounts import Account
+from kohort.ledger.domain import Entry, LedgerEntry, LedgerTransaction, Posting
+from kohort.models import GroupStatus, OrderStatus, ledger_entries, ledger_transactions, orders, payment_groups
 from kohort.tenant import Tenant
 
+# A posting about to be written: the posting, its transaction id and its checked non-zero entries.
+CheckedPosting = tuple[Posting, str, Sequence[Entry]]
 
-async def insert_transaction_unless_posted(connection: AsyncConnection, values: dict[str, Any]) -> bool:
+
+def _header(posting: Posting, transaction_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": transaction_id,
+        "organization_id": posting.tenant.organization_id,
+        "livemode": posting.tenant.livemode,
+        "kind": posting.kind,
+        "idempotency_key": posting.idempotency_key,
+        "reverses_id": posting.reverses_id,
+        "created_at": now,
+    }
+
+
+async def insert_transaction_unless_posted(
+    connection: AsyncConnection, posting: Posting, transaction_id: str, now: datetime
+) -> bool:
     """Insert one posting header; False when its idempotency key was already used."""
     statement = (
         insert_ignoring_conflicts(connection, ledger_transactions, ["idempotency_key"])
-        .values(**values)
+        .values(**_header(posting, transaction_id, now))
         .returning(ledger_transactions.c.id)
     )
     return (await connection.execute(statement)).scalar_one_or_none() is not None
 
 
-async def insert_transactions(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    await bulk_insert(connection, ledger_transactions, list(rows))
+async def insert_transactions(connection: AsyncConnection, postings: Sequence[CheckedPosting], now: datetime) -> None:
+    """Every header at once; a key already posted fails the whole insert (IntegrityError)."""
+    rows = [_header(posting, transaction_id, now) for posting, transaction_id, _ in postings]
+    await bulk_insert(connection, ledger_transactions, rows)
 
 
-async def insert_entries(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    await bulk_insert(connection, ledger_entries, list(rows))
+async def insert_entries(connection: AsyncConnection, postings: Sequence[CheckedPosting], now: datetime) -> None:
+    rows = [
+        {
+            "transaction_id": transaction_id,
+            "line": line,
+            "organization_id": posting.tenant.organization_id,
+            "livemode": posting.tenant.livemode,
+            "account": entry.account,
+            "order_id": entry.order_id,
+            "amount": entry.amount,
+            "created_at": now,
+        }
+        for posting, transaction_id, entries in postings
+        for line, entry in enumerate(entries, start=1)
+    ]
+    await bulk_insert(connection, ledger_entries, rows)
 
 
-async def find_transaction(connection: AsyncConnection, tenant: Tenant, idempotency_key: str) -> RowMapping | None:
+async def find_transaction(connection: AsyncConnection, tenant: Tenant, idempotency_key: str) -> LedgerTransaction | None:
     statement = select(ledger_transactions).where(
         tenant.owns(ledger_transactions), ledger_transactions.c.idempotency_key == idempotency_key
     )
-    return (await connection.execute(statement)).mappings().first()
+    row = (await connection.execute(statement)).first()
+    return LedgerTransaction.from_row(row) if row is not None else None
 
 
-async def entries_of(connection: AsyncConnection, transaction_id: str) -> list[RowMapping]:
+async def entries_of(connection: AsyncConnection, transaction_id: str) -> list[LedgerEntry]:
     statement = select(ledger_entries).where(ledger_entries.c.transaction_id == transaction_id).order_by(
         ledger_entries.c.line
     )
-    return list((await connection.execute(statement)).mappings())
+    return [LedgerEntry.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
-async def balance(connection: AsyncConnection, tenant: Tenant, account: str, *, order_id: str | None = None) -> int:
+async def balance(connection: AsyncConnection, tenant: Tenant, account: Account, *, order_id: str | None = None) -> int:
     statement = select(func.coalesce(func.sum(ledger_entries.c.amount), 0)).where(
         tenant.owns(ledger_entries), ledger_entries.c.account == account
     )
@@ -55,13 +91,13 @@ async def balance(connection: AsyncConnection, tenant: Tenant, account: str, *, 
     return int((await connection.execute(statement)).scalar_one())
 
 
-async def balances(connection: AsyncConnection, tenant: Tenant) -> dict[str, int]:
+async def balances(connection: AsyncConnection, tenant: Tenant) -> dict[Account, int]:
     statement = (
         select(ledger_entries.c.account, func.sum(ledger_entries.c.amount))
         .where(tenant.owns(ledger_entries))
         .group_by(ledger_entries.c.account)
     )
-    return {account: int(total) for account, total in (await connection.execute(statement)).all()}
+    return {Account(account): int(total) for account, total in (await connection.execute(statement)).all()}
 
 
 # The audit below reads every tenant at once: it is the operator's check (`kohort ledger check`), not a
@@ -112,7 +148,7 @@ async def orphan_entries(connection: AsyncConnection, *, organization_id: str | 
 
 
 async def account_totals(
-    connection: AsyncConnection, account: str, *, organization_id: str | None
+    connection: AsyncConnection, account: Account, *, organization_id: str | None
 ) -> dict[tuple[str, bool], int]:
     """Balance of `account` per (organization, livemode)."""
     statement = (
@@ -124,7 +160,7 @@ async def account_totals(
 
 
 async def cashback_totals(
-    connection: AsyncConnection, statuses: Sequence[str], *, organization_id: str | None
+    connection: AsyncConnection, statuses: Sequence[OrderStatus], *, organization_id: str | None
 ) -> dict[tuple[str, bool], int]:
     """Sum of `amount_cashback` of the orders in `statuses`, per (organization, livemode)."""
     statement = (
@@ -140,14 +176,14 @@ async def fee_totals(connection: AsyncConnection, *, organization_id: str | None
     statement = (
         select(orders.c.organization_id, orders.c.livemode, func.sum(orders.c.application_fee_amount))
         .join(payment_groups, payment_groups.c.id == orders.c.payment_group_id)
-        .where(payment_groups.c.status == "COMPLETED", _only(orders, organization_id))
+        .where(payment_groups.c.status == GroupStatus.COMPLETED, _only(orders, organization_id))
         .group_by(orders.c.organization_id, orders.c.livemode)
     )
     return {(row[0], bool(row[1])): int(row[2]) for row in (await connection.execute(statement)).all()}
 
 
 async def order_liability_mismatches(
-    connection: AsyncConnection, account: str, statuses: Sequence[str], *, organization_id: str | None, limit: int
+    connection: AsyncConnection, account: Account, statuses: Sequence[OrderStatus], *, organization_id: str | None, limit: int
 ) -> list[tuple[str, int, int]]:
     """Orders whose own liability entries differ from what they are owed: (order id, owed, ledger)."""
     per_order = (

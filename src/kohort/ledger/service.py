@@ -13,8 +13,6 @@ Entries are never updated nor deleted; balances are sums of entries.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,26 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.ledger import accounts, repository
+from kohort.ledger.accounts import Account
+from kohort.ledger.domain import Entry, Posting, PostingKind
 from kohort.ledger.errors import DuplicatePosting, UnbalancedPosting
 from kohort.tenant import Tenant
 
-
-class Entry(NamedTuple):
-    """One line of a posting: `amount` cents on `account`, debit if positive, credit if negative.
-    (A NamedTuple: settlement builds hundreds of thousands of them.)"""
-
-    account: str
-    amount: int
-    order_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Posting:
-    tenant: Tenant
-    kind: str
-    idempotency_key: str
-    entries: Sequence[Entry]
-    reverses_id: str | None = field(default=None)
+# Callers build postings through this module (`ledger.Posting(…)`, `ledger.Entry(…)`).
+__all__ = ["Entry", "Posting", "PostingKind", "balance", "balances", "check_balanced", "post", "post_many", "reverse"]
 
 
 def check_balanced(posting: Posting) -> list[Entry]:
@@ -60,37 +45,13 @@ def check_balanced(posting: Posting) -> list[Entry]:
     return lines
 
 
-def _rows(posting: Posting, transaction_id: str, lines: list[Entry], now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    header = {
-        "id": transaction_id,
-        **posting.tenant.stamp(),
-        "kind": posting.kind,
-        "idempotency_key": posting.idempotency_key,
-        "reverses_id": posting.reverses_id,
-        "created_at": now,
-    }
-    entries = [
-        {
-            "transaction_id": transaction_id,
-            "line": line,
-            **posting.tenant.stamp(),
-            "account": entry.account,
-            "order_id": entry.order_id,
-            "amount": entry.amount,
-            "created_at": now,
-        }
-        for line, entry in enumerate(lines, start=1)
-    ]
-    return header, entries
-
-
 async def post(connection: AsyncConnection, posting: Posting) -> bool:
     """Record one posting. False (and nothing written) if its idempotency key was already posted."""
     lines = check_balanced(posting)
-    header, entries = _rows(posting, new_id("ltx"), lines, clock.now())
-    if not await repository.insert_transaction_unless_posted(connection, header):
+    transaction_id, now = new_id("ltx"), clock.now()
+    if not await repository.insert_transaction_unless_posted(connection, posting, transaction_id, now):
         return False
-    await repository.insert_entries(connection, entries)
+    await repository.insert_entries(connection, [(posting, transaction_id, lines)], now)
     return True
 
 
@@ -98,17 +59,12 @@ async def post_many(connection: AsyncConnection, postings: Sequence[Posting]) ->
     """Record many new postings in a few statements (settlement batches). Every posting is checked before
     anything is written; a key already posted raises DuplicatePosting and the caller must roll back."""
     now = clock.now()
-    headers: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    for posting in postings:
-        header, lines = _rows(posting, new_id("ltx"), check_balanced(posting), now)
-        headers.append(header)
-        entries.extend(lines)
+    checked = [(posting, new_id("ltx"), check_balanced(posting)) for posting in postings]
     try:
-        await repository.insert_transactions(connection, headers)
+        await repository.insert_transactions(connection, checked, now)
     except IntegrityError as error:
         raise DuplicatePosting(str(error.orig)) from None
-    await repository.insert_entries(connection, entries)
+    await repository.insert_entries(connection, checked, now)
 
 
 async def reverse(connection: AsyncConnection, tenant: Tenant, *, original_key: str, idempotency_key: str) -> bool:
@@ -117,22 +73,22 @@ async def reverse(connection: AsyncConnection, tenant: Tenant, *, original_key: 
     original = await repository.find_transaction(connection, tenant, original_key)
     if original is None:
         raise LookupError(f"no posting {original_key}")
-    lines = await repository.entries_of(connection, original["id"])
+    lines = await repository.entries_of(connection, original.id)
     posting = Posting(
         tenant=tenant,
-        kind=f"{original['kind']}.reversed",
+        kind=original.kind.reversal,
         idempotency_key=idempotency_key,
-        entries=[Entry(account=line["account"], amount=-line["amount"], order_id=line["order_id"]) for line in lines],
-        reverses_id=original["id"],
+        entries=[Entry(account=line.account, amount=-line.amount, order_id=line.order_id) for line in lines],
+        reverses_id=original.id,
     )
     return await post(connection, posting)
 
 
-async def balance(connection: AsyncConnection, tenant: Tenant, account: str, *, order_id: str | None = None) -> int:
+async def balance(connection: AsyncConnection, tenant: Tenant, account: Account, *, order_id: str | None = None) -> int:
     """Sum of the entries on `account` (for one order if given): positive is a debit balance."""
     return await repository.balance(connection, tenant, account, order_id=order_id)
 
 
-async def balances(connection: AsyncConnection, tenant: Tenant) -> dict[str, int]:
+async def balances(connection: AsyncConnection, tenant: Tenant) -> dict[Account, int]:
     """Every account of the tenant that has entries, with its balance."""
     return await repository.balances(connection, tenant)

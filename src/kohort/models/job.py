@@ -1,8 +1,20 @@
 """Background jobs: one row per piece of work, written in the same transaction as the change needing it."""
 
+from enum import StrEnum
+
 from sqlalchemy import Column, Index, Integer, String, Table, Text
 
 from kohort.models.base import JSONType, UTCDateTime, metadata
+
+
+class JobStatus(StrEnum):
+    """queued → running → done, or back to queued (retry with backoff), or dead after max_attempts."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
 
 jobs = Table(
     "jobs",
@@ -10,7 +22,6 @@ jobs = Table(
     Column("id", String(40), primary_key=True),
     Column("kind", String(64), nullable=False),
     Column("payload", JSONType, nullable=False),
-    # queued → running → done, or back to queued (retry with backoff), or dead after max_attempts.
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("max_attempts", Integer, nullable=False),

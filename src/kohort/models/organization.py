@@ -1,8 +1,18 @@
 """Organizations (merchants), their API keys and their group settings per mode."""
 
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
 
 from kohort.models.base import JSONType, UTCDateTime, metadata
+
+
+class ApiKeyKind(StrEnum):
+    """Secret keys (sk_…) for merchant back-ends; publishable keys (pk_…) may only validate share codes."""
+
+    SECRET = "secret"
+    PUBLISHABLE = "publishable"
+
 
 organizations = Table(
     "organizations",
@@ -23,7 +33,7 @@ api_keys = Table(
     Column("id", String(40), primary_key=True),
     Column("organization_id", ForeignKey("organizations.id"), nullable=False, index=True),
     Column("livemode", Boolean, nullable=False),
-    Column("kind", String(12), nullable=False),  # "secret" | "publishable"
+    Column("kind", String(12), nullable=False),  # ApiKeyKind
     # SHA-256 of the whole key; the key itself is shown once, at creation.
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("preview", String(20), nullable=False),  # "sk_test_…a1b2", for people

@@ -1,9 +1,28 @@
 """Payouts of shoppers' cashback: the merchant's paying account, one payout per withdrawal, and the
 SEPA credit-transfer batches (pain.001) that carry them to the bank."""
 
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from kohort.models.base import UTCDateTime, metadata
+
+
+class PayoutStatus(StrEnum):
+    """PENDING (waiting for a batch) → IN_BATCH → PAID, or FAILED (the order gets its cashback back)."""
+
+    PENDING = "PENDING"
+    IN_BATCH = "IN_BATCH"
+    PAID = "PAID"
+    FAILED = "FAILED"
+
+
+class BatchStatus(StrEnum):
+    """EXPORTED (the file was handed to the merchant) → CONFIRMED (their bank executed it)."""
+
+    EXPORTED = "EXPORTED"
+    CONFIRMED = "CONFIRMED"
+
 
 payout_accounts = Table(
     "payout_accounts",

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
+from kohort.customer.domain import Customer
 from kohort.customer.names import display_name
 from kohort.kit.formatting import page_locale
 from kohort.kit.timefmt import iso_z
@@ -21,7 +20,7 @@ from kohort.referral_group.domain import ReferralGroup
 
 
 def email_context(
-    group: ReferralGroup, *, brand: Mapping[str, Any], owner: RowMapping | None, recipient: RowMapping | None,
+    group: ReferralGroup, *, brand: Mapping[str, Any], owner: Customer | None, recipient: Customer | None,
     locale: str, campaign: str, public_url: str, order: Order | None = None, **details: Any,
 ) -> dict[str, Any]:
     """The context of one email to `recipient` about `group`; `details` are what that kind adds
@@ -53,14 +52,14 @@ def next_level(group: ReferralGroup, participants: int) -> dict[str, int] | None
     return {"friends": following.friends_needed, "value": following.level.value}
 
 
-def person_name(customer: RowMapping | None) -> str | None:
+def person_name(customer: Customer | None) -> str | None:
     """How other shoppers see this customer ("Ann L."), or None."""
-    return display_name(customer["first_name"], customer["last_name"]) if customer is not None else None
+    return display_name(customer.first_name, customer.last_name) if customer is not None else None
 
 
-def first_name(customer: RowMapping | None) -> str | None:
+def first_name(customer: Customer | None) -> str | None:
     """The greeting's name: the recipient's own first name."""
-    return (customer["first_name"] or None) if customer is not None else None
+    return (customer.first_name or None) if customer is not None else None
 
 
 def _level_value(level: DiscountLevel | None) -> int:

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
 from kohort.customer import service as customer_service
+from kohort.customer.domain import Customer
 from kohort.email.outbox import Outbox, QueuedEmail
 from kohort.kit import clock
 from kohort.kit.crypto import Cipher
@@ -27,6 +27,7 @@ from kohort.links import withdrawal_url
 from kohort.models import GroupStatus
 from kohort.notify.context import email_context, next_level, person_name
 from kohort.order.domain import Order
+from kohort.payout.domain import Payout
 from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
 from kohort.worker import queue
@@ -55,7 +56,7 @@ async def _brand(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
     return (await brand_service.get_brand(connection, tenant)).as_context()
 
 
-async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) -> dict[str, RowMapping]:
+async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) -> dict[str, Customer]:
     return await customer_service.get_customers(connection, tenant, ids)
 
 
@@ -130,7 +131,7 @@ async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: Referr
     how many more friends reach the next level."""
     people = await _people(connection, tenant, {group.customer_id})
     owner = people.get(group.customer_id)
-    locale = page_locale(owner["locale"] if owner else None)
+    locale = page_locale(owner.locale if owner else None)
     count = group.participant_count
     await outbox.enqueue(
         connection, kind="reminder", event_id=f"{group.id}:{stage}", to=_email(owner), locale=locale,
@@ -171,7 +172,7 @@ async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id:
                         dedupe_key=f"payouts_paid:{batch_id}")
 
 
-async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[RowMapping],
+async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[Payout],
                                orders: dict[str, Order], groups: dict[str, ReferralGroup], outbox: Outbox) -> None:
     """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
     brand = await _brand(connection, tenant)
@@ -180,23 +181,23 @@ async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, p
     public_url = outbox.public_url
     emails = []
     for payout in payouts:
-        order = orders.get(payout["order_id"])
+        order = orders.get(payout.order_id)
         group = groups.get(order.payment_group_id) if order is not None and order.payment_group_id else None
         if order is None or group is None:
             continue
         customer = people.get(order.customer_id)
         locale = page_locale(order.locale)
         emails.append(QueuedEmail(
-            kind="cashback_sent", event_id=payout["id"], to=_email(customer), locale=locale,
+            kind="cashback_sent", event_id=payout.id, to=_email(customer), locale=locale,
             context=email_context(group, brand=brand, owner=people.get(group.customer_id), recipient=customer,
                                   locale=locale, campaign="kohort_ref_cashback_withdrawn", public_url=public_url,
-                                  order=order, cashback=payout["amount"], iban_masked=payout["iban_masked"]),
+                                  order=order, cashback=payout.amount, iban_masked=payout.iban_masked),
         ))
     await outbox.enqueue_many(connection, emails)
 
 
-def _email(customer: RowMapping | None) -> str | None:
-    return customer["email_address"] if customer is not None and customer["deleted_at"] is None else None
+def _email(customer: Customer | None) -> str | None:
+    return customer.email_address if customer is not None and not customer.is_deleted else None
 
 
 SETTLEMENT_JOB = "notify.settlement"

@@ -62,7 +62,7 @@ async def queue_cashback_sent_emails(runtime: Runtime, connection: AsyncConnecti
     """"Cashback sent" to every shopper paid by a confirmed batch (deduplicated: safe to run twice)."""
     tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
     payouts = await payout_service.paid_payouts_of_batch(connection, tenant, payload["batch_id"])
-    orders = await order_service.get_orders(connection, tenant, {payout["order_id"] for payout in payouts})
+    orders = await order_service.get_orders(connection, tenant, {payout.order_id for payout in payouts})
     groups = await group_service.get_groups(connection, tenant, {order.payment_group_id for order in orders.values()
                                                                  if order.payment_group_id})
     await notify.cashback_sent_emails(connection, tenant, payouts=payouts, orders=orders, groups=groups,

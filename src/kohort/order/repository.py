@@ -73,8 +73,9 @@ async def list_orders(
     conditions = [tenant.owns(orders)]
     if group_id is not None:
         conditions.append(orders.c.payment_group_id == group_id)
-    rows, count = await fetch_page(connection, orders, columns=LIST_COLUMNS, params=params, conditions=conditions)
-    return [Order.from_row(tuple(row.values())) for row in rows], count
+    return await fetch_page(
+        connection, orders, columns=LIST_COLUMNS, params=params, conditions=conditions, build=Order.from_row
+    )
 
 
 async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[Order]:

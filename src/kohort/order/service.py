@@ -74,8 +74,8 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             connection,
             tenant,
             data.payment_group_share_id,
-            customer_id=customer["id"],
-            customer_email=customer["email_address"],
+            customer_id=customer.id,
+            customer_email=customer.email_address,
             amount=data.amount,
         )
         group = joined.group
@@ -91,7 +91,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             )
         # As in the original, a group opened by an order is recorded as created by its owner.
         group = await group_service.open_group(
-            connection, tenant, customer["id"], owner_id=customer["id"], owner_email=customer["email_address"],
+            connection, tenant, customer.id, owner_id=customer.id, owner_email=customer.email_address,
             settings=settings,
         )
 
@@ -110,9 +110,9 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "customer_phone_number": data.customer_phone_number,
             # Filled for the owner's order too, so the merchant can show the share code at once.
             "payment_group_share_id": group.share_id,
-            "customer_id": customer["id"],
+            "customer_id": customer.id,
             "currency": "EUR",
-            "locale": _order_locale(data.locale, customer["locale"]),
+            "locale": _order_locale(data.locale, customer.locale),
             "status": OrderStatus.CREATED,
             "metadata": data.metadata,
             "payment_group_id": group.id,
@@ -165,8 +165,8 @@ async def open_group_for_order(
     (no group at all, or one that was canceled or expired without cashback)."""
     customer = await customer_service.get_customer(connection, tenant, data.customer_id)
     order = await get_order(connection, tenant, data.order_id)
-    if order.customer_id != customer["id"]:
-        raise KohortError(f"Order {order.id} does not belong to customer {customer['id']}.", code="ORDER_MISMATCH")
+    if order.customer_id != customer.id:
+        raise KohortError(f"Order {order.id} does not belong to customer {customer.id}.", code="ORDER_MISMATCH")
     if order.payment_group_id is not None:
         current = await group_service.get_group(connection, tenant, order.payment_group_id)
         if current.status not in (GroupStatus.CANCELED, GroupStatus.EXPIRED):
@@ -177,7 +177,7 @@ async def open_group_for_order(
     settings = await organization_service.get_group_settings(connection, tenant)
     expires_at = group_service.check_explicit_end(data.expires_at, clock.now()) if data.expires_at else None
     group = await group_service.open_group(
-        connection, tenant, actor, owner_id=customer["id"], owner_email=customer["email_address"], settings=settings,
+        connection, tenant, actor, owner_id=customer.id, owner_email=customer.email_address, settings=settings,
         metadata=data.metadata, expires_at=expires_at,
     )
     values: dict[str, Any] = {"updated_at": clock.now(), "updated_by": actor}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from kohort.models import group_settings, organizations
+from kohort.models import ApiKeyKind, api_keys, group_settings, organizations
 from kohort.models.base import check_row_shape
 from kohort.organization.ladder import DiscountLevel, DiscountType, Ladder
 
@@ -33,6 +33,36 @@ class Organization:
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Organization:
         return cls(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    organization_id: str
+    livemode: bool
+    kind: ApiKeyKind
+    # SHA-256 of the whole key; the key itself is shown once, at creation.
+    key_hash: str
+    preview: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveKey:
+    """An unrevoked key as authentication finds it, with its organization's default API version."""
+
+    id: str
+    organization_id: str
+    livemode: bool
+    kind: ApiKeyKind
+    key_hash: str
+    api_version: str
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ActiveKey:
+        id_, organization_id, livemode, kind, key_hash, api_version = row
+        return cls(id_, organization_id, livemode, ApiKeyKind(kind), key_hash, api_version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,5 +94,17 @@ class GroupSettings:
         return Ladder.of(self.discount_type, self.discount_levels)
 
 
+class GroupSettingsChanges(TypedDict, total=False):
+    """The columns a settings update sets; a key left out keeps its value."""
+
+    discount_type: DiscountType
+    discount_levels: tuple[DiscountLevel, ...]
+    max_participants: int
+    minutes_duration: int
+    min_purchase_value: int
+    updated_at: datetime
+
+
 check_row_shape(organizations, Organization)
+check_row_shape(api_keys, ApiKey)
 check_row_shape(group_settings, GroupSettings)

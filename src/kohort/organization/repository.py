@@ -2,32 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.models import api_keys, group_settings, organizations
-from kohort.organization.domain import GroupSettings, Organization
+from kohort.organization.domain import (
+    ActiveKey,
+    ApiKey,
+    GroupSettings,
+    GroupSettingsChanges,
+    Organization,
+    levels_to_stored,
+)
 from kohort.tenant import Tenant, tenant_scope
 
 _GROUP_SETTINGS = select(group_settings).where(tenant_scope(group_settings))  # built once: the order path reads it
 
 
-async def insert_organization(connection: AsyncConnection, values: dict[str, Any]) -> None:
-    await connection.execute(insert(organizations).values(**values))
+def _values(value: Organization | ApiKey | GroupSettings) -> dict[str, Any]:
+    """A new row's insert parameters, from the value it will be read back as."""
+    values = {field.name: getattr(value, field.name) for field in fields(value)}
+    if isinstance(value, GroupSettings):
+        values["discount_levels"] = levels_to_stored(value.discount_levels)
+    return values
 
 
-async def insert_api_keys(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    await connection.execute(insert(api_keys), rows)
+async def insert_organization(connection: AsyncConnection, organization: Organization) -> None:
+    await connection.execute(insert(organizations).values(**_values(organization)))
 
 
-async def insert_group_settings(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    await connection.execute(insert(group_settings), rows)
+async def insert_api_keys(connection: AsyncConnection, keys: Sequence[ApiKey]) -> None:
+    await connection.execute(insert(api_keys), [_values(key) for key in keys])
 
 
-async def find_active_key(connection: AsyncConnection, key_hash: str) -> RowMapping | None:
+async def insert_group_settings(connection: AsyncConnection, settings: Sequence[GroupSettings]) -> None:
+    await connection.execute(insert(group_settings), [_values(item) for item in settings])
+
+
+async def find_active_key(connection: AsyncConnection, key_hash: str) -> ActiveKey | None:
     """An unrevoked key by the hash of its secret, with its organization's default API version.
     Not tenant-scoped: this is how the tenant is found."""
     statement = (
@@ -42,7 +58,8 @@ async def find_active_key(connection: AsyncConnection, key_hash: str) -> RowMapp
         .join(organizations, organizations.c.id == api_keys.c.organization_id)
         .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
     )
-    return (await connection.execute(statement)).mappings().first()
+    row = (await connection.execute(statement)).first()
+    return ActiveKey.from_row(row) if row is not None else None
 
 
 async def get_organization(connection: AsyncConnection, organization_id: str) -> Organization | None:
@@ -56,7 +73,12 @@ async def get_group_settings(connection: AsyncConnection, tenant: Tenant) -> Gro
     return GroupSettings.from_row(row) if row is not None else None
 
 
-async def update_group_settings(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> GroupSettings:
+async def update_group_settings(
+    connection: AsyncConnection, tenant: Tenant, changes: GroupSettingsChanges
+) -> GroupSettings:
+    values: dict[str, Any] = {**changes}
+    if "discount_levels" in changes:
+        values["discount_levels"] = levels_to_stored(changes["discount_levels"])
     statement = update(group_settings).where(tenant.owns(group_settings)).values(**values).returning(group_settings)
     return GroupSettings.from_row((await connection.execute(statement)).one())
 

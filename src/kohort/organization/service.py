@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,8 +13,9 @@ from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id, new_secret
 from kohort.kit.text import SINGLE_LINE_MESSAGE, has_control_characters
+from kohort.models import ApiKeyKind
 from kohort.organization import repository
-from kohort.organization.domain import GroupSettings, levels_to_stored
+from kohort.organization.domain import ApiKey, GroupSettings, GroupSettingsChanges, Organization
 from kohort.organization.ladder import DiscountLevel, DiscountType
 from kohort.organization.schemas import GroupSettingsUpdate
 from kohort.tenant import Tenant
@@ -31,7 +31,7 @@ DEFAULT_MINUTES_DURATION = 10_080
 DEFAULT_ACQUISITION_FEE_BASIS_POINTS = 1000  # 10.00 %
 MAX_PERCENTAGE = 100
 
-KEY_KINDS = (("sk", "secret"), ("pk", "publishable"))
+KEY_KINDS = (("sk", ApiKeyKind.SECRET), ("pk", ApiKeyKind.PUBLISHABLE))
 
 
 @dataclass(frozen=True)
@@ -54,55 +54,32 @@ async def create_organization(
         raise KohortError(f"Unknown API version {api_version!r}.", code="INVALID_API_VERSION")
     now = clock.now()
     organization_id = new_id("org")
-    await repository.insert_organization(
-        connection,
-        {
-            "id": organization_id,
-            "name": name.strip(),
-            "api_version": api_version,
-            "acquisition_fee_basis_points": DEFAULT_ACQUISITION_FEE_BASIS_POINTS,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    await repository.insert_organization(connection, Organization(
+        id=organization_id, name=name.strip(), api_version=api_version,
+        acquisition_fee_basis_points=DEFAULT_ACQUISITION_FEE_BASIS_POINTS, created_at=now, updated_at=now,
+    ))
     keys: dict[str, str] = {}
-    key_rows = []
+    key_rows: list[ApiKey] = []
     for prefix, kind in KEY_KINDS:
         for livemode in (False, True):
             mode = "live" if livemode else "test"
             secret = f"{prefix}_{mode}_{new_secret(24)}"  # 192 bits from the CSPRNG
             keys[f"{prefix}_{mode}"] = secret
-            key_rows.append(
-                {
-                    "id": new_id("key"),
-                    "organization_id": organization_id,
-                    "livemode": livemode,
-                    "kind": kind,
-                    "key_hash": hash_secret(secret),
-                    "preview": f"{prefix}_{mode}_…{secret[-4:]}",
-                    "created_at": now,
-                    "revoked_at": None,
-                }
-            )
+            key_rows.append(ApiKey(
+                id=new_id("key"), organization_id=organization_id, livemode=livemode, kind=kind,
+                key_hash=hash_secret(secret), preview=f"{prefix}_{mode}_…{secret[-4:]}", created_at=now,
+                revoked_at=None,
+            ))
     await repository.insert_api_keys(connection, key_rows)
-    await repository.insert_group_settings(
-        connection,
-        [
-            {
-                "id": new_id("pgset"),
-                "organization_id": organization_id,
-                "livemode": livemode,
-                "discount_type": DiscountType.PERCENTAGE,
-                "discount_levels": levels_to_stored(DEFAULT_LEVELS),
-                "max_participants": DEFAULT_MAX_PARTICIPANTS,
-                "minutes_duration": DEFAULT_MINUTES_DURATION,
-                "min_purchase_value": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for livemode in (False, True)
-        ],
-    )
+    await repository.insert_group_settings(connection, [
+        GroupSettings(
+            id=new_id("pgset"), organization_id=organization_id, livemode=livemode,
+            discount_type=DiscountType.PERCENTAGE, discount_levels=DEFAULT_LEVELS,
+            max_participants=DEFAULT_MAX_PARTICIPANTS, minutes_duration=DEFAULT_MINUTES_DURATION,
+            min_purchase_value=0, created_at=now, updated_at=now,
+        )
+        for livemode in (False, True)
+    ])
     return CreatedOrganization(id=organization_id, name=name.strip(), api_version=api_version, keys=keys)
 
 
@@ -145,19 +122,19 @@ async def update_group_settings(
         else current.discount_levels
     )
     check_discount_levels(discount_type, levels)
-    values: dict[str, Any] = {
-        "discount_type": discount_type,
-        "discount_levels": levels_to_stored(levels),
-        "updated_at": clock.now(),
+    values: GroupSettingsChanges = {
+        "discount_type": discount_type, "discount_levels": levels, "updated_at": clock.now()
     }
-    for field in ("max_participants", "minutes_duration", "min_purchase_value"):
-        new_value = getattr(changes, field)
-        if new_value is not None:
-            values[field] = new_value
+    if changes.max_participants is not None:
+        values["max_participants"] = changes.max_participants
+    if changes.minutes_duration is not None:
+        values["minutes_duration"] = changes.minutes_duration
+    if changes.min_purchase_value is not None:
+        values["min_purchase_value"] = changes.min_purchase_value
     return await repository.update_group_settings(connection, tenant, values)
 
 
-async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
+async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> dict[str, str | bool]:
     """What `expand[]=organization` shows: public facts only, never keys or internal settings."""
     organization = await repository.get_organization(connection, tenant.organization_id)
     if organization is None:

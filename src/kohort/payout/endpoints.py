@@ -10,7 +10,14 @@ from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
-from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
+from kohort.payout.schemas import (
+    Payout,
+    PayoutBatch,
+    PayoutSettings,
+    PayoutSettingsUpdate,
+    to_wire_batch,
+    to_wire_payout,
+)
 from kohort.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
@@ -45,35 +52,38 @@ async def create_payout_batch(request: Request, principal: Principal = Depends(s
             connection, principal.tenant, runtime.cipher, runtime.payout_provider,
             execution_days=runtime.settings.payout_execution_days,
         )
-    return render(request, service.to_batch(created), status_code=201)
+    return render(request, to_wire_batch(created.batch, created.payouts), status_code=201)
 
 
 @router.get("/payout-batches")
 async def list_payout_batches(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_batches(connection, principal.tenant, params)
-        batches = [service.to_batch(await service.get_batch(connection, principal.tenant, row["id"])) for row in rows]
-    return render_list(request, batches, count)
+        batches, count = await service.list_batches(connection, principal.tenant, params)
+        wire_batches = []
+        for batch in batches:
+            created = await service.get_batch(connection, principal.tenant, batch.id)
+            wire_batches.append(to_wire_batch(created.batch, created.payouts))
+    return render_list(request, wire_batches, count)
 
 
 @router.get("/payout-batches/{batch_id}", response_model=PayoutBatch)
 async def get_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         created = await service.get_batch(connection, principal.tenant, batch_id)
-    return render(request, service.to_batch(created))
+    return render(request, to_wire_batch(created.batch, created.payouts))
 
 
 @router.get("/payouts")
 async def list_payouts(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        rows, count = await service.list_payouts(connection, principal.tenant, params)
-    return render_list(request, [service.to_payout(row) for row in rows], count)
+        payouts, count = await service.list_payouts(connection, principal.tenant, params)
+    return render_list(request, [to_wire_payout(payout) for payout in payouts], count)
 
 
 @router.get("/payouts/{payout_id}", response_model=Payout)
 async def get_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        row = await service.get_payout(connection, principal.tenant, payout_id)
-    return render(request, service.to_payout(row))
+        payout = await service.get_payout(connection, principal.tenant, payout_id)
+    return render(request, to_wire_payout(payout))

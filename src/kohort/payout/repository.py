@@ -2,150 +2,180 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page, insert_ignoring_conflicts
 from kohort.kit.listing import ListParams, wire_columns
-from kohort.models import payout_accounts, payout_batches, payouts
+from kohort.models import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
+from kohort.payout.domain import Payout, PayoutAccount, PayoutBatch
 from kohort.tenant import Tenant
 
 PAYOUT_LIST_COLUMNS = wire_columns(payouts, exclude=frozenset({"iban_encrypted"}))
 BATCH_LIST_COLUMNS = wire_columns(payout_batches, exclude=frozenset({"document"}))
 
 
-async def get_account(connection: AsyncConnection, tenant: Tenant) -> RowMapping | None:
+def _values(table: Table, value: Payout | PayoutBatch) -> dict[str, Any]:
+    """A new row's insert parameters, from the value it will be read back as."""
+    return {column.name: getattr(value, column.name) for column in table.columns}
+
+
+def _payout(row: Sequence[Any] | None) -> Payout | None:
+    return Payout.from_row(row) if row is not None else None
+
+
+def _batch(row: Sequence[Any] | None) -> PayoutBatch | None:
+    return PayoutBatch.from_row(row) if row is not None else None
+
+
+async def get_account(connection: AsyncConnection, tenant: Tenant) -> PayoutAccount | None:
     statement = select(payout_accounts).where(tenant.owns(payout_accounts))
-    return (await connection.execute(statement)).mappings().first()
+    row = (await connection.execute(statement)).first()
+    return PayoutAccount.from_row(row) if row is not None else None
 
 
-async def upsert_account(connection: AsyncConnection, tenant: Tenant, values: dict[str, Any]) -> RowMapping:
+async def upsert_account(
+    connection: AsyncConnection, tenant: Tenant, *, debtor_name: str, iban: str, bic: str | None, now: datetime
+) -> PayoutAccount:
+    changes = {"debtor_name": debtor_name, "iban": iban, "bic": bic, "updated_at": now}
     inserted = insert_ignoring_conflicts(connection, payout_accounts, ["organization_id", "livemode"])
-    await connection.execute(inserted.values(**tenant.stamp(), **values))
-    changes = {key: value for key, value in values.items() if key != "created_at"}
+    await connection.execute(inserted.values(**tenant.stamp(), **changes, created_at=now))
     statement = update(payout_accounts).where(tenant.owns(payout_accounts)).values(**changes).returning(payout_accounts)
-    return (await connection.execute(statement)).mappings().one()
+    return PayoutAccount.from_row((await connection.execute(statement)).one())
 
 
-async def insert_payout(connection: AsyncConnection, values: dict[str, Any]) -> RowMapping:
-    return (await connection.execute(insert(payouts).values(**values).returning(payouts))).mappings().one()
+async def insert_payout(connection: AsyncConnection, payout: Payout) -> Payout:
+    statement = insert(payouts).values(**_values(payouts, payout)).returning(payouts)
+    return Payout.from_row((await connection.execute(statement)).one())
 
 
-async def get_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str) -> RowMapping | None:
+async def get_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str) -> Payout | None:
     statement = select(payouts).where(tenant.owns(payouts), payouts.c.id == payout_id)
-    return (await connection.execute(statement)).mappings().first()
+    return _payout((await connection.execute(statement)).first())
 
 
-async def latest_payout_for_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+async def latest_payout_for_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Payout | None:
     statement = (
         select(payouts)
         .where(tenant.owns(payouts), payouts.c.order_id == order_id)
         .order_by(payouts.c.created_at.desc(), payouts.c.id.desc())
         .limit(1)
     )
-    return (await connection.execute(statement)).mappings().first()
+    return _payout((await connection.execute(statement)).first())
 
 
 async def list_payouts(
     connection: AsyncConnection, tenant: Tenant, params: ListParams, *, batch_id: str | None = None
-) -> tuple[list[RowMapping], int]:
+) -> tuple[list[Payout], int]:
     conditions = [tenant.owns(payouts)]
     if batch_id is not None:
         conditions.append(payouts.c.batch_id == batch_id)
-    return await fetch_page(connection, payouts, columns=PAYOUT_LIST_COLUMNS, params=params, conditions=conditions)
+    return await fetch_page(
+        connection, payouts, columns=PAYOUT_LIST_COLUMNS, params=params, conditions=conditions, build=Payout.from_row
+    )
 
 
-async def payouts_in_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[RowMapping]:
+async def payouts_in_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[Payout]:
     statement = (
         select(payouts).where(tenant.owns(payouts), payouts.c.batch_id == batch_id).order_by(payouts.c.created_at, payouts.c.id)
     )
-    return list((await connection.execute(statement)).mappings())
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
-async def insert_batch(connection: AsyncConnection, values: dict[str, Any]) -> None:
-    await connection.execute(insert(payout_batches).values(**values))
+async def insert_batch(connection: AsyncConnection, batch: PayoutBatch) -> None:
+    await connection.execute(insert(payout_batches).values(**_values(payout_batches, batch)))
 
 
-async def claim_pending(connection: AsyncConnection, tenant: Tenant, batch_id: str, now: Any) -> list[RowMapping]:
+async def claim_pending(connection: AsyncConnection, tenant: Tenant, batch_id: str, now: datetime) -> list[Payout]:
     """Move every PENDING payout of the tenant into the batch, atomically: a payout can only ever be in
     one batch, even if two exports run at once (the second finds nothing left to claim)."""
     statement = (
         update(payouts)
-        .where(tenant.owns(payouts), payouts.c.status == "PENDING")
-        .values(status="IN_BATCH", batch_id=batch_id, updated_at=now)
+        .where(tenant.owns(payouts), payouts.c.status == PayoutStatus.PENDING)
+        .values(status=PayoutStatus.IN_BATCH, batch_id=batch_id, updated_at=now)
         .returning(payouts)
     )
-    rows = list((await connection.execute(statement)).mappings())
-    return sorted(rows, key=lambda row: (row["created_at"], row["id"]))
+    claimed = [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+    return sorted(claimed, key=lambda payout: (payout.created_at, payout.id))
 
 
-async def update_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str, values: dict[str, Any]) -> RowMapping:
+async def fill_batch(
+    connection: AsyncConnection, tenant: Tenant, batch_id: str, *, message_id: str, payout_count: int,
+    total_amount: int, document: str,
+) -> PayoutBatch:
+    """The batch's file and totals, once its payouts are claimed and the file built."""
     statement = (
         update(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id == batch_id)
-        .values(**values).returning(payout_batches)
+        .values(message_id=message_id, payout_count=payout_count, total_amount=total_amount, document=document)
+        .returning(payout_batches)
     )
-    return (await connection.execute(statement)).mappings().one()
+    return PayoutBatch.from_row((await connection.execute(statement)).one())
 
 
-async def get_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> RowMapping | None:
+async def get_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> PayoutBatch | None:
     statement = select(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id == batch_id)
-    return (await connection.execute(statement)).mappings().first()
+    return _batch((await connection.execute(statement)).first())
 
 
 async def confirm_batch_if_exported(
-    connection: AsyncConnection, tenant: Tenant, batch_id: str, now: Any
-) -> RowMapping | None:
+    connection: AsyncConnection, tenant: Tenant, batch_id: str, now: datetime
+) -> PayoutBatch | None:
     """EXPORTED → CONFIRMED, once: None when the batch is unknown or was already confirmed."""
     statement = (
         update(payout_batches)
-        .where(tenant.owns(payout_batches), payout_batches.c.id == batch_id, payout_batches.c.status == "EXPORTED")
-        .values(status="CONFIRMED", confirmed_at=now)
+        .where(
+            tenant.owns(payout_batches), payout_batches.c.id == batch_id,
+            payout_batches.c.status == BatchStatus.EXPORTED,
+        )
+        .values(status=BatchStatus.CONFIRMED, confirmed_at=now)
         .returning(payout_batches)
     )
-    return (await connection.execute(statement)).mappings().first()
+    return _batch((await connection.execute(statement)).first())
 
 
-async def mark_batch_paid(connection: AsyncConnection, tenant: Tenant, batch_id: str, now: Any) -> list[RowMapping]:
+async def mark_batch_paid(connection: AsyncConnection, tenant: Tenant, batch_id: str, now: datetime) -> list[Payout]:
     """Every payout of the batch still IN_BATCH becomes PAID; its IBAN is erased (no longer needed)."""
     statement = (
         update(payouts)
-        .where(tenant.owns(payouts), payouts.c.batch_id == batch_id, payouts.c.status == "IN_BATCH")
-        .values(status="PAID", paid_at=now, updated_at=now, iban_encrypted=None)
+        .where(tenant.owns(payouts), payouts.c.batch_id == batch_id, payouts.c.status == PayoutStatus.IN_BATCH)
+        .values(status=PayoutStatus.PAID, paid_at=now, updated_at=now, iban_encrypted=None)
         .returning(payouts)
     )
-    return list((await connection.execute(statement)).mappings())
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
 async def fail_if_unsettled(
-    connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, now: Any
-) -> RowMapping | None:
+    connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, now: datetime
+) -> Payout | None:
     """PENDING or IN_BATCH → FAILED, once; the IBAN is erased (the shopper enters one again)."""
     statement = (
         update(payouts)
-        .where(tenant.owns(payouts), payouts.c.id == payout_id, payouts.c.status.in_(("PENDING", "IN_BATCH")))
-        .values(status="FAILED", failure_reason=reason, failed_at=now, updated_at=now, iban_encrypted=None)
+        .where(
+            tenant.owns(payouts), payouts.c.id == payout_id,
+            payouts.c.status.in_((PayoutStatus.PENDING, PayoutStatus.IN_BATCH)),
+        )
+        .values(status=PayoutStatus.FAILED, failure_reason=reason, failed_at=now, updated_at=now, iban_encrypted=None)
         .returning(payouts)
     )
-    return (await connection.execute(statement)).mappings().first()
+    return _payout((await connection.execute(statement)).first())
 
 
-async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[PayoutBatch], int]:
     # Batches take no search: a batch is found by id, and its payouts are listed with /payouts.
     conditions = [tenant.owns(payout_batches)]
     params = replace(params, search=None)
-    return await fetch_page(connection, payout_batches, columns=BATCH_LIST_COLUMNS, params=params, conditions=conditions)
+    return await fetch_page(
+        connection, payout_batches, columns=BATCH_LIST_COLUMNS, params=params, conditions=conditions,
+        build=PayoutBatch.from_row,
+    )
 
 
-def ids(rows: Iterable[RowMapping]) -> list[str]:
-    return [row["id"] for row in rows]
-
-
-async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> RowMapping | None:
+async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> PayoutBatch | None:
     """A batch by id, whatever its tenant: for the operator's CLI (`kohort payouts confirm`)."""
     statement = select(payout_batches).where(payout_batches.c.id == batch_id)
-    return (await connection.execute(statement)).mappings().first()
+    return _batch((await connection.execute(statement)).first())

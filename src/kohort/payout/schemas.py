@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field
 
 from kohort.http.schemas import Timestamp, WireModel
+from kohort.payout import domain
 
+# The domain's StrEnums, spelled out as the OpenAPI document has always shown them.
 PayoutStatus = Literal["PENDING", "IN_BATCH", "PAID", "FAILED"]
 BatchStatus = Literal["EXPORTED", "CONFIRMED"]
 
@@ -60,6 +63,26 @@ class PayoutBatch(WireModel):
     payouts: list[Payout]
     # The pain.001 file to upload to the bank.
     xml: str
+
+
+def to_wire_payout(payout: domain.Payout) -> Payout:
+    return Payout(
+        id=payout.id, livemode=payout.livemode, organization_id=payout.organization_id, order_id=payout.order_id,
+        amount=payout.amount, currency=payout.currency, status=payout.status.value, holder_name=payout.holder_name,
+        iban=payout.iban_masked, batch_id=payout.batch_id, end_to_end_id=payout.end_to_end_id,
+        failure_reason=payout.failure_reason, created_at=payout.created_at, updated_at=payout.updated_at,
+        paid_at=payout.paid_at, failed_at=payout.failed_at,
+    )
+
+
+def to_wire_batch(batch: domain.PayoutBatch, payouts: Sequence[domain.Payout]) -> PayoutBatch:
+    return PayoutBatch(
+        id=batch.id, livemode=batch.livemode, organization_id=batch.organization_id,
+        status=batch.status.value,
+        provider=batch.provider, message_id=batch.message_id, payout_count=batch.payout_count,
+        total_amount=batch.total_amount, created_at=batch.created_at, confirmed_at=batch.confirmed_at,
+        payouts=[to_wire_payout(payout) for payout in payouts], xml=batch.document,
+    )
 
 
 class PayoutFail(WireModel):

@@ -7,9 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import Conflict, KohortError, NotFound
@@ -19,8 +17,9 @@ from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.payout import iban as iban_rules
 from kohort.payout import repository
+from kohort.payout.domain import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from kohort.payout.provider import DebtorAccount, PayoutProvider, Transfer
-from kohort.payout.schemas import Payout, PayoutBatch, PayoutSettings, PayoutSettingsUpdate
+from kohort.payout.schemas import PayoutSettings, PayoutSettingsUpdate
 from kohort.tenant import Tenant
 
 _BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
@@ -41,16 +40,12 @@ def _iban_context(payout_id: str) -> str:
     return f"payout:{payout_id}"
 
 
-def to_payout(row: RowMapping) -> Payout:
-    return Payout.model_validate({**dict(row), "iban": row["iban_masked"]})
-
-
 async def get_payout_settings(connection: AsyncConnection, tenant: Tenant) -> PayoutSettings:
-    row = await repository.get_account(connection, tenant)
-    if row is None:
+    account = await repository.get_account(connection, tenant)
+    if account is None:
         return PayoutSettings(**tenant.stamp(), debtor_name=None, iban=None, bic=None, updated_at=None)
-    return PayoutSettings(**tenant.stamp(), debtor_name=row["debtor_name"], iban=iban_rules.mask(row["iban"]),
-                          bic=row["bic"], updated_at=row["updated_at"])
+    return PayoutSettings(**tenant.stamp(), debtor_name=account.debtor_name, iban=iban_rules.mask(account.iban),
+                          bic=account.bic, updated_at=account.updated_at)
 
 
 async def update_payout_settings(
@@ -60,46 +55,45 @@ async def update_payout_settings(
     bic = (changes.bic or "").replace(" ", "").upper() or None
     if bic is not None and not _BIC.match(bic):
         raise KohortError("bic: must be 8 or 11 letters and digits, e.g. BNPAFRPP.", code="BIC_INVALID")
-    now = clock.now()
-    await repository.upsert_account(connection, tenant, {
-        "debtor_name": changes.debtor_name, "iban": iban, "bic": bic, "created_at": now, "updated_at": now,
-    })
+    await repository.upsert_account(
+        connection, tenant, debtor_name=changes.debtor_name, iban=iban, bic=bic, now=clock.now()
+    )
     return await get_payout_settings(connection, tenant)
 
 
 async def create_payout(
     connection: AsyncConnection, tenant: Tenant, cipher: Cipher, *, order_id: str, amount: int, iban: str,
     holder_name: str, token_hash: str | None = None,
-) -> RowMapping:
+) -> Payout:
     """A PENDING payout of `amount` to `iban` (already validated), waiting for the next batch."""
     if await repository.get_account(connection, tenant) is None:
         raise PayoutAccountMissing()
     now = clock.now()
     payout_id = new_id("po")
-    return await repository.insert_payout(connection, {
-        "id": payout_id, **tenant.stamp(), "order_id": order_id, "amount": amount, "currency": "EUR",
-        "status": "PENDING", "holder_name": holder_name,
-        "iban_encrypted": cipher.encrypt(iban, associated_data=_iban_context(payout_id)),
-        "iban_masked": iban_rules.mask(iban), "batch_id": None,
+    return await repository.insert_payout(connection, Payout(
+        id=payout_id, organization_id=tenant.organization_id, livemode=tenant.livemode, order_id=order_id,
+        amount=amount, currency="EUR", status=PayoutStatus.PENDING, holder_name=holder_name,
+        iban_encrypted=cipher.encrypt(iban, associated_data=_iban_context(payout_id)),
+        iban_masked=iban_rules.mask(iban), batch_id=None,
         # pain.001 EndToEndId: ≤ 35 characters, echoed back by the bank on returns.
-        "end_to_end_id": payout_id.replace("_", "")[:35],
-        "token_hash": token_hash,
-        "failure_reason": None, "created_at": now, "updated_at": now, "paid_at": None, "failed_at": None,
-    })
+        end_to_end_id=payout_id.replace("_", "")[:35],
+        token_hash=token_hash,
+        failure_reason=None, created_at=now, updated_at=now, paid_at=None, failed_at=None,
+    ))
 
 
-async def get_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str) -> RowMapping:
-    row = await repository.get_payout(connection, tenant, payout_id)
-    if row is None:
+async def get_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str) -> Payout:
+    payout = await repository.get_payout(connection, tenant, payout_id)
+    if payout is None:
         raise NotFound(f"Payout {payout_id} not found.")
-    return row
+    return payout
 
 
-async def latest_payout_for_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> RowMapping | None:
+async def latest_payout_for_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Payout | None:
     return await repository.latest_payout_for_order(connection, tenant, order_id)
 
 
-async def list_payouts(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_payouts(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Payout], int]:
     return await repository.list_payouts(connection, tenant, params)
 
 
@@ -114,10 +108,12 @@ def execution_date(today: date, business_days: int) -> date:
     return day
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreatedBatch:
-    batch: RowMapping
-    payouts: list[RowMapping]
+    """A batch with its payouts, as the API shows it."""
+
+    batch: PayoutBatch
+    payouts: list[Payout]
 
 
 async def create_batch(
@@ -130,34 +126,38 @@ async def create_batch(
         raise PayoutAccountMissing()
     now = clock.now()
     batch_id = new_id("pob")
-    await repository.insert_batch(connection, {
-        "id": batch_id, **tenant.stamp(), "status": "EXPORTED", "provider": provider.name, "message_id": "",
-        "payout_count": 0, "total_amount": 0, "document": "", "created_at": now, "confirmed_at": None,
-    })
+    # Inserted first, empty, so that the payouts it claims can point at it; filled in below.
+    await repository.insert_batch(connection, PayoutBatch(
+        id=batch_id, organization_id=tenant.organization_id, livemode=tenant.livemode, status=BatchStatus.EXPORTED,
+        provider=provider.name, message_id="", payout_count=0, total_amount=0, document="", created_at=now,
+        confirmed_at=None,
+    ))
     claimed = await repository.claim_pending(connection, tenant, batch_id, now)
     if not claimed:
         raise Conflict("There are no pending payouts to put in a batch.", code="NO_PENDING_PAYOUTS")
     transfers = []
     for index, payout in enumerate(claimed, start=1):
+        if payout.iban_encrypted is None:  # erased only when a payout settles, and these were PENDING
+            raise RuntimeError(f"Payout {payout.id} has no IBAN to pay to.")
         transfers.append(Transfer(
-            end_to_end_id=payout["end_to_end_id"],
-            creditor_name=payout["holder_name"] or "Cashback",
-            iban=cipher.decrypt(payout["iban_encrypted"], associated_data=_iban_context(payout["id"])),
-            amount=payout["amount"],
+            end_to_end_id=payout.end_to_end_id,
+            creditor_name=payout.holder_name or "Cashback",
+            iban=cipher.decrypt(payout.iban_encrypted, associated_data=_iban_context(payout.id)),
+            amount=payout.amount,
             # Test-mode files say so in every transfer's remittance text, should one ever reach a bank.
-            description=f"{'' if tenant.livemode else 'TEST '}Cashback {payout['order_id']}",
+            description=f"{'' if tenant.livemode else 'TEST '}Cashback {payout.order_id}",
         ))
         if on_progress is not None:
             on_progress(index, len(claimed))
     document = provider.build_batch(
-        DebtorAccount(name=account["debtor_name"], iban=account["iban"], bic=account["bic"]),
+        DebtorAccount(name=account.debtor_name, iban=account.iban, bic=account.bic),
         transfers,
         execution_date=execution_date(now.date(), execution_days),
     )
-    batch = await repository.update_batch(connection, tenant, batch_id, {
-        "message_id": document.message_id[:35], "payout_count": len(claimed),
-        "total_amount": sum(payout["amount"] for payout in claimed), "document": document.content,
-    })
+    batch = await repository.fill_batch(
+        connection, tenant, batch_id, message_id=document.message_id[:35], payout_count=len(claimed),
+        total_amount=sum(payout.amount for payout in claimed), document=document.content,
+    )
     return CreatedBatch(batch=batch, payouts=claimed)
 
 
@@ -180,22 +180,16 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: s
     return CreatedBatch(batch=confirmed, payouts=paid)
 
 
-async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> RowMapping:
+async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> Payout:
     """The bank rejected (or will not execute) this payout. Once only; a paid payout cannot fail here."""
     current = await get_payout(connection, tenant, payout_id)
     failed = await repository.fail_if_unsettled(connection, tenant, payout_id, reason=reason, now=clock.now())
     if failed is None:
-        raise Conflict(f"Payout {payout_id} is {current['status']} and cannot be marked failed.", code="PAYOUT_SETTLED")
+        raise Conflict(f"Payout {payout_id} is {current.status} and cannot be marked failed.", code="PAYOUT_SETTLED")
     return failed
 
 
-def to_batch(created: CreatedBatch) -> PayoutBatch:
-    values: dict[str, Any] = {**dict(created.batch), "xml": created.batch["document"]}
-    values["payouts"] = [to_payout(row) for row in created.payouts]
-    return PayoutBatch.model_validate(values)
-
-
-async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[RowMapping], int]:
+async def list_batches(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[PayoutBatch], int]:
     return await repository.list_batches(connection, tenant, params)
 
 
@@ -204,8 +198,9 @@ async def tenant_of_batch(connection: AsyncConnection, batch_id: str) -> Tenant:
     batch = await repository.find_batch_any_tenant(connection, batch_id)
     if batch is None:
         raise NotFound(f"Payout batch {batch_id} not found.")
-    return Tenant(organization_id=batch["organization_id"], livemode=batch["livemode"])
+    return batch.tenant
 
 
-async def paid_payouts_of_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[RowMapping]:
-    return [row for row in await repository.payouts_in_batch(connection, tenant, batch_id) if row["status"] == "PAID"]
+async def paid_payouts_of_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[Payout]:
+    in_batch = await repository.payouts_in_batch(connection, tenant, batch_id)
+    return [payout for payout in in_batch if payout.status == PayoutStatus.PAID]

@@ -171,8 +171,10 @@ async def list_groups(
     connection: AsyncConnection, tenant: Tenant, params: ListParams
 ) -> tuple[list[ReferralGroup], int]:
     conditions = [tenant.owns(payment_groups)]
-    rows, count = await fetch_page(connection, payment_groups, columns=LIST_COLUMNS, params=params, conditions=conditions)
-    return [ReferralGroup.from_row(tuple(row.values())) for row in rows], count
+    return await fetch_page(
+        connection, payment_groups, columns=LIST_COLUMNS, params=params, conditions=conditions,
+        build=ReferralGroup.from_row,
+    )
 
 
 async def get_many(connection: AsyncConnection, tenant: Tenant, group_ids: set[str]) -> dict[str, ReferralGroup]:

@@ -85,7 +85,7 @@ def _withdrawal_context(state: withdrawal_service.WithdrawalState, *, token: str
             "order_date": fmt.date(order.created_at, locale),
         })
     if state.payout is not None:
-        context["iban_masked"] = state.payout["iban_masked"]
+        context["iban_masked"] = state.payout.iban_masked
     if state.state == "processing":
         context["state"] = "sent"  # "your cashback has been sent": the transfer is on its way
     elif state.state == "sent":

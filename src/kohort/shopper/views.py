@@ -87,7 +87,7 @@ async def group_page(
 
     def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
-        name = display_name(person["first_name"], person["last_name"]) if person else None
+        name = display_name(person.first_name, person.last_name) if person else None
         if name is None and order is not None:
             name = display_name(order.customer_first_name, order.customer_last_name)
         return name or _("Friend")

@@ -9,8 +9,7 @@ from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
 from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
-from kohort.payout import service as payout_service
-from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail
+from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail, to_wire_batch, to_wire_payout
 from kohort.runtime import Runtime, get_runtime
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
@@ -32,7 +31,7 @@ async def create_withdrawal(
         )
     return render(request, Withdrawal(order_id=order.id, status=order.status.value,
                                       amount_cashback=int(order.amount_cashback or 0),
-                                      payout=payout_service.to_payout(payout)), status_code=201)
+                                      payout=to_wire_payout(payout)), status_code=201)
 
 
 @router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch)
@@ -42,7 +41,7 @@ async def confirm_payout_batch(
     """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT."""
     async with unit_of_work(request) as connection:
         created = await service.confirm_batch(connection, principal.tenant, batch_id)
-    return render(request, payout_service.to_batch(created))
+    return render(request, to_wire_batch(created.batch, created.payouts))
 
 
 @router.post("/payouts/{payout_id}/fail", response_model=Payout)
@@ -57,4 +56,4 @@ async def fail_payout(
     async with unit_of_work(request) as connection:
         payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason,
                                            outbox=runtime.outbox)
-    return render(request, payout_service.to_payout(payout))
+    return render(request, to_wire_payout(payout))

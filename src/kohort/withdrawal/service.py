@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
@@ -27,8 +26,8 @@ from kohort.events import service as events
 from kohort.events.domain import CashbackAvailable, CashbackSent, PayoutFailed, PayoutPaid
 from kohort.kit.crypto import Cipher
 from kohort.kit.ids import hash_secret, new_secret, secrets_match
-from kohort.ledger import accounts
 from kohort.ledger import service as ledger
+from kohort.ledger.accounts import Account
 from kohort.models import OrderStatus
 from kohort.notify import service as notify
 from kohort.order import service as order_service
@@ -36,6 +35,8 @@ from kohort.order.domain import Order
 from kohort.order.schemas import to_wire_order
 from kohort.payout import iban as iban_rules
 from kohort.payout import service as payout_service
+from kohort.payout.domain import Payout
+from kohort.payout.schemas import to_wire_payout
 from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
 
@@ -70,7 +71,7 @@ class WithdrawalState:
     order: Order | None = None
     brand: Brand | None = None
     holder_name: str = ""
-    payout: RowMapping | None = None
+    payout: Payout | None = None
 
 
 def _tenant(order: Order) -> Tenant:
@@ -80,15 +81,15 @@ def _tenant(order: Order) -> Tenant:
 async def _holder_default(connection: AsyncConnection, tenant: Tenant, order: Order) -> str:
     customers = await customer_service.get_customers(connection, tenant, {order.customer_id})
     customer = customers.get(order.customer_id)
-    first = (customer["first_name"] if customer else None) or order.customer_first_name or ""
-    last = (customer["last_name"] if customer else None) or order.customer_last_name or ""
+    first = (customer.first_name if customer else None) or order.customer_first_name or ""
+    last = (customer.last_name if customer else None) or order.customer_last_name or ""
     return f"{first} {last}".strip()
 
 
-async def _used_payout(connection: AsyncConnection, tenant: Tenant, order: Order, token: str) -> RowMapping | None:
+async def _used_payout(connection: AsyncConnection, tenant: Tenant, order: Order, token: str) -> Payout | None:
     """The payout this very token paid for, if the token was already used on this order."""
     payout = await payout_service.latest_payout_for_order(connection, tenant, order.id)
-    if payout is not None and payout["token_hash"] and secrets_match(token, payout["token_hash"]):
+    if payout is not None and payout.token_hash and secrets_match(token, payout.token_hash):
         return payout
     return None
 
@@ -111,7 +112,7 @@ async def state_for(connection: AsyncConnection, order_id: str, token: str) -> W
 
 async def withdraw(
     connection: AsyncConnection, cipher: Cipher, *, order_id: str, token: str, iban: str, holder_name: str
-) -> tuple[Order, RowMapping]:
+) -> tuple[Order, Payout]:
     """Withdraw the order's available cashback to `iban`; returns (order, payout)."""
     order = await order_service.find_any_tenant(connection, order_id)
     if order is None or not token:
@@ -140,10 +141,10 @@ async def withdraw(
         holder_name=holder, token_hash=token_hash,
     )
     await ledger.post(connection, ledger.Posting(
-        tenant=tenant, kind="cashback.withdrawn", idempotency_key=f"payout.withdrawn:{payout['id']}",
+        tenant=tenant, kind=ledger.PostingKind.CASHBACK_WITHDRAWN, idempotency_key=f"payout.withdrawn:{payout.id}",
         entries=[
-            ledger.Entry(account=accounts.CASHBACK_LIABILITY, amount=payout["amount"], order_id=order.id),
-            ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=-payout["amount"], order_id=order.id),
+            ledger.Entry(account=Account.CASHBACK_LIABILITY, amount=payout.amount, order_id=order.id),
+            ledger.Entry(account=Account.CASHBACK_IN_TRANSIT, amount=-payout.amount, order_id=order.id),
         ],
     ))
     return changed, payout
@@ -152,20 +153,18 @@ async def withdraw(
 async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> payout_service.CreatedBatch:
     """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and emails."""
     confirmed = await payout_service.confirm_batch(connection, tenant, batch_id)
-    sent = await order_service.finish_withdrawals(
-        connection, tenant, [payout["order_id"] for payout in confirmed.payouts]
-    )
+    sent = await order_service.finish_withdrawals(connection, tenant, [payout.order_id for payout in confirmed.payouts])
     await events.record_events(connection, [
-        *(PayoutPaid(payout_service.to_payout(payout)) for payout in confirmed.payouts),
+        *(PayoutPaid(to_wire_payout(payout)) for payout in confirmed.payouts),
         *(CashbackSent(to_wire_order(order)) for order in sent),
     ])
     # Once only: the batch's conditional EXPORTED → CONFIRMED write above let exactly one caller here.
     await ledger.post_many(connection, [
         ledger.Posting(
-            tenant=tenant, kind="cashback.paid", idempotency_key=f"payout.paid:{payout['id']}",
+            tenant=tenant, kind=ledger.PostingKind.CASHBACK_PAID, idempotency_key=f"payout.paid:{payout.id}",
             entries=[
-                ledger.Entry(account=accounts.CASHBACK_IN_TRANSIT, amount=payout["amount"], order_id=payout["order_id"]),
-                ledger.Entry(account=accounts.MERCHANT_FUNDS, amount=-payout["amount"]),
+                ledger.Entry(account=Account.CASHBACK_IN_TRANSIT, amount=payout.amount, order_id=payout.order_id),
+                ledger.Entry(account=Account.MERCHANT_FUNDS, amount=-payout.amount),
             ],
         )
         for payout in confirmed.payouts
@@ -176,18 +175,19 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: s
 
 async def fail_payout(
     connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, outbox: Outbox
-) -> RowMapping:
+) -> Payout:
     """The transfer will not happen: the shopper gets their cashback back with a fresh link."""
     payout = await payout_service.fail_payout(connection, tenant, payout_id, reason=reason)
-    await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout['id']}",
-                         idempotency_key=f"payout.failed:{payout['id']}")
+    await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout.id}",
+                         idempotency_key=f"payout.failed:{payout.id}")
     token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
-    order = await order_service.reopen_withdrawal(connection, tenant, payout["order_id"], token_hash=hash_secret(token))
+    order = await order_service.reopen_withdrawal(connection, tenant, payout.order_id, token_hash=hash_secret(token))
     await events.record_events(connection, [
-        PayoutFailed(payout_service.to_payout(payout)), *([CashbackAvailable(to_wire_order(order))] if order is not None else []),
+        PayoutFailed(to_wire_payout(payout)),
+        *([CashbackAvailable(to_wire_order(order))] if order is not None else []),
     ])
     if order is not None and order.payment_group_id:
         group = await group_service.get_group(connection, tenant, order.payment_group_id)
         await notify.cashback_available(connection, tenant, group=group, order=order, token=token, retry=True,
-                                        event_id=f"{order.id}:{payout['id']}", outbox=outbox)
+                                        event_id=f"{order.id}:{payout.id}", outbox=outbox)
     return payout

@@ -4,13 +4,13 @@ needs it or not at all (a crash between the two cannot lose work)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.worker import repository
+from kohort.worker.domain import JobPayload
 
 DEFAULT_MAX_ATTEMPTS = 8
 
@@ -18,7 +18,7 @@ DEFAULT_MAX_ATTEMPTS = 8
 async def enqueue(
     connection: AsyncConnection,
     kind: str,
-    payload: dict[str, Any],
+    payload: JobPayload,
     *,
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
@@ -30,33 +30,16 @@ async def enqueue(
     `settle:{group_id}`, or `email:{template}:{order_id}` so an email is never queued twice)."""
     now = clock.now()
     return await repository.insert_job(
-        connection,
-        {
-            "id": new_id("job"),
-            "kind": kind,
-            "payload": payload,
-            "status": repository.QUEUED,
-            "attempts": 0,
-            "max_attempts": max_attempts,
-            "run_at": run_at or now,
-            "locked_until": None,
-            "locked_by": None,
-            "last_error": None,
-            "dedupe_key": dedupe_key,
-            "created_at": now,
-            "updated_at": now,
-            "finished_at": None,
-        },
+        connection, job_id=new_id("job"), kind=kind, payload=payload, run_at=run_at or now, dedupe_key=dedupe_key,
+        max_attempts=max_attempts, now=now,
     )
 
 
-async def enqueue_many(connection: AsyncConnection, kind: str, items: list[tuple[dict[str, Any], str]]) -> None:
+async def enqueue_many(connection: AsyncConnection, kind: str, items: list[tuple[JobPayload, str]]) -> None:
     """Queue many jobs of `kind` in one statement: `items` are (payload, dedupe_key); keys already used
     are skipped, as with `enqueue`."""
     now = clock.now()
-    await repository.insert_jobs_unless_duplicate(connection, [
-        {"id": new_id("job"), "kind": kind, "payload": payload, "status": repository.QUEUED, "attempts": 0,
-         "max_attempts": DEFAULT_MAX_ATTEMPTS, "run_at": now, "locked_until": None, "locked_by": None,
-         "last_error": None, "dedupe_key": key, "created_at": now, "updated_at": now, "finished_at": None}
-        for payload, key in items
-    ])
+    await repository.insert_jobs_unless_duplicate(
+        connection, kind=kind, items=[(new_id("job"), payload, key) for payload, key in items],
+        max_attempts=DEFAULT_MAX_ATTEMPTS, now=now,
+    )

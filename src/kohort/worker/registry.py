@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.runtime import Runtime
+from kohort.worker.domain import JobPayload
 
 # A handler gets the runner's runtime (for what the job needs besides the database: the cipher, the email
 # sender), the job's transaction and its payload.
-Handler = Callable[[Runtime, AsyncConnection, dict[str, Any]], Awaitable[None]]
+Handler = Callable[[Runtime, AsyncConnection, JobPayload], Awaitable[None]]
 # A sweep gets the runtime (it opens its own transactions with `session_scope`) and a batch size; it returns
 # how much work it did, and the runner calls it again at once while it keeps finding work.
 Sweep = Callable[..., Awaitable[int]]

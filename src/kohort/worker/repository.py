@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select, true, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
-from kohort.models import jobs
+from kohort.models import JobStatus, jobs
+from kohort.worker.domain import ClaimedJob, Job, JobPayload
 
-QUEUED = "queued"
-RUNNING = "running"
-DONE = "done"
-DEAD = "dead"
-STATUSES = (QUEUED, RUNNING, DONE, DEAD)
+QUEUED, RUNNING, DONE, DEAD = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.DEAD
 
 _INSERT_JOB = insert(jobs)
 
 
-async def insert_job(connection: AsyncConnection, values: dict[str, Any]) -> str | None:
+def _new_job_row(
+    *, job_id: str, kind: str, payload: JobPayload, run_at: datetime, dedupe_key: str | None, max_attempts: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """The insert parameters of a new queued job."""
+    return {
+        "id": job_id, "kind": kind, "payload": payload, "status": QUEUED, "attempts": 0,
+        "max_attempts": max_attempts, "run_at": run_at, "locked_until": None, "locked_by": None,
+        "last_error": None, "dedupe_key": dedupe_key, "created_at": now, "updated_at": now, "finished_at": None,
+    }
+
+
+async def insert_job(
+    connection: AsyncConnection, *, job_id: str, kind: str, payload: JobPayload, run_at: datetime,
+    dedupe_key: str | None, max_attempts: int, now: datetime,
+) -> str | None:
     """Insert a job; with a dedupe key already used, do nothing and return None."""
+    values = _new_job_row(job_id=job_id, kind=kind, payload=payload, run_at=run_at, dedupe_key=dedupe_key,
+                         max_attempts=max_attempts, now=now)
     # Statements built once, the row passed as parameters: orders enqueue on their hot path.
-    if values.get("dedupe_key") is None:
+    if dedupe_key is None:
         await connection.execute(_INSERT_JOB, values)
-        return str(values["id"])
+        return job_id
     statement = insert_ignoring_conflicts(connection, jobs, ["dedupe_key"], returning=True)
     row = (await connection.execute(statement, values)).first()
     return None if row is None else str(row.id)
@@ -40,7 +54,7 @@ async def claim(
     worker: str,
     limit: int,
     kind_prefixes: tuple[str, ...] = (),
-) -> list[RowMapping]:
+) -> list[ClaimedJob]:
     """Take up to `limit` runnable jobs: queued and due, or running under an expired lease (their
     worker died). SKIP LOCKED lets concurrent runners take disjoint sets on PostgreSQL; on SQLite the
     transaction already holds the write lock (BEGIN IMMEDIATE)."""
@@ -66,7 +80,7 @@ async def claim(
                 updated_at=now)
         .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
     )
-    return list((await connection.execute(statement)).mappings())
+    return [ClaimedJob(*row) for row in (await connection.execute(statement)).all()]
 
 
 async def finish(connection: AsyncConnection, job_id: str, *, worker: str, now: datetime) -> bool:
@@ -87,27 +101,30 @@ async def fail(
     conditions = [jobs.c.id == job_id, jobs.c.status == RUNNING]
     if worker is not None:
         conditions.append(jobs.c.locked_by == worker)
-    values: dict[str, Any] = {"last_error": error[:4000], "updated_at": now, "locked_until": None, "locked_by": None}
+    statement = update(jobs).where(*conditions).values(
+        last_error=error[:4000], updated_at=now, locked_until=None, locked_by=None
+    )
     if retry_at is None:
-        values.update(status=DEAD, finished_at=now)
+        statement = statement.values(status=DEAD, finished_at=now)
     else:
-        values.update(status=QUEUED, run_at=retry_at)
-    await connection.execute(update(jobs).where(*conditions).values(**values))
+        statement = statement.values(status=QUEUED, run_at=retry_at)
+    await connection.execute(statement)
 
 
 async def list_jobs(
-    connection: AsyncConnection, *, status: str | None, kind: str | None, limit: int
-) -> list[RowMapping]:
+    connection: AsyncConnection, *, status: JobStatus | None, kind: str | None, limit: int
+) -> list[Job]:
     statement = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit)
     if status is not None:
         statement = statement.where(jobs.c.status == status)
     if kind is not None:
         statement = statement.where(jobs.c.kind == kind)
-    return list((await connection.execute(statement)).mappings())
+    return [Job.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
-async def get(connection: AsyncConnection, job_id: str) -> RowMapping | None:
-    return (await connection.execute(select(jobs).where(jobs.c.id == job_id))).mappings().first()
+async def get(connection: AsyncConnection, job_id: str) -> Job | None:
+    row = (await connection.execute(select(jobs).where(jobs.c.id == job_id))).first()
+    return Job.from_row(row) if row is not None else None
 
 
 async def requeue_dead(connection: AsyncConnection, job_id: str, *, now: datetime) -> bool:
@@ -120,9 +137,17 @@ async def requeue_dead(connection: AsyncConnection, job_id: str, *, now: datetim
     return (await connection.execute(statement)).rowcount == 1
 
 
-async def insert_jobs_unless_duplicate(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Insert many jobs at once; a row whose dedupe key is already used is skipped (bulk emails after a
-    settlement batch)."""
+async def insert_jobs_unless_duplicate(
+    connection: AsyncConnection, *, kind: str, items: Sequence[tuple[str, JobPayload, str]], max_attempts: int,
+    now: datetime,
+) -> None:
+    """Insert many jobs of `kind` at once, due now: `items` are (job id, payload, dedupe key); a job whose
+    dedupe key is already used is skipped (bulk emails after a settlement batch)."""
+    rows = [
+        _new_job_row(job_id=job_id, kind=kind, payload=payload, run_at=now, dedupe_key=dedupe_key,
+                     max_attempts=max_attempts, now=now)
+        for job_id, payload, dedupe_key in items
+    ]
     if rows:
         await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
 

@@ -20,11 +20,10 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.engine import RowMapping
-
 from kohort.logs import bound
 from kohort.runtime import Runtime, session_scope
 from kohort.worker import catalog, registry, repository
+from kohort.worker.domain import ClaimedJob
 
 log = logging.getLogger("kohort.worker")
 
@@ -89,40 +88,40 @@ class Runner:
                 limit=self.batch_size, kind_prefixes=self.only,
             )
         for job in claimed:
-            with bound(job_id=job["id"], kind=job["kind"]):  # on every line the job's handler logs too
+            with bound(job_id=job.id, kind=job.kind):  # on every line the job's handler logs too
                 await self._run(job)
         return len(claimed)
 
-    async def _run(self, job: RowMapping) -> None:
-        if job["attempts"] > job["max_attempts"]:
+    async def _run(self, job: ClaimedJob) -> None:
+        if job.attempts > job.max_attempts:
             # Its last attempt's runner died while holding it (lease expired): give up.
             await self._fail(job, "lease expired after the last attempt", dead=True)
             return
-        handler = registry.handler_for(job["kind"])
+        handler = registry.handler_for(job.kind)
         if handler is None:
-            await self._fail(job, f"no handler for job kind {job['kind']!r}", dead=job["attempts"] >= job["max_attempts"])
+            await self._fail(job, f"no handler for job kind {job.kind!r}", dead=job.out_of_attempts)
             return
         try:
             async with session_scope(self.runtime) as connection:
-                await handler(self.runtime, connection, dict(job["payload"]))
-                if not await repository.finish(connection, job["id"], worker=self.name, now=self.runtime.clock.now()):
-                    raise LeaseLost(job["id"])
+                await handler(self.runtime, connection, dict(job.payload))
+                if not await repository.finish(connection, job.id, worker=self.name, now=self.runtime.clock.now()):
+                    raise LeaseLost(job.id)
         except LeaseLost:
-            log.warning("worker.lease_lost", extra={"job_id": job["id"], "kind": job["kind"]})
+            log.warning("worker.lease_lost", extra={"job_id": job.id, "kind": job.kind})
             return
         except Exception as error:  # noqa: BLE001 - any failure is retried, then dead-lettered
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
-            dead = job["attempts"] >= job["max_attempts"]
-            log.warning("worker.job_failed", extra={"job_id": job["id"], "kind": job["kind"], "dead": dead,
+            dead = job.out_of_attempts
+            log.warning("worker.job_failed", extra={"job_id": job.id, "kind": job.kind, "dead": dead,
                                                      "error": text})
             await self._fail(job, text, dead=dead)
 
-    async def _fail(self, job: RowMapping, error: str, *, dead: bool) -> None:
+    async def _fail(self, job: ClaimedJob, error: str, *, dead: bool) -> None:
         now = self.runtime.clock.now()
         async with session_scope(self.runtime) as connection:
             await repository.fail(
-                connection, job["id"], worker=self.name, now=now, error=error,
-                retry_at=None if dead else now + retry_delay(job["attempts"]),
+                connection, job.id, worker=self.name, now=now, error=error,
+                retry_at=None if dead else now + retry_delay(job.attempts),
             )
 
     async def run_once(self) -> int:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.worker import repository
+from kohort.worker.domain import Job, JobStatus
 
-STATUSES = repository.STATUSES
 
-
-async def list_jobs(connection: AsyncConnection, *, status: str | None, kind: str | None, limit: int) -> list[RowMapping]:
+async def list_jobs(
+    connection: AsyncConnection, *, status: JobStatus | None, kind: str | None, limit: int
+) -> list[Job]:
     """The newest `limit` jobs, optionally only those with `status` and `kind`."""
     return await repository.list_jobs(connection, status=status, kind=kind, limit=limit)
 

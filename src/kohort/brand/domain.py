@@ -1,0 +1,44 @@
+"""How a merchant looks to its shoppers, as the rest of the code sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
+
+from kohort.models import brand_settings
+from kohort.models.base import check_row_shape
+
+
+@dataclass(frozen=True, slots=True)
+class BrandSettings:
+    """What the merchant set, per organization and mode; None means "not set" (a default applies)."""
+
+    organization_id: str
+    livemode: bool
+    id: str
+    display_name: str | None
+    logo_url: str | None
+    # Hex without '#', as the original stored it.
+    color: str | None
+    website_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> BrandSettings:
+        return cls(*row)
+
+
+class BrandChanges(TypedDict, total=False):
+    """The columns an update sets; a key left out keeps its value."""
+
+    display_name: str | None
+    logo_url: str | None
+    color: str | None
+    website_url: str | None
+    updated_at: datetime
+
+
+check_row_shape(brand_settings, BrandSettings)
