@@ -26,3 +26,13 @@ async def test_no_batch_without_pending_payouts(merchant: Merchant) -> None:
     response = await merchant.post("/payout-batches")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "NO_PENDING_PAYOUTS"
+
+
+async def test_the_merchant_account_name_is_transliterated_or_refused(merchant: Merchant) -> None:
+    response = await merchant.patch("/payout-settings", json={"debtorName": "Bäckerei Łódź & Söhne",
+                                                              "iban": "DE89370400440532013000"})
+    assert response.status_code == 200, response.text
+    assert response.json()["debtorName"] == "Baeckerei Lodz + Soehne"
+    refused = await merchant.patch("/payout-settings", json={"debtorName": "🥐🥐", "iban": "DE89370400440532013000"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "DEBTOR_NAME_INVALID"

@@ -246,3 +246,34 @@ async def test_the_withdrawal_page_speaks_the_order_language(
     assert "Cashback amount sent" in sent.text
     assert "€3.00" in sent.text
     assert friend["id"] != link.order_id
+
+
+async def test_the_holder_name_is_stored_as_the_bank_file_will_spell_it(
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
+) -> None:
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
+    response = await withdraw(merchant, placed[0]["link"], holderName="Zoë Müller-Łukasz")
+    assert response.status_code == 201, response.text
+    assert response.json()["payout"]["holderName"] == "Zoe Mueller-Lukasz"
+    batch = (await merchant.post("/payout-batches")).json()
+    PAIN_001.validate(batch["xml"])
+    assert "<Nm>Zoe Mueller-Lukasz</Nm>" in batch["xml"]
+
+
+async def test_a_holder_name_with_no_latin_spelling_is_refused_and_the_cashback_stays(
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
+) -> None:
+    placed = await settled_group(runtime, merchant, outbox, [3000, 8000])
+    link = placed[0]["link"]
+    for name in ("😀😀", "Иван Петров"):
+        response = await withdraw(merchant, link, holderName=name)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "HOLDER_NAME_INVALID"
+    page = await merchant.client.post(f"/w/{link.order_id}", data={"token": link.token, "iban": GOOD_IBAN,
+                                                                     "holderName": "😀😀"})
+    assert page.status_code == 400
+    assert "lettres latines" in page.text
+    assert (await merchant.get(f"/orders/{link.order_id}")).json()["status"] == "CASHBACK_AVAILABLE"
+    assert await owed_to(database, merchant, link.order_id) == 300
+    assert (await withdraw(merchant, link, holderName="Ann Lee")).status_code == 201  # the link still works
+

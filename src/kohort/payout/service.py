@@ -16,7 +16,7 @@ from kohort.kit.crypto import Cipher
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.payout import iban as iban_rules
-from kohort.payout import repository
+from kohort.payout import repository, sepa_text
 from kohort.payout.domain import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from kohort.payout.provider import DebtorAccount, PayoutProvider, Transfer
 from kohort.payout.schemas import PayoutSettings, PayoutSettingsUpdate
@@ -56,7 +56,7 @@ async def update_payout_settings(
     if bic is not None and not _BIC.match(bic):
         raise KohortError("bic: must be 8 or 11 letters and digits, e.g. BNPAFRPP.", code="BIC_INVALID")
     await repository.upsert_account(
-        connection, tenant, debtor_name=changes.debtor_name, iban=iban, bic=bic, now=clock.now()
+        connection, tenant, debtor_name=sepa_text.debtor_name(changes.debtor_name), iban=iban, bic=bic, now=clock.now()
     )
     return await get_payout_settings(connection, tenant)
 

@@ -32,6 +32,7 @@ PAGE_ERRORS = {
     "IBAN_INVALID_CHECKSUM": N_("This IBAN is not valid: check it for a typo."),
     "IBAN_NOT_SEPA": N_("The account must be in the SEPA zone."),
     "HOLDER_NAME_REQUIRED": N_("Enter the account holder's name."),
+    "HOLDER_NAME_INVALID": N_("Write the account holder's name in Latin letters, as your bank does."),
     "PAYOUT_ACCOUNT_MISSING": N_("The merchant has not set up transfers yet. Please try again later."),
 }
 GENERIC_ERROR = N_("Something went wrong. Please try again later.")

@@ -31,6 +31,7 @@ from kohort.notify import service as notify
 from kohort.order import service as order_service
 from kohort.order.domain import Order
 from kohort.payout import iban as iban_rules
+from kohort.payout import sepa_text
 from kohort.payout import service as payout_service
 from kohort.payout.domain import Payout
 from kohort.referral_group import service as group_service
@@ -121,9 +122,9 @@ async def withdraw(
             raise AlreadyWithdrawn(order.status)
         raise InvalidWithdrawal()
     compact = iban_rules.validate_sepa_iban(iban)
-    holder = " ".join(holder_name.split())
-    if not holder:
+    if not holder_name.split():
         raise HolderNameRequired()
+    holder = sepa_text.holder_name(holder_name)  # as the bank file will spell it, or a 400 now
     if (await payout_service.get_payout_settings(connection, tenant)).iban is None:
         raise payout_service.PayoutAccountMissing()
     token_hash = hash_secret(token)
