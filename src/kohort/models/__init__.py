@@ -3,12 +3,14 @@
 from kohort.models.base import metadata
 from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
+from kohort.models.event import events
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
+from kohort.models.webhook import webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "ApiKeyKind",
@@ -21,6 +23,7 @@ __all__ = [
     "api_keys",
     "brand_settings",
     "customers",
+    "events",
     "group_settings",
     "jobs",
     "ledger_entries",
@@ -32,4 +35,6 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]
