@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
-from kohort.brand.service import Brand
+from kohort.brand.domain import Brand
 from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.email.outbox import Outbox
