@@ -7,12 +7,15 @@ from fastapi.routing import APIRoute
 
 from kohort.brand.endpoints import router as brand_router
 from kohort.customer.endpoints import router as customer_router
+from kohort.events.endpoints import router as events_router
 from kohort.order.endpoints import router as order_router
 from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
 from kohort.referral_group.endpoints import test_helpers_router
 from kohort.shopper.endpoints import router as shopper_router
+from kohort.webhook.endpoints import resend_router as event_resend_router
+from kohort.webhook.endpoints import router as webhook_router
 from kohort.withdrawal.endpoints import router as withdrawal_router
 
 
@@ -33,6 +36,9 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(brand_router)
     app.include_router(payout_router)
     app.include_router(withdrawal_router)
+    app.include_router(events_router)
+    app.include_router(event_resend_router)
+    app.include_router(webhook_router)
     for prefix in ("/groups", "/payment-groups"):
         app.include_router(
             group_router,

@@ -70,6 +70,17 @@ async def test_update_changes_only_given_fields(merchant: Merchant) -> None:
     assert updated["updatedAt"] >= customer["updatedAt"]
 
 
+async def test_update_with_null_clears_a_field_but_keeps_the_locale(merchant: Merchant) -> None:
+    customer = await create_customer(merchant, phoneNumber="+1 555", metadata={"a": "1"}, locale="en_GB")
+    response = await merchant.patch(
+        f"/customers/{customer['id']}", json={"firstName": None, "metadata": None, "locale": None}
+    )
+    assert response.status_code == 200, response.text
+    updated = response.json()
+    assert (updated["firstName"], updated["metadata"]) == (None, None)
+    assert (updated["lastName"], updated["phoneNumber"], updated["locale"]) == ("Diaz", "+1 555", "en_GB")
+
+
 async def test_update_to_an_email_already_used_is_409(merchant: Merchant) -> None:
     first = await create_customer(merchant)
     second = await create_customer(merchant)
@@ -144,6 +155,14 @@ async def test_deleted_customer_comes_back_when_created_again(merchant: Merchant
     assert again.json()["id"] == customer["id"]
     assert again.json()["firstName"] == "New"
     assert again.json()["deletedAt"] is None
+
+
+async def test_a_customer_created_again_keeps_the_details_the_new_request_leaves_out(merchant: Merchant) -> None:
+    customer = await create_customer(merchant, phoneNumber="+1 555", locale="en_GB")
+    await merchant.delete(f"/customers/{customer['id']}")
+    again = (await merchant.post("/customers", json={"emailAddress": customer["emailAddress"], "lastName": "Roe"})).json()
+    assert (again["firstName"], again["lastName"]) == (customer["firstName"], "Roe")
+    assert (again["phoneNumber"], again["locale"]) == ("+1 555", "en_GB")
 
 
 async def test_list_pagination_order_and_search(merchant: Merchant, frozen_clock: FrozenClock) -> None:

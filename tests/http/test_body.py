@@ -28,6 +28,9 @@ DOCUMENTED_BODIES = [
     ("patch", "/payout-settings", "PayoutSettingsUpdate"),
     ("post", "/withdrawals", "WithdrawalCreate"),
     ("post", "/payouts/{payout_id}/fail", "PayoutFail"),
+    ("post", "/webhook-endpoints", "WebhookEndpointCreate"),
+    ("patch", "/webhook-endpoints/{endpoint_id}", "WebhookEndpointUpdate"),
+    ("post", "/events/{event_id}/resend", "EventResend"),
 ]
 
 

@@ -94,3 +94,12 @@ async def test_the_audit_catches_a_liability_no_order_is_owed(database: Database
         await ledger.post(connection, grant(tenant, f"stray:{merchant.id}", 250, order_id="ord_nobody"))
         found = await audit.violations(connection, organization_id=merchant.id)
     assert found == [f"{merchant.id} (live): cashback liability 250 != available cashback of orders 0"]
+
+
+def test_a_correction_is_the_original_kind_reversed_and_is_not_itself_corrected() -> None:
+    assert ledger.PostingKind.CASHBACK_WITHDRAWN.reversal == "cashback.withdrawn.reversed"
+    assert {kind.reversal for kind in ledger.PostingKind if not kind.endswith(".reversed")} == {
+        kind for kind in ledger.PostingKind if kind.endswith(".reversed")
+    }
+    with pytest.raises(ValueError, match="itself a correction"):
+        _ = ledger.PostingKind.GROUP_SETTLED_REVERSED.reversal

@@ -31,6 +31,27 @@ class BrandSettings:
         return cls(*row)
 
 
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """What pages and emails need to dress themselves as the merchant."""
+
+    name: str
+    logo_url: str | None
+    color: str
+    website_url: str | None
+    livemode: bool
+
+    def as_context(self) -> dict[str, Any]:
+        return {"name": self.name, "logo_url": self.logo_url, "color": self.color, "website_url": self.website_url,
+                "livemode": self.livemode, "website_host": _host(self.website_url)}
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    return url.split("://", 1)[-1].rstrip("/")
+
+
 class BrandChanges(TypedDict, total=False):
     """The columns an update sets; a key left out keeps its value."""
 

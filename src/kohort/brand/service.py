@@ -3,13 +3,10 @@ logo, the platform colour."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import repository
-from kohort.brand.domain import BrandChanges
+from kohort.brand.domain import Brand, BrandChanges
 from kohort.brand.schemas import BrandSettings, BrandSettingsUpdate
 from kohort.errors import KohortError
 from kohort.kit import clock
@@ -18,27 +15,6 @@ from kohort.organization import repository as organization_repository
 from kohort.tenant import Tenant
 
 DEFAULT_COLOR = "ED395E"  # the original's fallback palette
-
-
-@dataclass(frozen=True)
-class Brand:
-    """What pages and emails need to dress themselves as the merchant."""
-
-    name: str
-    logo_url: str | None
-    color: str
-    website_url: str | None
-    livemode: bool
-
-    def as_context(self) -> dict[str, Any]:
-        return {"name": self.name, "logo_url": self.logo_url, "color": self.color, "website_url": self.website_url,
-                "livemode": self.livemode, "website_host": _host(self.website_url)}
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    return url.split("://", 1)[-1].rstrip("/")
 
 
 async def _organization_name(connection: AsyncConnection, tenant: Tenant) -> str:

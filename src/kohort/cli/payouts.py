@@ -30,6 +30,10 @@ async def _export(runtime: Runtime, tenant: Tenant, output: Path | None) -> None
             bar.update(1)
 
         async with session_scope(runtime) as connection:
+            set_aside = await payout_service.set_aside_unpayable(connection, tenant, runtime.cipher)
+        for payout in set_aside:
+            typer.echo(f"payout {payout.id} requires attention: {payout.attention_reason}", err=True)
+        async with session_scope(runtime) as connection:
             created = await payout_service.create_batch(
                 connection, tenant, runtime.cipher, runtime.payout_provider,
                 execution_days=runtime.settings.payout_execution_days, on_progress=on_progress,

@@ -3,13 +3,18 @@
 from kohort.models.base import metadata
 from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
+<<<<<<< HEAD
 from kohort.models.idempotency import idempotency_keys
+=======
+from kohort.models.event import events
+>>>>>>> main
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
+from kohort.models.webhook import webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "ApiKeyKind",
@@ -22,6 +27,7 @@ __all__ = [
     "api_keys",
     "brand_settings",
     "customers",
+    "events",
     "group_settings",
     "idempotency_keys",
     "jobs",
@@ -34,4 +40,6 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]

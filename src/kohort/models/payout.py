@@ -15,6 +15,9 @@ class PayoutStatus(StrEnum):
     IN_BATCH = "IN_BATCH"
     PAID = "PAID"
     FAILED = "FAILED"
+    # Could not go into a SEPA file (its reason in attention_reason); the merchant fails it, and the
+    # shopper enters their details again. The money stays reserved meanwhile.
+    REQUIRES_ATTENTION = "REQUIRES_ATTENTION"
 
 
 class BatchStatus(StrEnum):
@@ -63,7 +66,7 @@ payouts = Table(
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     # PENDING (waiting for a batch) → IN_BATCH → PAID, or FAILED (the order gets its cashback back).
-    Column("status", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
     Column("holder_name", String(70)),
     # AES-GCM ciphertext of the shopper's IBAN (kohort.kit.crypto); erased once the payout is settled.
     Column("iban_encrypted", String(200)),
@@ -78,6 +81,7 @@ payouts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("paid_at", UTCDateTime),
     Column("failed_at", UTCDateTime),
+    Column("attention_reason", String(200)),  # why a REQUIRES_ATTENTION payout could not go into a file
     Index("ix_payouts_tenant_status", "organization_id", "livemode", "status"),
     Index("ix_payouts_order", "order_id"),
     Index("ix_payouts_batch", "batch_id"),

@@ -161,3 +161,11 @@ async def get_many(connection: AsyncConnection, tenant: Tenant, order_ids: set[s
     statement = select(orders).where(tenant.owns(orders), orders.c.id.in_(order_ids))
     found = (Order.from_row(row) for row in (await connection.execute(statement)).all())
     return {order.id: order for order in found}
+
+
+async def orders_by_ids(connection: AsyncConnection, order_ids: Sequence[str]) -> list[Order]:
+    """Orders by id in any tenant (ids from a change the caller just made, which may span tenants)."""
+    if not order_ids:
+        return []
+    statement = select(orders).where(orders.c.id.in_(order_ids)).order_by(orders.c.created_at, orders.c.id)
+    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]

@@ -3,6 +3,7 @@ order leaves nothing behind, not even the customer it would have created."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.cashback.fees import application_fee
 from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError, NotFound
+from kohort.events import loaders
+from kohort.events import service as events
+from kohort.events.domain import DomainEvent, GroupCreated, GroupJoined, LevelUnlocked, OrderCreated
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
@@ -18,11 +22,12 @@ from kohort.models import GroupStatus, OrderStatus
 from kohort.notify import service as notify
 from kohort.order import repository
 from kohort.order.domain import Order
-from kohort.order.schemas import OrderCreate
+from kohort.order.schemas import Order as WireOrder
+from kohort.order.schemas import OrderCreate, to_wire_order
 from kohort.organization import service as organization_service
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
-from kohort.referral_group.schemas import PaymentGroupCreate
+from kohort.referral_group.schemas import PaymentGroupCreate, to_wire_group
 from kohort.tenant import Tenant
 
 
@@ -120,6 +125,16 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "updated_by": actor,
         },
     )
+    happened: list[DomainEvent] = []
+    if data.payment_group_share_id:
+        wire_group = to_wire_group(group)
+        happened.append(GroupJoined(wire_group))
+        if group.ladder.unlocked_at(group.participant_count) is not None:
+            happened.append(LevelUnlocked(wire_group))
+    else:
+        happened.append(GroupCreated(to_wire_group(group)))
+    happened.append(OrderCreated(to_wire_order(order)))
+    await events.record_events(connection, happened)
     await notify.order_placed(connection, tenant, group=group, order=order, joined=bool(data.payment_group_share_id))
     return OrderIntake(order=order, replayed=False)
 
@@ -169,6 +184,7 @@ async def open_group_for_order(
     await repository.move_to_group(connection, tenant, order.id, group_id=group.id, share_id=group.share_id, values=values)
     if order.payment_group_id is not None:
         await group_service.release_seat(connection, tenant, order.payment_group_id)
+    await events.record_event(connection, GroupCreated(to_wire_group(group)))
     return group
 
 
@@ -210,3 +226,9 @@ async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Or
 
 async def get_orders(connection: AsyncConnection, tenant: Tenant, order_ids: set[str]) -> dict[str, Order]:
     return await repository.get_many(connection, tenant, order_ids)
+
+
+@loaders.provides("order")
+async def orders_for_events(connection: AsyncConnection, order_ids: Sequence[str]) -> list[WireOrder]:
+    """Orders as the API shows them, whatever their tenants (for events of bulk changes, e.g. settlement)."""
+    return [to_wire_order(order) for order in await repository.orders_by_ids(connection, order_ids)]

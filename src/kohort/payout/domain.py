@@ -82,6 +82,8 @@ class Payout:
     updated_at: datetime
     paid_at: datetime | None
     failed_at: datetime | None
+    # Why the payout could not go into a SEPA file (REQUIRES_ATTENTION).
+    attention_reason: str | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Payout:

@@ -48,6 +48,9 @@ async def create_payout_batch(request: Request, principal: Principal = Depends(s
     """A SEPA credit-transfer batch (pain.001) of every pending payout; upload `xml` to your bank, then
     confirm the batch once executed."""
     async with unit_of_work(request) as connection:
+        # Committed on its own: what is set aside stays so even when nothing payable is left (409).
+        await service.set_aside_unpayable(connection, principal.tenant, runtime.cipher)
+    async with unit_of_work(request) as connection:
         created = await service.create_batch(
             connection, principal.tenant, runtime.cipher, runtime.payout_provider,
             execution_days=runtime.settings.payout_execution_days,

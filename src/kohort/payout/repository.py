@@ -104,6 +104,30 @@ async def claim_pending(connection: AsyncConnection, tenant: Tenant, batch_id: s
     return sorted(claimed, key=lambda payout: (payout.created_at, payout.id))
 
 
+async def pending_payouts(connection: AsyncConnection, tenant: Tenant) -> list[Payout]:
+    statement = (
+        select(payouts).where(tenant.owns(payouts), payouts.c.status == PayoutStatus.PENDING)
+        .order_by(payouts.c.created_at, payouts.c.id)
+    )
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def require_attention(
+    connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, now: datetime
+) -> Payout | None:
+    """PENDING, or IN_BATCH in a batch still being built → REQUIRES_ATTENTION, out of any batch."""
+    statement = (
+        update(payouts)
+        .where(
+            tenant.owns(payouts), payouts.c.id == payout_id,
+            payouts.c.status.in_((PayoutStatus.PENDING, PayoutStatus.IN_BATCH)),
+        )
+        .values(status=PayoutStatus.REQUIRES_ATTENTION, attention_reason=reason[:200], batch_id=None, updated_at=now)
+        .returning(payouts)
+    )
+    return _payout((await connection.execute(statement)).first())
+
+
 async def fill_batch(
     connection: AsyncConnection, tenant: Tenant, batch_id: str, *, message_id: str, payout_count: int,
     total_amount: int, document: str,
@@ -152,12 +176,13 @@ async def mark_batch_paid(connection: AsyncConnection, tenant: Tenant, batch_id:
 async def fail_if_unsettled(
     connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, now: datetime
 ) -> Payout | None:
-    """PENDING or IN_BATCH → FAILED, once; the IBAN is erased (the shopper enters one again)."""
+    """PENDING, IN_BATCH or REQUIRES_ATTENTION → FAILED, once; the IBAN is erased (the shopper enters one
+    again)."""
     statement = (
         update(payouts)
         .where(
             tenant.owns(payouts), payouts.c.id == payout_id,
-            payouts.c.status.in_((PayoutStatus.PENDING, PayoutStatus.IN_BATCH)),
+            payouts.c.status.in_((PayoutStatus.PENDING, PayoutStatus.IN_BATCH, PayoutStatus.REQUIRES_ATTENTION)),
         )
         .values(status=PayoutStatus.FAILED, failure_reason=reason, failed_at=now, updated_at=now, iban_encrypted=None)
         .returning(payouts)

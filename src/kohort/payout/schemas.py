@@ -11,7 +11,7 @@ from kohort.http.schemas import Timestamp, WireModel
 from kohort.payout import domain
 
 # The domain's StrEnums, spelled out as the OpenAPI document has always shown them.
-PayoutStatus = Literal["PENDING", "IN_BATCH", "PAID", "FAILED"]
+PayoutStatus = Literal["PENDING", "IN_BATCH", "PAID", "FAILED", "REQUIRES_ATTENTION"]
 BatchStatus = Literal["EXPORTED", "CONFIRMED"]
 
 
@@ -43,6 +43,7 @@ class Payout(WireModel):
     batch_id: str | None
     end_to_end_id: str
     failure_reason: str | None
+    attention_reason: str | None
     created_at: Timestamp
     updated_at: Timestamp
     paid_at: Timestamp | None
@@ -70,7 +71,7 @@ def to_wire_payout(payout: domain.Payout) -> Payout:
         id=payout.id, livemode=payout.livemode, organization_id=payout.organization_id, order_id=payout.order_id,
         amount=payout.amount, currency=payout.currency, status=payout.status.value, holder_name=payout.holder_name,
         iban=payout.iban_masked, batch_id=payout.batch_id, end_to_end_id=payout.end_to_end_id,
-        failure_reason=payout.failure_reason, created_at=payout.created_at, updated_at=payout.updated_at,
+        failure_reason=payout.failure_reason, attention_reason=payout.attention_reason, created_at=payout.created_at, updated_at=payout.updated_at,
         paid_at=payout.paid_at, failed_at=payout.failed_at,
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import Conflict, KohortError, NotFound
 from kohort.kit import clock
-from kohort.kit.crypto import Cipher
+from kohort.kit.crypto import Cipher, DecryptionError
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.payout import iban as iban_rules
@@ -79,6 +79,7 @@ async def create_payout(
         end_to_end_id=payout_id.replace("_", "")[:35],
         token_hash=token_hash,
         failure_reason=None, created_at=now, updated_at=now, paid_at=None, failed_at=None,
+        attention_reason=None,
     ))
 
 
@@ -116,14 +117,71 @@ class CreatedBatch:
     payouts: list[Payout]
 
 
+class _Unpayable(Exception):
+    """This payout cannot go into a SEPA file; the message is the reason the merchant sees."""
+
+
+def _transfer(payout: Payout, tenant: Tenant, cipher: Cipher) -> Transfer:
+    """The payout as a SEPA transfer, its texts in the SEPA character set; _Unpayable otherwise."""
+    if payout.iban_encrypted is None:  # erased only when a payout settles, and these were PENDING
+        raise _Unpayable("iban: the payout has no IBAN left to pay to.")
+    try:
+        iban = iban_rules.validate_sepa_iban(
+            cipher.decrypt(payout.iban_encrypted, associated_data=_iban_context(payout.id))
+        )
+    except DecryptionError:
+        raise _Unpayable("iban: the stored IBAN does not decrypt with this server's encryption key.") from None
+    except iban_rules.InvalidIban:
+        raise _Unpayable("iban: the stored IBAN is not a valid SEPA IBAN.") from None
+    try:
+        creditor_name = sepa_text.transliterate(payout.holder_name or "Cashback")
+    except sepa_text.NotSepaText:
+        raise _Unpayable(
+            "holderName: the account holder's name cannot be written in the SEPA character set."
+        ) from None
+    return Transfer(
+        end_to_end_id=payout.end_to_end_id,
+        creditor_name=creditor_name,
+        iban=iban,
+        amount=payout.amount,
+        # Test-mode files say so in every transfer's remittance text, should one ever reach a bank.
+        description=sepa_text.transliterate(
+            f"{'' if tenant.livemode else 'TEST '}Cashback {payout.order_id}", max_length=140
+        ),
+    )
+
+
+async def set_aside_unpayable(connection: AsyncConnection, tenant: Tenant, cipher: Cipher) -> list[Payout]:
+    """PENDING payouts that cannot go into a SEPA file become REQUIRES_ATTENTION, with the reason.
+
+    Run in its own transaction before `create_batch`, so that what it sets aside stays set aside even
+    when nothing payable is left (the batch then answers 409). The shopper's money stays reserved: the
+    order stays CASHBACK_PROCESSING and the ledger unchanged until the merchant fails the payout (the
+    shopper then gets a fresh link and enters their details again)."""
+    set_aside = []
+    for payout in await repository.pending_payouts(connection, tenant):
+        try:
+            _transfer(payout, tenant, cipher)
+        except _Unpayable as reason:
+            marked = await repository.require_attention(connection, tenant, payout.id, reason=str(reason),
+                                                        now=clock.now())
+            if marked is not None:
+                set_aside.append(marked)
+    return set_aside
+
+
 async def create_batch(
     connection: AsyncConnection, tenant: Tenant, cipher: Cipher, provider: PayoutProvider, *,
     execution_days: int = 1, on_progress: ProgressCallback | None = None,
 ) -> CreatedBatch:
-    """A batch of every PENDING payout of the tenant, with its provider document (a pain.001 file)."""
+    """A batch of every PENDING payout of the tenant, with its provider document (a pain.001 file).
+
+    A payout that still cannot go into the file (see `set_aside_unpayable`) is set aside as
+    REQUIRES_ATTENTION and the file is built from the others: one shopper never blocks a payout run."""
     account = await repository.get_account(connection, tenant)
     if account is None:
         raise PayoutAccountMissing()
+    debtor = DebtorAccount(name=sepa_text.debtor_name(account.debtor_name), iban=account.iban, bic=account.bic)
     now = clock.now()
     batch_id = new_id("pob")
     # Inserted first, empty, so that the payouts it claims can point at it; filled in below.
@@ -133,32 +191,38 @@ async def create_batch(
         confirmed_at=None,
     ))
     claimed = await repository.claim_pending(connection, tenant, batch_id, now)
-    if not claimed:
-        raise Conflict("There are no pending payouts to put in a batch.", code="NO_PENDING_PAYOUTS")
-    transfers = []
+    transfers: dict[str, Transfer] = {}
+    unpayable: dict[str, str] = {}
     for index, payout in enumerate(claimed, start=1):
-        if payout.iban_encrypted is None:  # erased only when a payout settles, and these were PENDING
-            raise RuntimeError(f"Payout {payout.id} has no IBAN to pay to.")
-        transfers.append(Transfer(
-            end_to_end_id=payout.end_to_end_id,
-            creditor_name=payout.holder_name or "Cashback",
-            iban=cipher.decrypt(payout.iban_encrypted, associated_data=_iban_context(payout.id)),
-            amount=payout.amount,
-            # Test-mode files say so in every transfer's remittance text, should one ever reach a bank.
-            description=f"{'' if tenant.livemode else 'TEST '}Cashback {payout.order_id}",
-        ))
+        try:
+            transfers[payout.id] = _transfer(payout, tenant, cipher)
+        except _Unpayable as reason:
+            unpayable[payout.id] = str(reason)
         if on_progress is not None:
             on_progress(index, len(claimed))
-    document = provider.build_batch(
-        DebtorAccount(name=account.debtor_name, iban=account.iban, bic=account.bic),
-        transfers,
-        execution_date=execution_date(now.date(), execution_days),
-    )
+    day = execution_date(now.date(), execution_days)
+    try:
+        document = provider.build_batch(debtor, list(transfers.values()), execution_date=day) if transfers else None
+    # sepaxml raises bare Exceptions from its own checks and xmlschema errors from the XSD.
+    except Exception:  # noqa: BLE001 - find the transfers the provider refuses, set them aside
+        for payout_id, transfer in list(transfers.items()):
+            try:
+                provider.build_batch(debtor, [transfer], execution_date=day)
+            except Exception as error:  # noqa: BLE001
+                unpayable[payout_id] = f"The SEPA file refused this transfer: {error}"[:200]
+                del transfers[payout_id]
+        # Whatever fails now is not one payout's doing (the debtor account): that is a real error.
+        document = provider.build_batch(debtor, list(transfers.values()), execution_date=day) if transfers else None
+    for payout_id, why in unpayable.items():
+        await repository.require_attention(connection, tenant, payout_id, reason=why, now=now)
+    payable = [payout for payout in claimed if payout.id in transfers]
+    if document is None:
+        raise Conflict("There are no pending payouts to put in a batch.", code="NO_PENDING_PAYOUTS")
     batch = await repository.fill_batch(
-        connection, tenant, batch_id, message_id=document.message_id[:35], payout_count=len(claimed),
-        total_amount=sum(payout.amount for payout in claimed), document=document.content,
+        connection, tenant, batch_id, message_id=document.message_id[:35], payout_count=len(payable),
+        total_amount=sum(payout.amount for payout in payable), document=document.content,
     )
-    return CreatedBatch(batch=batch, payouts=claimed)
+    return CreatedBatch(batch=batch, payouts=payable)
 
 
 async def get_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> CreatedBatch:

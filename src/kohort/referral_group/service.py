@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import KohortError, NotFound
+from kohort.events import service as events
+from kohort.events.domain import GroupCanceled, GroupExpired
 from kohort.kit import clock
 from kohort.kit.ids import new_id, new_share_code, share_code_key
 from kohort.kit.listing import ListParams
@@ -15,7 +17,7 @@ from kohort.models import GroupStatus, ReminderState
 from kohort.organization.domain import GroupSettings, levels_to_stored
 from kohort.referral_group import lifecycle, repository, settlement_repository
 from kohort.referral_group.domain import JoinedGroup, ReferralGroup
-from kohort.referral_group.schemas import PaymentGroupUpdate
+from kohort.referral_group.schemas import PaymentGroupUpdate, to_wire_group
 from kohort.tenant import Tenant
 from kohort.worker.queue import enqueue
 
@@ -209,6 +211,7 @@ async def cancel_group(connection: AsyncConnection, tenant: Tenant, actor: str, 
             values={"status": GroupStatus.CANCELED, "canceled_at": now, "updated_at": now, "updated_by": actor},
         )
         if changed is not None:
+            await events.record_event(connection, GroupCanceled(to_wire_group(changed)))
             return changed
         refusal = lifecycle.cancel_refusal(await get_group(connection, tenant, group.id), now) or "Group changed."
     raise KohortError(refusal, code="NOT_CANCELABLE")
@@ -224,6 +227,7 @@ async def expire_group(connection: AsyncConnection, tenant: Tenant, actor: str, 
             values={"status": GroupStatus.EXPIRED, "updated_at": now, "updated_by": actor},
         )
         if changed is not None:
+            await events.record_event(connection, GroupExpired(to_wire_group(changed)))
             return changed
         refusal = lifecycle.expire_refusal(await get_group(connection, tenant, group.id), now) or "Group changed."
     raise KohortError(refusal, code="NOT_EXPIRABLE")

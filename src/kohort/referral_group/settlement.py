@@ -22,11 +22,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.cashback import service as cashback_service
+from kohort.events import service as events
+from kohort.events.domain import CashbackAvailable, GroupCompleted, GroupExpired
 from kohort.kit.crypto import Cipher
 from kohort.models import GroupStatus
 from kohort.notify import service as notify
 from kohort.referral_group import service, settlement_repository
 from kohort.referral_group.domain import ReferralGroup
+from kohort.referral_group.schemas import to_wire_group
 from kohort.tenant import Tenant
 
 log = logging.getLogger("kohort.settlement")
@@ -118,6 +121,11 @@ async def _reward(
         for group in closed
     ]
     if closed:
+        await events.record_events(connection, [
+            (GroupCompleted if group.status == GroupStatus.COMPLETED else GroupExpired)(to_wire_group(group))
+            for group in closed
+        ])
+        await events.record_for(connection, CashbackAvailable, "order", [item.order_id for item in granted])
         # The raw withdrawal tokens exist only here: one sealed job carries them to the emails.
         await notify.groups_settled(connection, group_ids=[group.id for group in closed],
                                     tokens={item.order_id: item.withdrawal_token for item in granted}, cipher=cipher)

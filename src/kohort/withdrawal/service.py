@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
-from kohort.brand.service import Brand
+from kohort.brand.domain import Brand
 from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.email.outbox import Outbox
 from kohort.errors import Conflict, KohortError
+from kohort.events import service as events
+from kohort.events.domain import CashbackAvailable, CashbackSent, PayoutFailed, PayoutPaid
 from kohort.kit.crypto import Cipher
 from kohort.kit.ids import hash_secret, new_secret, secrets_match
 from kohort.ledger import service as ledger
@@ -30,10 +32,12 @@ from kohort.models import OrderStatus
 from kohort.notify import service as notify
 from kohort.order import service as order_service
 from kohort.order.domain import Order
+from kohort.order.schemas import to_wire_order
 from kohort.payout import iban as iban_rules
 from kohort.payout import sepa_text
 from kohort.payout import service as payout_service
 from kohort.payout.domain import Payout
+from kohort.payout.schemas import to_wire_payout
 from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
 
@@ -150,7 +154,11 @@ async def withdraw(
 async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> payout_service.CreatedBatch:
     """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and emails."""
     confirmed = await payout_service.confirm_batch(connection, tenant, batch_id)
-    await order_service.finish_withdrawals(connection, tenant, [payout.order_id for payout in confirmed.payouts])
+    sent = await order_service.finish_withdrawals(connection, tenant, [payout.order_id for payout in confirmed.payouts])
+    await events.record_events(connection, [
+        *(PayoutPaid(to_wire_payout(payout)) for payout in confirmed.payouts),
+        *(CashbackSent(to_wire_order(order)) for order in sent),
+    ])
     # Once only: the batch's conditional EXPORTED → CONFIRMED write above let exactly one caller here.
     await ledger.post_many(connection, [
         ledger.Posting(
@@ -175,6 +183,10 @@ async def fail_payout(
                          idempotency_key=f"payout.failed:{payout.id}")
     token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
     order = await order_service.reopen_withdrawal(connection, tenant, payout.order_id, token_hash=hash_secret(token))
+    await events.record_events(connection, [
+        PayoutFailed(to_wire_payout(payout)),
+        *([CashbackAvailable(to_wire_order(order))] if order is not None else []),
+    ])
     if order is not None and order.payment_group_id:
         group = await group_service.get_group(connection, tenant, order.payment_group_id)
         await notify.cashback_available(connection, tenant, group=group, order=order, token=token, retry=True,

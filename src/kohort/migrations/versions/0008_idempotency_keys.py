@@ -1,7 +1,7 @@
 """idempotency keys
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 09:30:00.000000
 
 The first answer to each POST sent with an `Idempotency-Key`, kept 24 hours per organization, mode and key.
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 
 import kohort.models.base
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

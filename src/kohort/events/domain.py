@@ -1,0 +1,150 @@
+"""The typed events services record, and the event as stored.
+
+Each event holds the object it is about as the API shows it (its wire schema), built by the service that
+made the change, right after it: later changes to the object do not alter what the event said. This
+package knows no domain: every domain imports it, none is imported by it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from kohort.events.catalogue import EventType
+from kohort.tenant import Tenant
+
+
+class WireObject(Protocol):
+    """A response schema of the API (a pydantic model) of an object that belongs to a tenant."""
+
+    organization_id: str
+    livemode: bool
+
+    def model_dump(self, *, mode: str, by_alias: bool) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _ObjectEvent:
+    type: ClassVar[EventType]
+    object: WireObject
+
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.object.organization_id, self.object.livemode)
+
+    def wire_object(self) -> dict[str, Any]:
+        return self.object.model_dump(mode="json", by_alias=True)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCreated(_ObjectEvent):
+    """`object`: the order."""
+
+    type: ClassVar[EventType] = EventType.ORDER_CREATED
+
+
+@dataclass(frozen=True, slots=True)
+class CashbackAvailable(_ObjectEvent):
+    """`object`: the order, CASHBACK_AVAILABLE (never its withdrawal token)."""
+
+    type: ClassVar[EventType] = EventType.ORDER_CASHBACK_AVAILABLE
+
+
+@dataclass(frozen=True, slots=True)
+class CashbackSent(_ObjectEvent):
+    """`object`: the order, CASHBACK_SENT."""
+
+    type: ClassVar[EventType] = EventType.ORDER_CASHBACK_SENT
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCreated(_ObjectEvent):
+    """`object`: the group."""
+
+    type: ClassVar[EventType] = EventType.PAYMENT_GROUP_CREATED
+
+
+@dataclass(frozen=True, slots=True)
+class GroupJoined(_ObjectEvent):
+    """`object`: the group, counting the new participant."""
+
+    type: ClassVar[EventType] = EventType.PAYMENT_GROUP_JOINED
+
+
+@dataclass(frozen=True, slots=True)
+class LevelUnlocked(_ObjectEvent):
+    """`object`: the group whose participant count just reached a level's threshold."""
+
+    type: ClassVar[EventType] = EventType.PAYMENT_GROUP_LEVEL_UNLOCKED
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCompleted(_ObjectEvent):
+    """`object`: the group, COMPLETED."""
+
+    type: ClassVar[EventType] = EventType.PAYMENT_GROUP_SUCCEEDED
+
+
+@dataclass(frozen=True, slots=True)
+class GroupExpired(_ObjectEvent):
+    """`object`: the group, EXPIRED."""
+
+    type: ClassVar[EventType] = EventType.PAYMENT_GROUP_EXPIRED
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCanceled(_ObjectEvent):
+    """`object`: the group, CANCELED."""
+
+    type: ClassVar[EventType] = EventType.PAYMENT_GROUP_CANCELED
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutPaid(_ObjectEvent):
+    """`object`: the payout, PAID (IBAN masked)."""
+
+    type: ClassVar[EventType] = EventType.PAYOUT_PAID
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutFailed(_ObjectEvent):
+    """`object`: the payout, FAILED (IBAN masked)."""
+
+    type: ClassVar[EventType] = EventType.PAYOUT_FAILED
+
+
+DomainEvent = (
+    OrderCreated | CashbackAvailable | CashbackSent | GroupCreated | GroupJoined | LevelUnlocked | GroupCompleted
+    | GroupExpired | GroupCanceled | PayoutPaid | PayoutFailed
+)
+
+# Every event class, by its wire type: the catalogue and the classes cannot drift apart.
+EVENT_CLASSES: dict[EventType, type[Any]] = {
+    cls.type: cls
+    for cls in (OrderCreated, CashbackAvailable, CashbackSent, GroupCreated, GroupJoined, LevelUnlocked,
+                GroupCompleted, GroupExpired, GroupCanceled, PayoutPaid, PayoutFailed)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event as recorded: `data` is the object in the documented (camelCase) wire form, shown in
+    `api_version` (the organization's version when the event happened)."""
+
+    id: str
+    organization_id: str
+    livemode: bool
+    type: str
+    api_version: str
+    created_at: datetime
+    data: dict[str, Any]
+    dispatched_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Event:
+        return cls(*row)
+
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.organization_id, self.livemode)

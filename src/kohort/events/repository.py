@@ -1,0 +1,60 @@
+"""Queries for events, always inside one tenant (the insert places each row in its event's tenant)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Boolean, String, bindparam, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.events.domain import Event
+from kohort.kit.listing import ListParams, order_clause
+from kohort.models import events, organizations
+from kohort.models.base import JSONType, UTCDateTime
+from kohort.tenant import Tenant
+
+# Built once (the order path records two or three events per request). The organization's API version
+# is read by the insert itself, so recording costs no extra round trip.
+_INSERT_EVENT = insert(events).values(
+    id=bindparam("id", type_=String()),
+    organization_id=bindparam("organization_id", type_=String()),
+    livemode=bindparam("livemode", type_=Boolean()),
+    type=bindparam("type", type_=String()),
+    api_version=select(organizations.c.api_version)
+    .where(organizations.c.id == bindparam("organization_id", type_=String()))
+    .scalar_subquery(),
+    created_at=bindparam("created_at", type_=UTCDateTime()),
+    data=bindparam("data", type_=JSONType),
+)
+
+# Events are listed newest first by default; createdAt is the only ordering offered.
+LIST_COLUMNS = {"createdAt": events.c.created_at}
+
+
+async def insert_events(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(_INSERT_EVENT, list(rows))
+
+
+async def get(connection: AsyncConnection, tenant: Tenant, event_id: str) -> Event | None:
+    row = (await connection.execute(select(events).where(tenant.owns(events), events.c.id == event_id))).first()
+    return Event.from_row(row) if row is not None else None
+
+
+async def list_events(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams, *, event_type: str | None
+) -> tuple[list[Event], int]:
+    conditions = [tenant.owns(events)]
+    if event_type is not None:
+        conditions.append(events.c.type == event_type)
+    count = (await connection.execute(select(func.count()).select_from(events).where(*conditions))).scalar_one()
+    statement = (
+        select(events)
+        .where(*conditions)
+        .order_by(*order_clause(LIST_COLUMNS, params, events.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    return [Event.from_row(row) for row in (await connection.execute(statement)).all()], int(count)
+

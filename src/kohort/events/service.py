@@ -1,0 +1,55 @@
+"""Recording events in the caller's transaction, and reading them back for the events API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.errors import KohortError, NotFound
+from kohort.events import loaders, repository
+from kohort.events.catalogue import EventType
+from kohort.events.domain import DomainEvent, Event, WireObject
+from kohort.kit import clock
+from kohort.kit.ids import new_id
+from kohort.kit.listing import ListParams
+from kohort.tenant import Tenant
+
+_TYPES = frozenset(item.value for item in EventType)
+
+
+async def record_event(connection: AsyncConnection, event: DomainEvent) -> None:
+    """Write one event in the caller's transaction: it exists if and only if the change commits."""
+    await record_events(connection, [event])
+
+
+async def record_events(connection: AsyncConnection, events: Iterable[DomainEvent]) -> None:
+    """Write several events with one statement (a settlement batch records thousands)."""
+    now = clock.now()
+    await repository.insert_events(connection, [
+        dict(id=new_id("evt"), **event.tenant.stamp(), type=event.type.value, created_at=now, data=event.wire_object())
+        for event in events
+    ])
+
+
+async def record_for(
+    connection: AsyncConnection, make: Callable[[WireObject], DomainEvent], kind: str, ids: Sequence[str]
+) -> None:
+    """One event per object of `kind` named by `ids`, as it is now in this transaction (see `loaders`)."""
+    await record_events(connection, [make(item) for item in await loaders.load(connection, kind, ids)])
+
+
+async def get_event(connection: AsyncConnection, tenant: Tenant, event_id: str) -> Event:
+    event = await repository.get(connection, tenant, event_id)
+    if event is None:
+        raise NotFound(f"Event {event_id} not found.")
+    return event
+
+
+async def list_events(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams, *, event_type: str | None = None
+) -> tuple[list[Event], int]:
+    if event_type is not None and event_type not in _TYPES:
+        known = ", ".join(sorted(EventType))
+        raise KohortError(f"Unknown event type {event_type!r}; one of: {known}.", code="INVALID_PARAMETER")
+    return await repository.list_events(connection, tenant, params, event_type=event_type)

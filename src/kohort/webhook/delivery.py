@@ -1,0 +1,130 @@
+"""Delivering events to endpoints: claim (short transaction) → HTTP (no transaction) → record (short
+transaction), a bounded number at once, so neither a slow receiver nor a slow network ever holds a
+database lock, and one merchant's slow receiver only ever occupies its own slots.
+
+A delivery succeeds on any 2xx within 10 s. Otherwise it is tried again on the schedule below, with
+±10 % jitter so that retries of a burst do not arrive in step: about three days in all, then failed.
+At least once: a sender that dies between the HTTP request and the record leaves the delivery to be
+claimed again once its lease expires, so receivers deduplicate on the event id (`webhook-id`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from kohort.db import Database
+from kohort.events.domain import Event
+from kohort.events.schemas import to_wire_event
+from kohort.http.versions import LEGACY_VERSION
+from kohort.kit import clock
+from kohort.kit.casing import snake_keys
+from kohort.kit.crypto import Cipher
+from kohort.webhook import repository, sender, service, signing
+from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
+
+log = logging.getLogger("kohort.webhook")
+
+RETRY_SCHEDULE = (
+    timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=5),
+    *(timedelta(hours=10),) * 7,
+)
+# Longer than a send can take (its 10 s timeout) with a wide margin, so a lease never expires mid-send.
+LEASE = timedelta(seconds=60)
+CONCURRENCY = 32
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """The wait after the `attempts`-th failed attempt, or None when the schedule is exhausted."""
+    if attempts > len(RETRY_SCHEDULE):
+        return None
+    return RETRY_SCHEDULE[attempts - 1] * (0.9 + random.random() / 5)
+
+
+def payload(event: Event) -> bytes:
+    """The event as `GET /events/{id}` shows it, in the API version the organization had at the event."""
+    body: dict[str, Any] = to_wire_event(event).model_dump(mode="json", by_alias=True)
+    return orjson.dumps(snake_keys(body) if event.api_version == LEGACY_VERSION else body)
+
+
+def outcome(delivery: Delivery, attempt: sender.Attempt, *, now: datetime) -> dict[str, Any]:
+    attempts = delivery.attempts + 1
+    values: dict[str, Any] = {
+        "attempts": attempts, "last_attempt_at": now, "last_status_code": attempt.status_code,
+        "last_duration_ms": attempt.duration_ms, "last_response": attempt.response, "updated_at": now,
+    }
+    if attempt.succeeded:
+        return {**values, "status": DeliveryStatus.SUCCEEDED.value, "next_attempt_at": None}
+    delay = retry_delay(attempts)
+    if delay is None:
+        return {**values, "status": DeliveryStatus.FAILED.value, "next_attempt_at": None}
+    return {**values, "status": DeliveryStatus.PENDING.value, "next_attempt_at": now + delay}
+
+
+class DeliveryPump:
+    """Keeps up to `concurrency` deliveries in flight in this process; `pump` claims as many as there
+    are free slots and returns at once (the sends go on in the background)."""
+
+    def __init__(self, database: Database, cipher: Cipher, *, concurrency: int = CONCURRENCY) -> None:
+        self.database = database
+        self.cipher = cipher
+        self.concurrency = concurrency
+        self.client = sender.new_client()
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def pump(self, *, limit: int) -> int:
+        free = min(limit, self.concurrency - len(self._in_flight))
+        if free <= 0:
+            return 0
+        now = clock.now()
+        lease = now + LEASE
+        async with self.database.transaction() as connection:
+            claimed = await service.claim_due(connection, now=now, lease_until=lease, limit=free)
+        for delivery, event, endpoint in claimed:
+            task = asyncio.create_task(self._deliver(delivery, event, endpoint, lease))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(claimed)
+
+    async def wait_idle(self) -> None:
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    async def drain(self, *, limit: int = 100) -> None:
+        """Until nothing is due: claim, send, wait (tests and `kohort worker --drain`)."""
+        while True:
+            started = await self.pump(limit=limit)
+            await self.wait_idle()
+            if not started:
+                return
+
+    async def aclose(self) -> None:
+        await self.wait_idle()
+        await self.client.aclose()
+
+    async def _deliver(self, delivery: Delivery, event: Event, endpoint: WebhookEndpoint, lease: datetime) -> None:
+        try:
+            if endpoint.disabled:
+                attempt = sender.Attempt(succeeded=False, status_code=None, duration_ms=0,
+                                         response="endpoint disabled")
+            else:
+                body = payload(event)
+                headers = signing.headers(
+                    service.signing_secrets(self.cipher, endpoint, now=clock.now()),
+                    message_id=event.id, timestamp=int(clock.now().timestamp()), body=body,
+                )
+                attempt = await sender.send(self.client, endpoint.url, body=body, headers=headers,
+                                            livemode=endpoint.livemode)
+            now = clock.now()
+            async with self.database.transaction() as connection:
+                recorded = await repository.record_attempt(
+                    connection, delivery.id, lease=lease, values=outcome(delivery, attempt, now=now)
+                )
+            if not recorded:
+                log.warning("webhook.lease_lost", extra={"delivery_id": delivery.id})
+        except Exception:  # a bug here must not kill the pump; the lease expires and it is retried
+            log.exception("webhook.delivery_crashed", extra={"delivery_id": delivery.id})

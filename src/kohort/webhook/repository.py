@@ -1,0 +1,173 @@
+"""Queries for webhook endpoints and deliveries. Merchant-facing ones start from the tenant filter;
+the sender's are the system's (they span organizations, like the settlement sweep)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.events.domain import Event
+from kohort.kit.listing import ListParams, order_clause
+from kohort.models import events, webhook_deliveries, webhook_endpoints
+from kohort.tenant import Tenant
+from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
+
+ENDPOINT_ORDER = {"createdAt": webhook_endpoints.c.created_at}
+DELIVERY_ORDER = {"createdAt": webhook_deliveries.c.created_at}
+
+
+def _endpoint(row: Sequence[Any] | None) -> WebhookEndpoint | None:
+    return WebhookEndpoint.from_row(row) if row is not None else None
+
+
+async def insert_endpoint(connection: AsyncConnection, values: dict[str, Any]) -> WebhookEndpoint:
+    statement = insert(webhook_endpoints).returning(webhook_endpoints)
+    return WebhookEndpoint.from_row((await connection.execute(statement, values)).one())
+
+
+async def get_endpoint(connection: AsyncConnection, tenant: Tenant, endpoint_id: str) -> WebhookEndpoint | None:
+    statement = select(webhook_endpoints).where(tenant.owns(webhook_endpoints), webhook_endpoints.c.id == endpoint_id)
+    return _endpoint((await connection.execute(statement)).first())
+
+
+async def count_endpoints(connection: AsyncConnection, tenant: Tenant) -> int:
+    statement = select(func.count()).select_from(webhook_endpoints).where(tenant.owns(webhook_endpoints))
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def list_endpoints(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams
+) -> tuple[list[WebhookEndpoint], int]:
+    where = tenant.owns(webhook_endpoints)
+    count = (await connection.execute(select(func.count()).select_from(webhook_endpoints).where(where))).scalar_one()
+    statement = (
+        select(webhook_endpoints)
+        .where(where)
+        .order_by(*order_clause(ENDPOINT_ORDER, params, webhook_endpoints.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    return [WebhookEndpoint.from_row(row) for row in (await connection.execute(statement)).all()], int(count)
+
+
+async def update_endpoint(
+    connection: AsyncConnection, tenant: Tenant, endpoint_id: str, values: dict[str, Any]
+) -> WebhookEndpoint | None:
+    statement = (
+        update(webhook_endpoints)
+        .where(tenant.owns(webhook_endpoints), webhook_endpoints.c.id == endpoint_id)
+        .values(**values)
+        .returning(webhook_endpoints)
+    )
+    return _endpoint((await connection.execute(statement)).first())
+
+
+async def delete_endpoint(connection: AsyncConnection, tenant: Tenant, endpoint_id: str) -> bool:
+    owned = and_(tenant.owns(webhook_deliveries), webhook_deliveries.c.endpoint_id == endpoint_id)
+    await connection.execute(delete(webhook_deliveries).where(owned))
+    statement = delete(webhook_endpoints).where(tenant.owns(webhook_endpoints), webhook_endpoints.c.id == endpoint_id)
+    return bool((await connection.execute(statement)).rowcount)
+
+
+async def enabled_endpoints(connection: AsyncConnection, tenants: Sequence[Tenant]) -> list[WebhookEndpoint]:
+    """The endpoints that are not disabled, of these tenants."""
+    if not tenants:
+        return []
+    statement = select(webhook_endpoints).where(
+        or_(*(tenant.owns(webhook_endpoints) for tenant in set(tenants))), webhook_endpoints.c.disabled.is_(False)
+    )
+    return [WebhookEndpoint.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def claim_undispatched_events(connection: AsyncConnection, *, limit: int) -> list[Event]:
+    """The oldest events not yet turned into deliveries, locked against other sweeps (SKIP LOCKED)."""
+    statement = (
+        select(events)
+        .where(events.c.dispatched_at.is_(None))
+        .order_by(events.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [Event.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def mark_dispatched(connection: AsyncConnection, event_ids: Sequence[str], *, now: datetime) -> None:
+    if event_ids:
+        await connection.execute(update(events).where(events.c.id.in_(event_ids)).values(dispatched_at=now))
+
+
+async def insert_deliveries(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(insert(webhook_deliveries), list(rows))
+
+
+async def list_deliveries(
+    connection: AsyncConnection, tenant: Tenant, endpoint_id: str, params: ListParams
+) -> tuple[list[Delivery], int]:
+    where = and_(tenant.owns(webhook_deliveries), webhook_deliveries.c.endpoint_id == endpoint_id)
+    count = (await connection.execute(select(func.count()).select_from(webhook_deliveries).where(where))).scalar_one()
+    statement = (
+        select(webhook_deliveries)
+        .where(where)
+        .order_by(*order_clause(DELIVERY_ORDER, params, webhook_deliveries.c.id))
+        .limit(params.take)
+        .offset(params.skip)
+    )
+    return [Delivery.from_row(row) for row in (await connection.execute(statement)).all()], int(count)
+
+
+async def claim_due_deliveries(
+    connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+) -> list[tuple[Delivery, Event, WebhookEndpoint]]:
+    """Pending deliveries whose attempt is due and that no live sender holds, each leased until
+    `lease_until` (the sender records its result only if its lease still stands), with their event
+    and endpoint."""
+    due = (
+        select(webhook_deliveries.c.id)
+        .where(
+            webhook_deliveries.c.status == DeliveryStatus.PENDING,
+            webhook_deliveries.c.next_attempt_at <= now,
+            or_(webhook_deliveries.c.locked_until.is_(None), webhook_deliveries.c.locked_until < now),
+        )
+        .order_by(webhook_deliveries.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list((await connection.execute(due)).scalars())
+    if not ids:
+        return []
+    claimed = (
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id.in_(ids))
+        .values(locked_until=lease_until, updated_at=now)
+        .returning(webhook_deliveries)
+    )
+    deliveries = [Delivery.from_row(row) for row in (await connection.execute(claimed)).all()]
+    event_rows = await connection.execute(select(events).where(events.c.id.in_({item.event_id for item in deliveries})))
+    by_event = {event.id: event for event in (Event.from_row(row) for row in event_rows.all())}
+    endpoint_rows = await connection.execute(
+        select(webhook_endpoints).where(webhook_endpoints.c.id.in_({item.endpoint_id for item in deliveries}))
+    )
+    by_endpoint = {endpoint.id: endpoint for endpoint in (WebhookEndpoint.from_row(row) for row in endpoint_rows.all())}
+    return [
+        (delivery, by_event[delivery.event_id], by_endpoint[delivery.endpoint_id])
+        for delivery in deliveries
+        if delivery.event_id in by_event and delivery.endpoint_id in by_endpoint
+    ]
+
+
+async def record_attempt(
+    connection: AsyncConnection, delivery_id: str, *, lease: datetime, values: dict[str, Any]
+) -> bool:
+    """Write an attempt's outcome if the lease taken at claim time still stands (else another sender
+    took the delivery over and its outcome counts)."""
+    statement = (
+        update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.locked_until == lease)
+        .values(**values, locked_until=None)
+    )
+    return bool((await connection.execute(statement)).rowcount)

@@ -1,0 +1,190 @@
+"""Webhook endpoints (per organization and mode), the fan-out of events into deliveries, and replays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kohort.errors import KohortError, NotFound
+from kohort.events import service as events_service
+from kohort.kit import clock
+from kohort.kit.crypto import Cipher
+from kohort.kit.ids import new_id
+from kohort.kit.listing import ListParams
+from kohort.tenant import Tenant
+from kohort.webhook import repository, signing
+from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
+from kohort.webhook.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
+from kohort.webhook.urls import check_url
+
+# After a rotation the old secret keeps signing this long, so receivers can switch without losing events.
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_ENDPOINTS = 16
+
+
+@dataclass(frozen=True)
+class EndpointWithSecret:
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+def _secret_context(endpoint_id: str) -> str:
+    # Binds each ciphertext to its endpoint: copied onto another row it would not decrypt.
+    return f"webhook_endpoint:{endpoint_id}"
+
+
+def signing_secrets(cipher: Cipher, endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
+    """The secrets that sign a delivery now: the current one, and the previous one for a day after a rotation."""
+    context = _secret_context(endpoint.id)
+    found = [cipher.decrypt(endpoint.secret_encrypted, associated_data=context)]
+    if (
+        endpoint.previous_secret_encrypted
+        and endpoint.previous_secret_expires_at is not None
+        and endpoint.previous_secret_expires_at > now
+    ):
+        found.append(cipher.decrypt(endpoint.previous_secret_encrypted, associated_data=context))
+    return found
+
+
+async def create_endpoint(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, data: WebhookEndpointCreate
+) -> EndpointWithSecret:
+    url = check_url(data.url, livemode=tenant.livemode)
+    if await repository.count_endpoints(connection, tenant) >= MAX_ENDPOINTS:
+        raise KohortError(f"An organization may have at most {MAX_ENDPOINTS} webhook endpoints per mode.",
+                          code="TOO_MANY_WEBHOOK_ENDPOINTS")
+    endpoint_id = new_id("we")
+    secret = signing.new_signing_secret()
+    now = clock.now()
+    endpoint = await repository.insert_endpoint(connection, {
+        "id": endpoint_id, **tenant.stamp(), "url": url, "description": data.description,
+        "enabled_events": list(data.enabled_events), "disabled": data.disabled,
+        "secret_encrypted": cipher.encrypt(secret, associated_data=_secret_context(endpoint_id)),
+        "previous_secret_encrypted": None, "previous_secret_expires_at": None, "created_at": now, "updated_at": now,
+    })
+    return EndpointWithSecret(endpoint=endpoint, secret=secret)
+
+
+async def get_endpoint(connection: AsyncConnection, tenant: Tenant, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = await repository.get_endpoint(connection, tenant, endpoint_id)
+    if endpoint is None:
+        raise NotFound(f"Webhook endpoint {endpoint_id} not found.")
+    return endpoint
+
+
+async def list_endpoints(
+    connection: AsyncConnection, tenant: Tenant, params: ListParams
+) -> tuple[list[WebhookEndpoint], int]:
+    return await repository.list_endpoints(connection, tenant, params)
+
+
+async def update_endpoint(
+    connection: AsyncConnection, tenant: Tenant, endpoint_id: str, changes: WebhookEndpointUpdate
+) -> WebhookEndpoint:
+    await get_endpoint(connection, tenant, endpoint_id)
+    given = changes.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {}
+    if given.get("url") is not None:
+        values["url"] = check_url(given["url"], livemode=tenant.livemode)
+    if given.get("enabled_events") is not None:
+        values["enabled_events"] = list(given["enabled_events"])
+    if "description" in given:
+        values["description"] = given["description"]
+    if given.get("disabled") is not None:
+        values["disabled"] = bool(given["disabled"])
+    updated = await repository.update_endpoint(connection, tenant, endpoint_id, {**values, "updated_at": clock.now()})
+    if updated is None:
+        raise NotFound(f"Webhook endpoint {endpoint_id} not found.")
+    return updated
+
+
+async def delete_endpoint(connection: AsyncConnection, tenant: Tenant, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = await get_endpoint(connection, tenant, endpoint_id)
+    await repository.delete_endpoint(connection, tenant, endpoint_id)
+    return endpoint
+
+
+async def rotate_secret(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, endpoint_id: str
+) -> EndpointWithSecret:
+    """A new secret signs from now on; the current one keeps signing too for `ROTATION_OVERLAP`."""
+    endpoint = await get_endpoint(connection, tenant, endpoint_id)
+    secret = signing.new_signing_secret()
+    now = clock.now()
+    updated = await repository.update_endpoint(connection, tenant, endpoint_id, {
+        "secret_encrypted": cipher.encrypt(secret, associated_data=_secret_context(endpoint_id)),
+        "previous_secret_encrypted": endpoint.secret_encrypted,
+        "previous_secret_expires_at": now + ROTATION_OVERLAP,
+        "updated_at": now,
+    })
+    if updated is None:
+        raise NotFound(f"Webhook endpoint {endpoint_id} not found.")
+    return EndpointWithSecret(endpoint=updated, secret=secret)
+
+
+def _delivery_row(tenant: Tenant, *, endpoint_id: str, event_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": new_id("whd"), **tenant.stamp(), "endpoint_id": endpoint_id, "event_id": event_id,
+        "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "locked_until": None,
+        "last_attempt_at": None, "last_status_code": None, "last_duration_ms": None, "last_response": None,
+        "created_at": now, "updated_at": now,
+    }
+
+
+async def dispatch_events(connection: AsyncConnection, *, limit: int) -> int:
+    """Turn the oldest undispatched events into one pending delivery per interested endpoint: a few
+    statements for the whole batch, whatever its size. Returns how many events were dispatched."""
+    claimed = await repository.claim_undispatched_events(connection, limit=limit)
+    if not claimed:
+        return 0
+    endpoints = await repository.enabled_endpoints(connection, [event.tenant for event in claimed])
+    by_tenant: dict[Tenant, list[WebhookEndpoint]] = {}
+    for endpoint in endpoints:
+        by_tenant.setdefault(endpoint.tenant, []).append(endpoint)
+    now = clock.now()
+    rows = [
+        _delivery_row(event.tenant, endpoint_id=endpoint.id, event_id=event.id, now=now)
+        for event in claimed
+        for endpoint in by_tenant.get(event.tenant, [])
+        if endpoint.wants(event.type)
+    ]
+    await repository.insert_deliveries(connection, rows)
+    await repository.mark_dispatched(connection, [event.id for event in claimed], now=now)
+    return len(claimed)
+
+
+async def resend_event(
+    connection: AsyncConnection, tenant: Tenant, event_id: str, *, endpoint_id: str | None
+) -> list[Delivery]:
+    """A new delivery of the event to one endpoint (even one whose filter excludes it, as asked), or to
+    every enabled endpoint whose filter includes it."""
+    event = await events_service.get_event(connection, tenant, event_id)
+    if endpoint_id is not None:
+        endpoint = await get_endpoint(connection, tenant, endpoint_id)
+        if endpoint.disabled:
+            raise KohortError(f"Webhook endpoint {endpoint_id} is disabled.", code="WEBHOOK_ENDPOINT_DISABLED")
+        targets = [endpoint]
+    else:
+        targets = [endpoint for endpoint in await repository.enabled_endpoints(connection, [tenant])
+                   if endpoint.wants(event.type)]
+    now = clock.now()
+    rows = [_delivery_row(tenant, endpoint_id=endpoint.id, event_id=event.id, now=now) for endpoint in targets]
+    await repository.insert_deliveries(connection, rows)
+    return [Delivery.from_row(tuple(row.values())) for row in rows]
+
+
+async def list_deliveries(
+    connection: AsyncConnection, tenant: Tenant, endpoint_id: str, params: ListParams
+) -> tuple[list[Delivery], int]:
+    await get_endpoint(connection, tenant, endpoint_id)
+    return await repository.list_deliveries(connection, tenant, endpoint_id, params)
+
+
+async def claim_due(
+    connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
+) -> Sequence[Any]:
+    return await repository.claim_due_deliveries(connection, now=now, lease_until=lease_until, limit=limit)
