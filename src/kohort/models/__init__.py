@@ -3,11 +3,8 @@
 from kohort.models.base import metadata
 from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
-<<<<<<< HEAD
-from kohort.models.idempotency import idempotency_keys
-=======
 from kohort.models.event import events
->>>>>>> main
+from kohort.models.idempotency import idempotency_keys
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
