@@ -9,7 +9,8 @@ from kohort.models.base import UTCDateTime, metadata
 
 
 class PayoutStatus(StrEnum):
-    """PENDING (waiting for a batch) → IN_BATCH → PAID, or FAILED (the order gets its cashback back)."""
+    """PENDING (waiting for a batch) → IN_BATCH → PAID, or FAILED (the order gets its cashback back), or
+    REQUIRES_ATTENTION (it cannot go into a SEPA file; the merchant fails it)."""
 
     PENDING = "PENDING"
     IN_BATCH = "IN_BATCH"
@@ -65,7 +66,8 @@ payouts = Table(
     Column("order_id", ForeignKey("orders.id"), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
-    # PENDING (waiting for a batch) → IN_BATCH → PAID, or FAILED (the order gets its cashback back).
+    # PENDING (waiting for a batch) → IN_BATCH → PAID, or FAILED (the order gets its cashback back);
+    # REQUIRES_ATTENTION when it cannot go into a SEPA file (the merchant then fails it).
     Column("status", String(20), nullable=False),
     Column("holder_name", String(70)),
     # AES-GCM ciphertext of the shopper's IBAN (kohort.kit.crypto); erased once the payout is settled.
