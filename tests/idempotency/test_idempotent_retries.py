@@ -194,3 +194,11 @@ async def test_an_answer_other_than_a_400_is_kept_headers_included(merchant: Mer
     assert again.content == first.content
     assert again.headers["content-type"] == first.headers["content-type"]
     assert again.headers["content-length"] == str(len(first.content))
+
+
+async def test_a_path_beyond_latin_1_and_a_key_with_a_control_character(merchant: Merchant) -> None:
+    odd_path = await merchant.post("/payment-groups/\u20ac/x", json={}, headers={"Idempotency-Key": "euro-1"})
+    assert odd_path.status_code == 404
+    control = await _post(merchant, _order(), "tab\there")
+    assert control.status_code == 400
+    assert control.json()["error"]["code"] == "INVALID_IDEMPOTENCY_KEY"

@@ -29,14 +29,15 @@ LEASE = timedelta(seconds=60)
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """What makes two requests "the same": method, path (with its query) and body bytes."""
     digest = hashlib.sha256()
-    for part in (method.encode(), path.encode("latin-1"), body):
+    for part in (method.encode(), path.encode("utf-8", "surrogatepass"), body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
 
 
 def check_key(key: str) -> str:
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+    # Control characters (NUL above all) could not be stored alike on both databases.
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
         raise KohortError(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", code="INVALID_IDEMPOTENCY_KEY")
     return key
 
