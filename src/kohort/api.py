@@ -13,6 +13,7 @@ from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
 from kohort.referral_group.endpoints import test_helpers_router
+from kohort.refund.endpoints import router as refund_router
 from kohort.shopper.endpoints import router as shopper_router
 from kohort.webhook.endpoints import resend_router as event_resend_router
 from kohort.webhook.endpoints import router as webhook_router
@@ -30,6 +31,7 @@ def _operation_ids(prefix: str) -> Callable[[APIRoute], str]:
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(order_router)
+    app.include_router(refund_router)
     app.include_router(customer_router)
     app.include_router(settings_router)
     app.include_router(test_helpers_router)

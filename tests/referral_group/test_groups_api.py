@@ -15,6 +15,7 @@ GROUP_FIELDS = {
     "id", "shareId", "livemode", "organizationId", "customerId", "creatorEmail", "status", "metadata", "expiresAt",
     "midExpireAt", "jMinus2ExpireAt", "jPlus3StartAt", "reminderEmailSent", "participantCount", "createdAt",
     "createdBy", "updatedAt", "updatedBy", "canceledAt", "completedAt",
+    "cashbackAvailableAt",  # issue 10: the end of the cashback hold
 }
 PREFIXES = ["/groups", "/payment-groups"]
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.models import OrderStatus, orders
+from kohort.tenant import Tenant
 
 SYSTEM_ACTOR = "system"
 
@@ -47,3 +48,14 @@ async def make_cashback_available(
         )
         changed.update((await connection.execute(statement)).scalars())
     return changed
+
+
+async def set_cashback(connection: AsyncConnection, tenant: Tenant, amounts: dict[str, int], *, now: datetime) -> None:
+    """New cashback amounts for orders whose group the caller holds locked (a refund recomputing it)."""
+    for order_id, amount_cashback in amounts.items():
+        statement = (
+            update(orders)
+            .where(tenant.owns(orders), orders.c.id == order_id)
+            .values(amount_cashback=amount_cashback, updated_at=now, updated_by=SYSTEM_ACTOR)
+        )
+        await connection.execute(statement)

@@ -123,3 +123,45 @@ def _postings(
             )
         )
     return postings
+
+
+@dataclass(frozen=True, slots=True)
+class CashbackChange:
+    """An order's cashback as recorded (`before`) and as a refund leaves it (`after`). `owed_back`: the
+    cashback already left (paid, or in a transfer under way), so the order keeps showing what was paid
+    and the difference becomes the shopper's debt (a receivable)."""
+
+    order_id: str
+    before: int
+    after: int
+    owed_back: bool = False
+
+
+def refund_key(refund_id: str) -> str:
+    return f"refund:{refund_id}"
+
+
+async def reprice(
+    connection: AsyncConnection, tenant: Tenant, *, refund_id: str, changes: Sequence[CashbackChange],
+    fee_change: int, now: datetime,
+) -> None:
+    """Record what a refund changed in a settled group's cashback and fees: the orders' new amounts and
+    one posting of the differences (keyed by the refund, so never twice). The caller holds the group's lock."""
+    changed = [change for change in changes if change.after != change.before]
+    await repository.set_cashback(
+        connection, tenant, {change.order_id: change.after for change in changed if not change.owed_back}, now=now
+    )
+    entries = [
+        ledger.Entry(Account.CASHBACK_RECEIVABLE, change.before - change.after, order_id=change.order_id)
+        if change.owed_back
+        else ledger.Entry(Account.CASHBACK_LIABILITY, change.before - change.after, order_id=change.order_id)
+        for change in changed
+    ]
+    entries.append(ledger.Entry(Account.CASHBACK_EXPENSE, sum(change.after - change.before for change in changed)))
+    entries += [ledger.Entry(Account.ACQUISITION_FEE_EXPENSE, fee_change),
+                ledger.Entry(Account.PLATFORM_FEES_PAYABLE, -fee_change)]
+    if any(entry.amount for entry in entries):
+        await ledger.post(connection, ledger.Posting(
+            tenant=tenant, kind=ledger.PostingKind.REFUND_ADJUSTED, idempotency_key=refund_key(refund_id),
+            entries=entries,
+        ))

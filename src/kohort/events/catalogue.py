@@ -12,6 +12,7 @@ class EventType(StrEnum):
     ORDER_CREATED = "order.created"
     ORDER_CASHBACK_AVAILABLE = "order.cashback_available"
     ORDER_CASHBACK_SENT = "order.cashback_sent"
+    ORDER_REFUNDED = "order.refunded"
     PAYMENT_GROUP_CREATED = "payment_group.created"
     PAYMENT_GROUP_JOINED = "payment_group.joined"
     PAYMENT_GROUP_LEVEL_UNLOCKED = "payment_group.level_unlocked"
@@ -28,6 +29,8 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.ORDER_CASHBACK_AVAILABLE: "An order's cashback can be withdrawn: its group completed, or a "
     "transfer failed and the cashback came back (the order).",
     EventType.ORDER_CASHBACK_SENT: "The bank executed the transfer of an order's cashback (the order).",
+    EventType.ORDER_REFUNDED: "The merchant refunded (part of) an order; `amountRefunded` and, where the group "
+    "completed, `amountCashback` show the result (the order).",
     EventType.PAYMENT_GROUP_CREATED: "A referral group was opened (the group).",
     EventType.PAYMENT_GROUP_JOINED: "An order joined a referral group (the group, counting the new participant).",
     EventType.PAYMENT_GROUP_LEVEL_UNLOCKED: "A join reached a discount level's threshold (the group).",

@@ -59,6 +59,13 @@ class CashbackSent(_ObjectEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class OrderRefunded(_ObjectEvent):
+    """`object`: the order, with its `amountRefunded` after the refund."""
+
+    type: ClassVar[EventType] = EventType.ORDER_REFUNDED
+
+
+@dataclass(frozen=True, slots=True)
 class GroupCreated(_ObjectEvent):
     """`object`: the group."""
 
@@ -115,14 +122,14 @@ class PayoutFailed(_ObjectEvent):
 
 
 DomainEvent = (
-    OrderCreated | CashbackAvailable | CashbackSent | GroupCreated | GroupJoined | LevelUnlocked | GroupCompleted
+    OrderCreated | CashbackAvailable | CashbackSent | OrderRefunded | GroupCreated | GroupJoined | LevelUnlocked | GroupCompleted
     | GroupExpired | GroupCanceled | PayoutPaid | PayoutFailed
 )
 
 # Every event class, by its wire type: the catalogue and the classes cannot drift apart.
 EVENT_CLASSES: dict[EventType, type[Any]] = {
     cls.type: cls
-    for cls in (OrderCreated, CashbackAvailable, CashbackSent, GroupCreated, GroupJoined, LevelUnlocked,
+    for cls in (OrderCreated, CashbackAvailable, CashbackSent, OrderRefunded, GroupCreated, GroupJoined, LevelUnlocked,
                 GroupCompleted, GroupExpired, GroupCanceled, PayoutPaid, PayoutFailed)
 }
 

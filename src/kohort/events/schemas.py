@@ -6,8 +6,7 @@ from typing import Any
 
 from kohort.events.domain import Event as StoredEvent
 from kohort.http.schemas import Timestamp, WireModel
-from kohort.http.versions import LEGACY_VERSION
-from kohort.kit.casing import snake_keys
+from kohort.http.versions import LEGACY_VERSION, legacy_body
 
 
 class EventData(WireModel):
@@ -26,7 +25,7 @@ class Event(WireModel):
 
 def wire_data(event: StoredEvent) -> dict[str, Any]:
     """The object in the event's own API version (stored in the documented camelCase form)."""
-    return snake_keys(event.data) if event.api_version == LEGACY_VERSION else event.data
+    return legacy_body(event.data) if event.api_version == LEGACY_VERSION else event.data
 
 
 def to_wire_event(event: StoredEvent) -> Event:

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel
 
-from kohort.http.versions import LEGACY_VERSION, response_version
-from kohort.kit.casing import snake_keys
+from kohort.http.versions import LEGACY_VERSION, legacy_body, response_version
 from kohort.kit.json_response import JsonResponse
 
 
@@ -22,7 +21,7 @@ def render(request: Request, payload: BaseModel | dict[str, Any], *, status_code
     """The response body in the request's API version."""
     body = dump(payload) if isinstance(payload, BaseModel) else payload
     if response_version(request) == LEGACY_VERSION:
-        body = snake_keys(body)
+        body = legacy_body(body)
     return JsonResponse(body, status_code=status_code)
 
 

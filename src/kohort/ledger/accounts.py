@@ -21,6 +21,10 @@ class Account(StrEnum):
     ACQUISITION_FEE_EXPENSE = "acquisition_fee_expense"
     # Fees the merchant owes the platform, credited with the acquisition fees, debited when billed and paid.
     PLATFORM_FEES_PAYABLE = "platform_fees_payable"
+    # What a shopper owes back (per order): cashback already paid (or in a transfer that cannot be
+    # stopped) beyond what a later refund left due. Debited by the refund, credited as it is deducted from
+    # the shopper's next cashback with this merchant.
+    CASHBACK_RECEIVABLE = "cashback_receivable"
     # The merchant's money as the platform holds it for payouts (debited on funding, credited on transfers).
     MERCHANT_FUNDS = "merchant_funds"
 

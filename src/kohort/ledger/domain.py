@@ -23,6 +23,10 @@ class PostingKind(StrEnum):
     GROUP_SETTLED = "group.settled"
     CASHBACK_WITHDRAWN = "cashback.withdrawn"
     CASHBACK_PAID = "cashback.paid"
+    # A refund's effect on cashback and fees: the differences against what was recorded, never an edit.
+    REFUND_ADJUSTED = "refund.adjusted"
+    # What a shopper owed back, deducted from a new cashback of theirs.
+    RECEIVABLE_NETTED = "receivable.netted"
     GROUP_SETTLED_REVERSED = "group.settled.reversed"
     CASHBACK_WITHDRAWN_REVERSED = "cashback.withdrawn.reversed"
     CASHBACK_PAID_REVERSED = "cashback.paid.reversed"

@@ -11,6 +11,7 @@ from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
+from kohort.models.refund import refunds
 from kohort.models.webhook import webhook_deliveries, webhook_endpoints
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "refunds",
     "webhook_deliveries",
     "webhook_endpoints",
 ]

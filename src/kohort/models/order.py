@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table
 
 from kohort.models.base import JSONType, UTCDateTime, metadata
 
@@ -12,6 +12,9 @@ class OrderStatus(StrEnum):
     withdrawals all spell it the same way."""
 
     CREATED = "CREATED"
+    # The group completed and the cashback is computed, but held until `cashback_available_at` (returns
+    # may still change it); the 2024-01-01 API version shows it as CREATED, the original's only word.
+    CASHBACK_PENDING = "CASHBACK_PENDING"
     CASHBACK_AVAILABLE = "CASHBACK_AVAILABLE"
     CASHBACK_PROCESSING = "CASHBACK_PROCESSING"
     CASHBACK_SENT = "CASHBACK_SENT"
@@ -47,6 +50,13 @@ orders = Table(
     Column("created_by", String(40)),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(40)),
+    # Sum of the order's refunds; only ever raised by a conditional UPDATE that keeps it ≤ amount.
+    Column("amount_refunded", BigInteger, nullable=False, server_default="0"),
+    # The acquisition fee rate fixed when the order joined (None for an owner): a refund recomputes the
+    # fee on the net amount at the rate the order joined with, not today's.
+    Column("application_fee_basis_points", Integer),
+    # When the held cashback becomes withdrawable (the group's completion + its hold days).
+    Column("cashback_available_at", UTCDateTime),
     # A shop hook may fire twice: the database, not a check in code, keeps references unique.
     Index("uq_orders_tenant_client_reference", "organization_id", "livemode", "client_reference_id", unique=True),
     # One order per shopper per group: the owner cannot join their own group, nobody joins twice.

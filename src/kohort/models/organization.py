@@ -55,4 +55,7 @@ group_settings = Table(
     Column("min_purchase_value", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Days a completed group's cashback is held before it can be withdrawn (the EU 14-day right of
+    # withdrawal by default; 0 releases it at completion).
+    Column("cashback_hold_days", Integer, nullable=False, server_default="14"),
 )

@@ -58,6 +58,13 @@ payment_groups = Table(
     Column("created_by", String(40)),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(40)),
+    # Days between completion and the cashback becoming withdrawable (part of the settings copy).
+    Column("cashback_hold_days", Integer, nullable=False, server_default="0"),
+    # Completion + hold: until then the group is settling and a refund recomputes every member's cashback.
+    Column("cashback_available_at", UTCDateTime),
+    # Set once, by the conditional write that ends the hold and releases the cashback.
+    Column("cashback_released_at", UTCDateTime),
     Index("ix_payment_groups_tenant_created", "organization_id", "livemode", "created_at"),
     Index("ix_payment_groups_status_expires", "status", "expires_at"),
+    Index("ix_payment_groups_hold_end", "cashback_released_at", "cashback_available_at"),
 )

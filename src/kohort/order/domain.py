@@ -45,6 +45,10 @@ class Order:
     created_by: str | None
     updated_at: datetime
     updated_by: str | None
+    amount_refunded: int
+    # The fee rate the order joined with (None for a group's owner).
+    application_fee_basis_points: int | None
+    cashback_available_at: datetime | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Order:
@@ -56,6 +60,16 @@ class Order:
     @property
     def tenant(self) -> Tenant:
         return Tenant(self.organization_id, self.livemode)
+
+    @property
+    def net_amount(self) -> int:
+        """What the shopper finally paid: the amount less its refunds. Levels, cashback and fees follow it."""
+        return self.amount - self.amount_refunded
+
+    @property
+    def counts(self) -> bool:
+        """Whether the order is a participant: a fully refunded order no longer counts in its group."""
+        return self.net_amount > 0
 
 
 check_row_shape(orders, Order)

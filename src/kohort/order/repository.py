@@ -169,3 +169,25 @@ async def orders_by_ids(connection: AsyncConnection, order_ids: Sequence[str]) -
         return []
     statement = select(orders).where(orders.c.id.in_(order_ids)).order_by(orders.c.created_at, orders.c.id)
     return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def lock(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order | None:
+    """The order, its row locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    statement = select(orders).where(tenant.owns(orders), orders.c.id == order_id).with_for_update()
+    return _order((await connection.execute(statement)).first())
+
+
+async def add_refund(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, amount: int, application_fee_amount: int,
+    actor: str, now: datetime,
+) -> Order | None:
+    """Raise `amount_refunded` by `amount`, only while it stays within the order's amount (a conditional
+    write: of two refunds racing for the last euros, the second finds nothing to refund). None if not."""
+    statement = (
+        update(orders)
+        .where(tenant.owns(orders), orders.c.id == order_id, orders.c.amount_refunded + amount <= orders.c.amount)
+        .values(amount_refunded=orders.c.amount_refunded + amount, application_fee_amount=application_fee_amount,
+                updated_at=now, updated_by=actor)
+        .returning(orders)
+    )
+    return _order((await connection.execute(statement)).first())

@@ -9,7 +9,9 @@ from pydantic import AfterValidator, EmailStr, Field
 from kohort.http.schemas import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
 from kohort.order import domain
 
-OrderStatus = Literal["CREATED", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
+# CASHBACK_PENDING (cashback computed, held until `cashbackAvailableAt`) is this version's; 2024-01-01
+# shows such an order as CREATED, the original's word for "no cashback to withdraw yet".
+OrderStatus = Literal["CREATED", "CASHBACK_PENDING", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
 
 
 class Order(WireModel):
@@ -37,6 +39,10 @@ class Order(WireModel):
     created_by: str | None
     updated_at: Timestamp
     updated_by: str | None
+    # The sum of the order's refunds; levels, cashback and fees follow `amount − amountRefunded`.
+    amount_refunded: int
+    # When the cashback becomes withdrawable (the group's completion + the hold); null before completion.
+    cashback_available_at: Timestamp | None
 
 
 def _blank_is_none(value: str | None) -> str | None:

@@ -69,6 +69,7 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
     )
 
     application_fee_amount = 0  # the owner's own order carries no fee (§7.1)
+    fee_basis_points: int | None = None
     if data.payment_group_share_id:
         joined = await group_service.join_group(
             connection,
@@ -81,7 +82,8 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
         group = joined.group
         # Fixed at join, as the original: the order is final from here and the merchant sees its fee
         # in the 201; the ledger records it when the group completes (every joined group does).
-        application_fee_amount = application_fee(data.amount, fee_basis_points=joined.acquisition_fee_basis_points)
+        fee_basis_points = joined.acquisition_fee_basis_points
+        application_fee_amount = application_fee(data.amount, fee_basis_points=fee_basis_points)
     else:
         settings = await organization_service.get_group_settings(connection, tenant)
         if data.amount < settings.min_purchase_value:
@@ -123,6 +125,9 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "created_by": actor,
             "updated_at": now,
             "updated_by": actor,
+            "amount_refunded": 0,
+            "application_fee_basis_points": fee_basis_points,
+            "cashback_available_at": None,
         },
     )
     happened: list[DomainEvent] = []
@@ -232,3 +237,23 @@ async def get_orders(connection: AsyncConnection, tenant: Tenant, order_ids: set
 async def orders_for_events(connection: AsyncConnection, order_ids: Sequence[str]) -> list[WireOrder]:
     """Orders as the API shows them, whatever their tenants (for events of bulk changes, e.g. settlement)."""
     return [to_wire_order(order) for order in await repository.orders_by_ids(connection, order_ids)]
+
+
+async def lock_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order:
+    """The order, locked until the transaction ends (404 if it is not this tenant's)."""
+    order = await repository.lock(connection, tenant, order_id)
+    if order is None:
+        raise NotFound(f"Order {order_id} not found.")
+    return order
+
+
+async def add_refund(
+    connection: AsyncConnection, tenant: Tenant, actor: str, order: Order, *, amount: int
+) -> Order | None:
+    """Refund `amount` more of the order; its acquisition fee follows the net amount, at the rate it joined
+    with (an owner's order has none). None when that would refund more than the order's amount."""
+    net = order.amount - order.amount_refunded - amount
+    fee = (application_fee(max(net, 0), fee_basis_points=order.application_fee_basis_points)
+           if order.application_fee_basis_points is not None else order.application_fee_amount)
+    return await repository.add_refund(connection, tenant, order.id, amount=amount, application_fee_amount=fee,
+                                       actor=actor, now=clock.now())

@@ -79,14 +79,16 @@ class GroupSettings:
     min_purchase_value: int
     created_at: datetime
     updated_at: datetime
+    # Days between a group's completion and its cashback becoming withdrawable (0 to 90).
+    cashback_hold_days: int
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> GroupSettings:
         (id_, organization_id, livemode, discount_type, levels, max_participants, minutes_duration,
-         min_purchase_value, created_at, updated_at) = row
+         min_purchase_value, created_at, updated_at, cashback_hold_days) = row
         return cls(
             id_, organization_id, bool(livemode), DiscountType(discount_type), levels_from_stored(levels),
-            max_participants, minutes_duration, min_purchase_value, created_at, updated_at,
+            max_participants, minutes_duration, min_purchase_value, created_at, updated_at, cashback_hold_days,
         )
 
     @property
@@ -102,6 +104,7 @@ class GroupSettingsChanges(TypedDict, total=False):
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    cashback_hold_days: int
     updated_at: datetime
 
 

@@ -110,8 +110,9 @@ class Ladder:
 
 def cashback_amount(*, discount_type: str, value: int, amount: int) -> int:
     """PERCENTAGE: `amount × value / 100` rounded half-up (12 370 at 5 % → 619). AMOUNT: `value` whole
-    euros (5 → 500 cents), not capped at the order amount, as in the original. A value of 0 earns 0."""
-    if value <= 0:
+    euros (5 → 500 cents), not capped at the order amount, as in the original. A value of 0 earns 0,
+    and so does an order refunded in full (net amount 0): it is no participant any more."""
+    if value <= 0 or amount <= 0:
         return 0
     if discount_type == DiscountType.PERCENTAGE:
         return percent_of(amount, value)

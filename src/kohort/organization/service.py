@@ -29,6 +29,8 @@ DEFAULT_LEVELS = (
 DEFAULT_MAX_PARTICIPANTS = 15
 DEFAULT_MINUTES_DURATION = 10_080
 DEFAULT_ACQUISITION_FEE_BASIS_POINTS = 1000  # 10.00 %
+# The EU right of withdrawal: 14 days in which a shopper may return goods (and so cashback may change).
+DEFAULT_CASHBACK_HOLD_DAYS = 14
 MAX_PERCENTAGE = 100
 
 KEY_KINDS = (("sk", ApiKeyKind.SECRET), ("pk", ApiKeyKind.PUBLISHABLE))
@@ -76,7 +78,7 @@ async def create_organization(
             id=new_id("pgset"), organization_id=organization_id, livemode=livemode,
             discount_type=DiscountType.PERCENTAGE, discount_levels=DEFAULT_LEVELS,
             max_participants=DEFAULT_MAX_PARTICIPANTS, minutes_duration=DEFAULT_MINUTES_DURATION,
-            min_purchase_value=0, created_at=now, updated_at=now,
+            min_purchase_value=0, created_at=now, updated_at=now, cashback_hold_days=DEFAULT_CASHBACK_HOLD_DAYS,
         )
         for livemode in (False, True)
     ])
@@ -131,6 +133,8 @@ async def update_group_settings(
         values["minutes_duration"] = changes.minutes_duration
     if changes.min_purchase_value is not None:
         values["min_purchase_value"] = changes.min_purchase_value
+    if changes.cashback_hold_days is not None:
+        values["cashback_hold_days"] = changes.cashback_hold_days
     return await repository.update_group_settings(connection, tenant, values)
 
 

@@ -55,6 +55,11 @@ class ReferralGroup:
     created_by: str | None
     updated_at: datetime
     updated_by: str | None
+    cashback_hold_days: int
+    # Completion + hold; None until the group completes.
+    cashback_available_at: datetime | None
+    # When the hold ended and the cashback became withdrawable; None while the group is settling.
+    cashback_released_at: datetime | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ReferralGroup:
@@ -91,6 +96,7 @@ class GroupOrder:
 
     id: str
     group_id: str
+    # Net of refunds: a fully refunded order (0) is no participant.
     amount: int
     application_fee_amount: int
 

@@ -236,3 +236,23 @@ async def claim_due_reminders(
               ReminderState.MIDWAY_SENT: "midway"}
     groups = [ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all()]
     return [(group, stages[group.reminder_email_sent]) for group in groups]
+
+
+async def lock(connection: AsyncConnection, tenant: Tenant, group_id: str) -> ReferralGroup | None:
+    """The group, its row locked until the transaction ends: joins, settlement, the hold's end and refunds
+    of its orders all take this lock first, so each sees the others' changes whole."""
+    statement = select(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id == group_id)
+    return _group((await connection.execute(statement.with_for_update())).first())
+
+
+async def set_participant_count(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, *, participants: int, now: datetime
+) -> ReferralGroup:
+    """The group's count of participating (not fully refunded) orders, recounted under the group's lock."""
+    statement = (
+        update(payment_groups)
+        .where(tenant.owns(payment_groups), payment_groups.c.id == group_id)
+        .values(participant_count=participants, updated_at=now)
+        .returning(payment_groups)
+    )
+    return ReferralGroup.from_row((await connection.execute(statement)).one())

@@ -58,6 +58,8 @@ class PaymentGroup(WireModel):
     updated_by: str | None
     canceled_at: Timestamp | None
     completed_at: Timestamp | None
+    # When the members' cashback becomes withdrawable (completion + the hold); null until the group completes.
+    cashback_available_at: Timestamp | None
 
 
 class PaymentGroupCreate(WireModel):

@@ -96,6 +96,9 @@ async def open_group(
         "created_by": actor,
         "updated_at": now,
         "updated_by": actor,
+        "cashback_hold_days": settings.cashback_hold_days,
+        "cashback_available_at": None,
+        "cashback_released_at": None,
     }
     for _ in range(SHARE_CODE_ATTEMPTS):
         share_id = new_share_code(livemode=tenant.livemode)
@@ -279,3 +282,19 @@ async def settled_groups(connection: AsyncConnection, group_ids: list[str]) -> l
 
 async def find(connection: AsyncConnection, tenant: Tenant, reference: str) -> ReferralGroup | None:
     return await repository.get(connection, tenant, reference)
+
+
+async def lock_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> ReferralGroup:
+    """The group, locked until the transaction ends: the one lock a refund takes before its orders."""
+    group = await repository.lock(connection, tenant, group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    return group
+
+
+async def recount(connection: AsyncConnection, tenant: Tenant, group: ReferralGroup, *, participants: int) -> ReferralGroup:
+    """The group's participants after a refund (a fully refunded order counts no more); under its lock."""
+    if participants == group.participant_count:
+        return group
+    return await repository.set_participant_count(connection, tenant, group.id, participants=participants,
+                                                  now=clock.now())

@@ -105,7 +105,7 @@ async def _reward(
     rewards = []
     for group_id, group in completed.items():
         members = participants[group_id]
-        level = group.ladder.reached(len(members))
+        level = group.ladder.reached(sum(1 for member in members if member.amount > 0))
         rewards.append(
             cashback_service.CompletedGroup(
                 group_id=group_id,

@@ -90,11 +90,12 @@ async def close_group(
 
 
 async def orders_of_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[GroupOrder]:
-    """The orders of these groups (id, group, amount, fee), oldest first."""
+    """The orders of these groups (id, group, net amount, fee), oldest first."""
     if not group_ids:
         return []
     statement = (
-        select(orders.c.id, orders.c.payment_group_id, orders.c.amount, orders.c.application_fee_amount)
+        select(orders.c.id, orders.c.payment_group_id, orders.c.amount - orders.c.amount_refunded,
+               orders.c.application_fee_amount)
         .where(orders.c.payment_group_id.in_(group_ids))
         .order_by(orders.c.payment_group_id, orders.c.created_at, orders.c.id)
     )

@@ -20,9 +20,8 @@ import orjson
 from kohort.db import Database
 from kohort.events.domain import Event
 from kohort.events.schemas import to_wire_event
-from kohort.http.versions import LEGACY_VERSION
+from kohort.http.versions import LEGACY_VERSION, legacy_body
 from kohort.kit import clock
-from kohort.kit.casing import snake_keys
 from kohort.kit.crypto import Cipher
 from kohort.webhook import repository, sender, service, signing
 from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
@@ -48,7 +47,7 @@ def retry_delay(attempts: int) -> timedelta | None:
 def payload(event: Event) -> bytes:
     """The event as `GET /events/{id}` shows it, in the API version the organization had at the event."""
     body: dict[str, Any] = to_wire_event(event).model_dump(mode="json", by_alias=True)
-    return orjson.dumps(snake_keys(body) if event.api_version == LEGACY_VERSION else body)
+    return orjson.dumps(legacy_body(body) if event.api_version == LEGACY_VERSION else body)
 
 
 def outcome(delivery: Delivery, attempt: sender.Attempt, *, now: datetime) -> dict[str, Any]:
