@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from kohort.models import ApiKeyKind, api_keys, group_settings, organizations
+from kohort.models import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.base import check_row_shape
 from kohort.organization.ladder import DiscountLevel, DiscountType, Ladder
 
@@ -77,6 +77,7 @@ class GroupSettings:
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    share_code_prefix: ShareCodePrefix
     created_at: datetime
     updated_at: datetime
     # Days between a group's completion and its cashback becoming withdrawable (0 to 90).
@@ -85,10 +86,11 @@ class GroupSettings:
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> GroupSettings:
         (id_, organization_id, livemode, discount_type, levels, max_participants, minutes_duration,
-         min_purchase_value, created_at, updated_at, cashback_hold_days) = row
+         min_purchase_value, share_code_prefix, created_at, updated_at, cashback_hold_days) = row
         return cls(
             id_, organization_id, bool(livemode), DiscountType(discount_type), levels_from_stored(levels),
-            max_participants, minutes_duration, min_purchase_value, created_at, updated_at, cashback_hold_days,
+            max_participants, minutes_duration, min_purchase_value, ShareCodePrefix(share_code_prefix),
+            created_at, updated_at, cashback_hold_days,
         )
 
     @property
@@ -104,6 +106,7 @@ class GroupSettingsChanges(TypedDict, total=False):
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    share_code_prefix: ShareCodePrefix
     cashback_hold_days: int
     updated_at: datetime
 

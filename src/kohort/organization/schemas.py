@@ -11,6 +11,8 @@ from kohort.http.schemas import Cents, Timestamp, WholeNumber, WireModel
 from kohort.organization import domain, ladder
 
 DiscountType = Literal["PERCENTAGE", "AMOUNT"]
+# What new share codes start with: `KHT` by default, `KHTPAY` for shops running the WooCommerce plugin.
+ShareCodePrefix = Literal["KHT", "KHTPAY"]
 MAX_CASHBACK_HOLD_DAYS = 90
 
 
@@ -39,6 +41,7 @@ class GroupSettings(WireModel):
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    share_code_prefix: ShareCodePrefix
     # Days a completed group's cashback is held (returns may still change it) before it can be withdrawn.
     cashback_hold_days: int
     created_at: Timestamp
@@ -59,6 +62,7 @@ def to_wire_settings(settings: domain.GroupSettings) -> GroupSettings:
         max_participants=settings.max_participants,
         minutes_duration=settings.minutes_duration,
         min_purchase_value=settings.min_purchase_value,
+        share_code_prefix=settings.share_code_prefix.value,
         cashback_hold_days=settings.cashback_hold_days,
         created_at=settings.created_at,
         updated_at=settings.updated_at,
@@ -71,4 +75,5 @@ class GroupSettingsUpdate(WireModel):
     max_participants: WholeNumber | None = Field(default=None, ge=2, le=1000)
     minutes_duration: WholeNumber | None = Field(default=None, ge=1, le=129_600)
     min_purchase_value: Cents | None = None
+    share_code_prefix: ShareCodePrefix | None = None
     cashback_hold_days: WholeNumber | None = Field(default=None, ge=0, le=MAX_CASHBACK_HOLD_DAYS)
