@@ -30,6 +30,8 @@ class PostingKind(StrEnum):
     GROUP_SETTLED_REVERSED = "group.settled.reversed"
     CASHBACK_WITHDRAWN_REVERSED = "cashback.withdrawn.reversed"
     CASHBACK_PAID_REVERSED = "cashback.paid.reversed"
+    REFUND_ADJUSTED_REVERSED = "refund.adjusted.reversed"
+    RECEIVABLE_NETTED_REVERSED = "receivable.netted.reversed"
 
     @property
     def reversal(self) -> PostingKind:
