@@ -1,7 +1,7 @@
 """events: the email consumer
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 10:50:00.000000
 
 Shopper emails are produced from events: each event records when the email consumer handled it, and the
@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql
 
 import kohort.models.base
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
