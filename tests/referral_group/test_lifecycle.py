@@ -91,7 +91,8 @@ def group_row(**fields: object) -> list[object]:
         "participant_count": 1, "settings_id": "pgset_1", "discount_type": "PERCENTAGE",
         "discount_levels": [level.to_stored() for level in LEVELS], "max_participants": 15,
         "minutes_duration": 60, "min_purchase_value": 0, "created_at": NOW, "created_by": None,
-        "updated_at": NOW, "updated_by": None, **fields,
+        "updated_at": NOW, "updated_by": None, "cashback_hold_days": 0, "cashback_available_at": None,
+        "cashback_released_at": None, **fields,
     }
     return list(values.values())
 
