@@ -13,6 +13,7 @@ from kohort.db import Database
 from kohort.http.versions import CURRENT_VERSION
 from kohort.kit.clock import FrozenClock
 from kohort.organization import service as organization_service
+from kohort.tenant import Tenant
 
 _sequence = itertools.count(1)
 
@@ -62,9 +63,15 @@ class Merchant:
 
 
 async def create_merchant(database: Database, client: httpx.AsyncClient, *, name: str = "Test shop",
-                          api_version: str = CURRENT_VERSION) -> Merchant:
+                          api_version: str = CURRENT_VERSION, cashback_hold_days: int | None = 0) -> Merchant:
+    """`cashback_hold_days`: 0 (cashback withdrawable as soon as a group completes) for the tests that are
+    about something else; None keeps the organization's default (14 days), for the tests of the hold."""
     async with database.transaction() as connection:
         created = await organization_service.create_organization(connection, name=name, api_version=api_version)
+        if cashback_hold_days is not None:
+            for livemode in (False, True):
+                await organization_service.set_cashback_hold(connection, Tenant(created.id, livemode),
+                                                             days=cashback_hold_days)
     return Merchant(id=created.id, keys=created.keys, client=client, api_version=api_version)
 
 

@@ -19,13 +19,17 @@ SYSTEM_ACTOR = "system"
 
 
 async def make_cashback_available(
-    connection: AsyncConnection, grants: Sequence[tuple[str, int]], *, now: datetime
+    connection: AsyncConnection, grants: Sequence[tuple[str, int]], *, now: datetime, held_until: datetime | None = None
 ) -> set[str]:
-    """For each (order id, cashback cents): CREATED → CASHBACK_AVAILABLE, only if the order is still
-    CREATED. Returns the ids actually changed (a settled order never changes again). No withdrawal token
-    yet: the email consumer issues it when it writes the link (`set_withdrawal_tokens`)."""
-    changes: dict[str, Any] = {"status": OrderStatus.CASHBACK_AVAILABLE, "withdrawal_token_hash": None,
-                               "updated_at": now, "updated_by": SYSTEM_ACTOR}
+    """For each (order id, cashback cents): CREATED → CASHBACK_AVAILABLE (or CASHBACK_PENDING until
+    `held_until`, the end of the group's hold), only if the order is still CREATED. Returns the ids actually
+    changed (a settled order never changes again). No withdrawal token yet: the email consumer issues it
+    when it writes the link (`set_withdrawal_tokens`)."""
+    changes: dict[str, Any] = {
+        "status": OrderStatus.CASHBACK_PENDING if held_until else OrderStatus.CASHBACK_AVAILABLE,
+        "cashback_available_at": held_until or now, "withdrawal_token_hash": None, "updated_at": now,
+        "updated_by": SYSTEM_ACTOR,
+    }
     return await _update_each(
         connection, grants, column=("amount_cashback", BigInteger()), where=orders.c.status == OrderStatus.CREATED,
         changes=changes,
@@ -83,3 +87,17 @@ async def set_cashback(connection: AsyncConnection, tenant: Tenant, amounts: dic
             .values(amount_cashback=amount_cashback, updated_at=now, updated_by=SYSTEM_ACTOR)
         )
         await connection.execute(statement)
+
+
+async def release_held(connection: AsyncConnection, group_ids: Sequence[str], *, now: datetime) -> list[str]:
+    """CASHBACK_PENDING → CASHBACK_AVAILABLE for the held orders of these groups (whose hold the caller
+    just ended by a conditional write). Returns the ids changed."""
+    if not group_ids:
+        return []
+    statement = (
+        update(orders)
+        .where(orders.c.payment_group_id.in_(group_ids), orders.c.status == OrderStatus.CASHBACK_PENDING)
+        .values(status=OrderStatus.CASHBACK_AVAILABLE, updated_at=now, updated_by=SYSTEM_ACTOR)
+        .returning(orders.c.id)
+    )
+    return list((await connection.execute(statement)).scalars())

@@ -40,6 +40,8 @@ class CompletedGroup:
     # The value of the level the group reached (percent or whole euros), 0 if none.
     discount_value: int
     participants: Sequence[Participant]
+    # The end of the group's cashback hold; None when the cashback is withdrawable at once (no hold).
+    held_until: datetime | None = None
 
 
 class CashbackGranted(NamedTuple):
@@ -74,9 +76,13 @@ async def grant(connection: AsyncConnection, groups: Sequence[CompletedGroup], *
                     discount_value=group.discount_value,
                 )
             )
-    changed = await repository.make_cashback_available(
-        connection, [(item.order_id, item.amount_cashback) for item in planned], now=now
-    )
+    by_hold: dict[datetime | None, list[tuple[str, int]]] = {}
+    holds = {group.group_id: group.held_until for group in groups}
+    for item in planned:
+        by_hold.setdefault(holds[item.group_id], []).append((item.order_id, item.amount_cashback))
+    changed: set[str] = set()
+    for held_until, grants in by_hold.items():  # one statement per hold end: a few per batch
+        changed |= await repository.make_cashback_available(connection, grants, now=now, held_until=held_until)
     granted = [item for item in planned if item.order_id in changed]
     fees = {
         participant.order_id: participant.application_fee_amount
@@ -86,6 +92,12 @@ async def grant(connection: AsyncConnection, groups: Sequence[CompletedGroup], *
     }
     await ledger.post_many(connection, _postings(groups, granted, fees))
     return granted
+
+
+async def release(connection: AsyncConnection, group_ids: Sequence[str], *, now: datetime) -> list[str]:
+    """The held cashback of these groups (whose hold the caller just ended) becomes withdrawable. Nothing
+    is posted: the liability was recorded when the group completed."""
+    return await repository.release_held(connection, group_ids, now=now)
 
 
 async def issue_withdrawal_tokens(

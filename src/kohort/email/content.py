@@ -15,8 +15,8 @@ from typing import Any
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
 
-KINDS = ("group_created", "group_joined", "level_unlocked", "reminder", "cashback_available", "cashback_sent",
-         "group_expired")
+KINDS = ("group_created", "group_joined", "level_unlocked", "reminder", "group_completed", "cashback_available",
+         "cashback_sent", "group_expired")
 
 
 @dataclass
@@ -163,6 +163,23 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
             ],
             details=[(_("Code"), code), (_("Participants"), str(participants))],
             cta_label=_("Share my code now"), cta_url=group_url,
+        )
+    if kind == "group_completed":
+        cashback = money(context["cashback"])
+        available = _moment(context.get("available_at"))
+        available_text = fmt.date(available, locale) if available else ""
+        return EmailContent(
+            subject=_("Your kohort is complete: {cashback} of cashback is coming 🎉", cashback=cashback),
+            heading=_("{cashback} of cashback from {date}", cashback=cashback, date=available_text),
+            greeting=greeting,
+            paragraphs=[
+                _("{owner}'s kohort at {shop} is complete: your order earns {cashback} cashback.",
+                  owner=owner, shop=shop, cashback=cashback),
+                _("Your cashback will be available on {date}, once the return period is over. We will email you "
+                  "then with the link to withdraw it.", date=available_text),
+            ],
+            details=order_details,
+            cta_label=view, cta_url=group_url,
         )
     if kind == "cashback_available":
         cashback = money(context["cashback"])

@@ -18,7 +18,7 @@ from kohort.models import OrderStatus
 
 # Orders whose cashback the merchant still owes the shopper. Withdrawal moves an order to
 # CASHBACK_PROCESSING and its liability to CASHBACK_IN_TRANSIT in the same transaction.
-CASHBACK_OWED_STATUSES = (OrderStatus.CASHBACK_AVAILABLE,)
+CASHBACK_OWED_STATUSES = (OrderStatus.CASHBACK_PENDING, OrderStatus.CASHBACK_AVAILABLE)
 REPORT_LIMIT = 20
 
 

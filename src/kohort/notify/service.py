@@ -33,7 +33,7 @@ from kohort.kit.formatting import page_locale
 from kohort.links import withdrawal_url
 from kohort.notify.context import email_context, next_level, person_name
 from kohort.order import service as order_service
-from kohort.order.domain import Order
+from kohort.order.domain import Order, OrderStatus
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
@@ -45,6 +45,7 @@ P = ParamSpec("P")
 EMAILED = frozenset({
     EventType.PAYMENT_GROUP_CREATED, EventType.PAYMENT_GROUP_JOINED, EventType.PAYMENT_GROUP_LEVEL_UNLOCKED,
     EventType.PAYMENT_GROUP_EXPIRED, EventType.ORDER_CASHBACK_AVAILABLE, EventType.PAYOUT_PAID,
+    EventType.PAYMENT_GROUP_SUCCEEDED,
 })
 
 
@@ -144,7 +145,8 @@ async def _tenant_emails(
 ) -> list[QueuedEmail]:
     member_groups = [event.data["id"] for event in events
                      if event.type == EventType.PAYMENT_GROUP_LEVEL_UNLOCKED
-                     or (event.type == EventType.PAYMENT_GROUP_EXPIRED and event.ref("settled"))]
+                     or (event.type == EventType.PAYMENT_GROUP_EXPIRED and event.ref("settled"))
+                     or event.type == EventType.PAYMENT_GROUP_SUCCEEDED]
     loaded = await _load(
         connection, tenant, outbox, order_ids=[order_id for order_id in map(_order_of, events) if order_id],
         group_ids=[event.data["id"] for event in events if event.type.startswith("payment_group.")],
@@ -172,6 +174,14 @@ async def _tenant_emails(
         elif event.type == EventType.PAYMENT_GROUP_EXPIRED and event.ref("settled"):
             emails += [loaded.email("group_expired", group.id, group, member, "payment_captured_no_discount",
                                     order=member) for member in loaded.members.get(group.id, [])]
+        elif event.type == EventType.PAYMENT_GROUP_SUCCEEDED:
+            # Held cashback: how much is coming and from which day; the link follows when the hold ends.
+            emails += [loaded.email("group_completed", member.id, group, member, "kohort_ref_payment_iban_request",
+                                    order=member, cashback=member.amount_cashback,
+                                    available_at=member.cashback_available_at.isoformat())
+                       for member in loaded.members.get(group.id, [])
+                       if member.status == OrderStatus.CASHBACK_PENDING and member.amount_cashback
+                       and member.cashback_available_at is not None]
         elif event.type == EventType.ORDER_CASHBACK_AVAILABLE and order is not None:
             available.append((event, order, group))
         elif event.type == EventType.PAYOUT_PAID and order is not None:

@@ -154,3 +154,8 @@ async def create_demo_organization(connection: AsyncConnection) -> CreatedOrgani
     if await repository.count_organizations(connection) > 0:
         return None
     return await create_organization(connection, name="Demo shop")
+
+
+async def set_cashback_hold(connection: AsyncConnection, tenant: Tenant, *, days: int) -> GroupSettings:
+    """The settings' cashback hold (0 to 90 days), as `PATCH /payment-group-settings` sets it."""
+    return await update_group_settings(connection, tenant, changes=GroupSettingsUpdate(cashback_hold_days=days))

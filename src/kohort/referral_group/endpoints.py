@@ -125,6 +125,18 @@ async def validate_group(
     return render(request, to_wire_validation(group, current_level=current_level))
 
 
+@test_helpers_router.post("/groups/{reference}/release-cashback", response_model=PaymentGroup)
+async def release_cashback_now(reference: str, request: Request, principal: Principal = Depends(secret_key),
+                               runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
+    """Test mode only: ends a completed group's cashback hold now; its cashback becomes withdrawable and
+    the withdrawal emails go out (a no-op for a group that is not held)."""
+    if principal.tenant.livemode:
+        raise NotFound("Route not found.")
+    async with unit_of_work(request) as connection:
+        group = await settlement.release_group_now(connection, principal.tenant, reference, now=runtime.clock.now())
+    return render(request, to_wire_group(group))
+
+
 @test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup)
 async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key),
                         runtime: Runtime = Depends(get_runtime)) -> JsonResponse:

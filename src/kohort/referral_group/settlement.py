@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -84,6 +84,32 @@ async def end_group_now(connection: AsyncConnection, tenant: Tenant, reference: 
     return await service.get_group(connection, tenant, group.id)
 
 
+async def release_due_holds(connection: AsyncConnection, *, now: datetime, limit: int) -> int:
+    """End the hold of up to `limit` completed groups whose hold is over: their cashback becomes
+    withdrawable (and the email consumer sends the withdrawal links). Exactly once: the hold ends by a
+    conditional write on the group, SKIP LOCKED (a group a refund holds is released by the next sweep,
+    after the refund). Returns the groups released."""
+    return await _release(connection, await settlement_repository.end_due_holds(connection, now=now, limit=limit),
+                          now=now)
+
+
+async def release_group_now(connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime) -> ReferralGroup:
+    """Test helper: end a completed group's cashback hold now (a no-op for any other group)."""
+    group = await service.get_group(connection, tenant, reference)
+    released = await settlement_repository.end_hold(connection, tenant, group.id, now=now)
+    await _release(connection, [released] if released is not None else [], now=now)
+    return await service.get_group(connection, tenant, group.id)
+
+
+async def _release(connection: AsyncConnection, groups: Sequence[ReferralGroup], *, now: datetime) -> int:
+    if not groups:
+        return 0
+    released = await cashback_service.release(connection, [group.id for group in groups], now=now)
+    await events.record_for(connection, CashbackAvailable, "order", released)
+    log.info("group.hold_ended_batch", extra={"groups": len(groups), "cashbacks": len(released)})
+    return len(groups)
+
+
 async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], *, now: datetime) -> Settlement:
     completed = {group.id: group for group in closed if group.status == GroupStatus.COMPLETED}
     participants: dict[str, list[cashback_service.Participant]] = {group_id: [] for group_id in completed}
@@ -104,9 +130,12 @@ async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], 
                 discount_type=group.discount_type,
                 discount_value=level.value if level else 0,
                 participants=members,
+                held_until=now + timedelta(days=group.cashback_hold_days) if group.cashback_hold_days else None,
             )
         )
     granted = await cashback_service.grant(connection, rewards, now=now)
+    holds = {reward.group_id: reward.held_until for reward in rewards}
+    await settlement_repository.start_holds(connection, holds, now=now)
     settled = [
         SettledGroup(id=group.id, tenant=group.tenant, status=group.status, participants=group.participant_count)
         for group in closed
@@ -118,7 +147,9 @@ async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], 
             for group in closed
         ])
         # The shopper emails (and their withdrawal links) are the email consumer's, from these events.
-        await events.record_for(connection, CashbackAvailable, "order", [item.order_id for item in granted])
+        # Held cashback is announced when its hold ends (`release_due_holds`).
+        await events.record_for(connection, CashbackAvailable, "order",
+                                [item.order_id for item in granted if holds[item.group_id] is None])
     if settled:
         log.info("group.settled_batch", extra={"groups": len(settled), "cashbacks": len(granted)})
     return Settlement(groups=settled, cashbacks=granted)

@@ -123,3 +123,59 @@ async def settled_groups(connection: AsyncConnection, group_ids: Sequence[str]) 
         return []
     statement = select(payment_groups).where(payment_groups.c.id.in_(group_ids))
     return [ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def start_holds(connection: AsyncConnection, holds: dict[str, datetime | None], *, now: datetime) -> None:
+    """Just-completed groups: when their cashback becomes withdrawable (None: now, released at once)."""
+    by_end: dict[datetime | None, list[str]] = {}
+    for group_id, held_until in holds.items():
+        by_end.setdefault(held_until, []).append(group_id)
+    for held_until, group_ids in by_end.items():  # a few distinct ends per batch
+        statement = (
+            update(payment_groups)
+            .where(payment_groups.c.id.in_(group_ids))
+            .values(cashback_available_at=held_until or now, cashback_released_at=None if held_until else now)
+        )
+        await connection.execute(statement)
+
+
+def _end_hold(selected: Any, now: datetime) -> Any:
+    """The conditional write that ends a hold once: only a group whose hold is not ended yet changes."""
+    return (
+        update(payment_groups)
+        .where(payment_groups.c.id.in_(selected), payment_groups.c.cashback_released_at.is_(None))
+        .values(cashback_released_at=now, updated_at=now, updated_by=SYSTEM_ACTOR)
+        .returning(payment_groups)
+    )
+
+
+async def end_due_holds(connection: AsyncConnection, *, now: datetime, limit: int) -> list[ReferralGroup]:
+    """End the hold of up to `limit` completed groups past it, skipping groups another transaction holds
+    (a refund recomputing one of them: it is released by the next sweep, after the refund)."""
+    due = (
+        select(payment_groups.c.id)
+        .where(
+            payment_groups.c.status == GroupStatus.COMPLETED,
+            payment_groups.c.cashback_released_at.is_(None),
+            payment_groups.c.cashback_available_at <= now,
+        )
+        .order_by(payment_groups.c.cashback_available_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return [ReferralGroup.from_row(row) for row in (await connection.execute(_end_hold(due, now))).all()]
+
+
+async def end_hold(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> ReferralGroup | None:
+    """End one completed group's hold now (test helper); None if it is not held."""
+    held = (
+        select(payment_groups.c.id)
+        .where(tenant.owns(payment_groups), payment_groups.c.id == group_id,
+               payment_groups.c.status == GroupStatus.COMPLETED, payment_groups.c.cashback_released_at.is_(None))
+        .with_for_update()
+        .scalar_subquery()
+    )
+    statement = _end_hold(held, now).values(cashback_available_at=now)
+    row = (await connection.execute(statement)).first()
+    return ReferralGroup.from_row(row) if row is not None else None

@@ -24,6 +24,13 @@ async def settle_full_group(runtime: Runtime, connection: AsyncConnection, paylo
     await settlement.settle_group(connection, tenant, payload["group_id"], now=runtime.clock.now())
 
 
+@periodic("referral_group.release_holds", every_seconds=SWEEP_SECONDS)
+async def release_due_holds(runtime: Runtime, *, batch_size: int) -> int:
+    """One batch of completed groups whose cashback hold is over: their cashback becomes withdrawable."""
+    async with session_scope(runtime) as connection:
+        return await settlement.release_due_holds(connection, now=runtime.clock.now(), limit=batch_size)
+
+
 @periodic("referral_group.settle_due", every_seconds=SWEEP_SECONDS)
 async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
     """One batch of groups past their end, settled in one transaction. Returns how many.

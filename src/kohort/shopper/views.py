@@ -73,7 +73,8 @@ async def group_page(
     group = await group_service.find_by_share_code(connection, share_code)
     tenant = group.tenant
     brand = await brand_service.get_brand(connection, tenant)
-    orders = await order_service.orders_of_group(connection, tenant, group.id)
+    # A fully refunded order is no participant any more (issue 10).
+    orders = [order for order in await order_service.orders_of_group(connection, tenant, group.id) if order.counts]
     people = await customer_service.get_customers(connection, tenant, {order.customer_id for order in orders} | {group.customer_id})
     tr = translator(locale)
     _ = tr.gettext
@@ -98,11 +99,11 @@ async def group_page(
         if settled and order.amount_cashback is not None:
             cashback = int(order.amount_cashback)
         else:
-            cashback = group_ladder.cashback(reached, order.amount)
+            cashback = group_ladder.cashback(reached, order.net_amount)
         participants.append({
             "name": name_of(order.customer_id, order),
             "is_owner": order.customer_id == group.customer_id,
-            "amount": fmt.money(order.amount, locale),
+            "amount": fmt.money(order.net_amount, locale),
             "cashback": fmt.money(cashback, locale),
         })
 
@@ -150,6 +151,10 @@ async def group_page(
             "ends_on": fmt.date_time(group.expires_at, locale),
             "ended_on": fmt.date_time(end_moment, locale),
             "min_purchase": fmt.money(group.min_purchase_value, locale) if group.min_purchase_value else None,
+            # Completed, cashback still held (returns may change it): the day it can be withdrawn.
+            "available_on": (fmt.date(group.cashback_available_at, locale)
+                             if settled and group.cashback_released_at is None and group.cashback_available_at
+                             else None),
         },
         "ladder": ladder,
         "next_level": ({"count": next_level.friends_needed,
