@@ -108,6 +108,12 @@ async def test_shopper_journey_from_order_to_bank_transfer(tmp_path: Path) -> No
 
                 ended = await api.post(f"/test-helpers/groups/{owner['paymentGroupId']}/end")
                 assert ended.json()["status"] == "COMPLETED"
+                # A new organization holds cashback 14 days (returns): first the "coming on" email…
+                held = await _mail(inbox, owner_email, "est complet")
+                assert "disponible le" in parts(held)[0]
+                # …then, the hold ended (here by the test helper), the withdrawal link.
+                released = await api.post(f"/test-helpers/groups/{owner['paymentGroupId']}/release-cashback")
+                assert released.status_code == 200, released.text
                 message = await _mail(inbox, owner_email, "cashback 💸")
                 text_part, html_part = parts(message)
                 link = re.search(r"http://\S+/w/ord_\w+\?token=\w+", text_part)
