@@ -1,7 +1,7 @@
 """api key management
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 10:45:00.000000
 
 When each API key was last used (coarsely) and when a rolled key stops working.
@@ -14,8 +14,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
