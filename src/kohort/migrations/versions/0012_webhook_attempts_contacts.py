@@ -1,7 +1,7 @@
 """webhook attempts, failing endpoints, merchants' contact address
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 11:10:00.000000
 
 Every attempt of a webhook delivery is kept (the merchant sees them all); an endpoint remembers since when
@@ -15,8 +15,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
