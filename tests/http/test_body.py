@@ -33,6 +33,8 @@ DOCUMENTED_BODIES = [
     ("post", "/events/{event_id}/resend", "EventResend"),
     ("post", "/checkout-sessions", "CheckoutSessionCreate"),
     ("post", "/payment-intents", "PaymentIntentCreate"),
+    ("post", "/api-keys", "ApiKeyCreate"),
+    ("post", "/api-keys/{key_id}/roll", "ApiKeyRoll"),
 ]
 
 
