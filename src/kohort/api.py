@@ -6,9 +6,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from kohort.brand.endpoints import router as brand_router
+from kohort.checkout.endpoints import payment_intents_router, sessions_router
 from kohort.customer.endpoints import router as customer_router
 from kohort.events.endpoints import router as events_router
 from kohort.order.endpoints import router as order_router
+from kohort.organization.endpoints import api_keys_router
 from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
@@ -32,8 +34,11 @@ def _operation_ids(prefix: str) -> Callable[[APIRoute], str]:
 def include_routers(app: FastAPI) -> None:
     app.include_router(order_router)
     app.include_router(refund_router)
+    app.include_router(sessions_router)
+    app.include_router(payment_intents_router)
     app.include_router(customer_router)
     app.include_router(settings_router)
+    app.include_router(api_keys_router)
     app.include_router(test_helpers_router)
     app.include_router(brand_router)
     app.include_router(payout_router)

@@ -33,6 +33,10 @@ DOCUMENTED_BODIES = [
     ("post", "/events/{event_id}/resend", "EventResend"),
     ("post", "/orders/{order_id}/refunds", "RefundCreate"),
     ("post", "/refunds", "LegacyRefundCreate"),
+    ("post", "/checkout-sessions", "CheckoutSessionCreate"),
+    ("post", "/payment-intents", "PaymentIntentCreate"),
+    ("post", "/api-keys", "ApiKeyCreate"),
+    ("post", "/api-keys/{key_id}/roll", "ApiKeyRoll"),
 ]
 
 

@@ -17,6 +17,8 @@ SEED_ORDER_KEYS = {
     "createdBy", "updatedAt", "updatedBy",
     # Issue 10: refunds and the cashback hold, on top of the seed's fields.
     "amountRefunded", "cashbackAvailableAt",
+    # Ours: the shop's lines, kept since the plugins' checkout sessions send them.
+    "lineItems",
 }
 SNAKE = re.compile(r"[a-z0-9_]+")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
