@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PlainSerializer, StringConstraints
+from typing_extensions import TypeForm
 
 from kohort.kit.casing import to_camel
 from kohort.kit.money import cents_from_number
@@ -83,9 +84,15 @@ MetadataContents = dict[_Untouched, _Untouched]
 
 # Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
 Cents = Annotated[int, BeforeValidator(_cents)]
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+# Bounds go before it in an optional field (`Annotated[int, Field(ge=…), WHOLE_NUMBER] | None`): after it, pydantic
+# documents them with its own `ge`/`le` keys instead of JSON Schema's minimum/maximum.
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+WholeNumber = Annotated[int, WHOLE_NUMBER]
 Metadata = Annotated[MetadataContents | None, BeforeValidator(_metadata)]
 Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str)]
+# email-validator refuses an address longer than 254 characters (RFC 5321); the documented maxLength says so too.
+EMAIL_MAX_LENGTH = 254
+Email = Annotated[EmailStr, Field(max_length=EMAIL_MAX_LENGTH)]
 
 
 def _locale(value: Any) -> Any:
@@ -105,3 +112,18 @@ def _locale(value: Any) -> Any:
 
 
 Locale = Annotated[str | None, BeforeValidator(_locale)]
+
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class Page(WireModel, Generic[ItemT]):
+    """A page of a collection, as `kohort.http.rendering.list_envelope` writes it."""
+
+    data: list[ItemT]
+    count: int = Field(description="How many items match, on every page (not only this one).")
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[TypeForm[Any], ...]) -> str:
+        # `OrderList` rather than `Page_Order_`: the name generated clients give the class.
+        return f"{getattr(params[0], '__name__', 'Item')}List"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import AfterValidator, Field
 
-from kohort.http.schemas import Cents, Locale, Metadata, MetadataContents, Timestamp, WireModel
+from kohort.http.schemas import Cents, Email, Locale, Metadata, MetadataContents, Timestamp, WireModel
 from kohort.order import domain
 
 OrderStatus = Literal["CREATED", "CASHBACK_AVAILABLE", "CASHBACK_PROCESSING", "CASHBACK_SENT"]
@@ -46,7 +46,7 @@ def _blank_is_none(value: str | None) -> str | None:
 
 class OrderCreate(WireModel):
     amount: Cents = Field(gt=0)
-    customer_email: EmailStr | None = Field(default=None, max_length=255)
+    customer_email: Email | None = None
     customer_first_name: str | None = Field(default=None, max_length=100)
     customer_last_name: str | None = Field(default=None, max_length=100)
     customer_phone_number: str | None = Field(default=None, max_length=40)
