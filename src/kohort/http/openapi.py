@@ -18,12 +18,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
+from starlette.routing import Route
 
-from kohort.errors import Conflict, KohortError, NotFound, PermissionDenied, ServiceUnavailable, Unauthorized
+from kohort.errors import (
+    Conflict,
+    KohortError,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+    Unauthorized,
+    error_body,
+)
 from kohort.http.schemas import Page
-from kohort.http.versions import CURRENT_VERSION, LEGACY_VERSION, VERSION_HEADER
+from kohort.http.versions import API_VERSIONS, CURRENT_VERSION, LEGACY_VERSION, VERSION_HEADER
+from kohort.kit.casing import to_snake
+from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import DEFAULT_TAKE, MAX_SEARCH_LENGTH, MAX_SKIP, MAX_TAKE
 
 SECRET_KEY_SCHEME = "secretKey"
@@ -217,11 +228,39 @@ def operations(document: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, A
                 yield path, method, operation
 
 
+def _snake_properties(schema: Any) -> Any:
+    """A schema's property names (and `required`) in snake_case, recursively: the legacy version's objects."""
+    if isinstance(schema, list):
+        return [_snake_properties(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    renamed = {key: _snake_properties(value) for key, value in schema.items()}
+    if isinstance(schema.get("properties"), dict):
+        renamed["properties"] = {to_snake(name): _snake_properties(value) for name, value in schema["properties"].items()}
+    if isinstance(schema.get("required"), list):
+        renamed["required"] = [to_snake(name) for name in schema["required"]]
+    return renamed
+
+
+def legacy_document(current: dict[str, Any]) -> dict[str, Any]:
+    """The same API as answered in the legacy version: snake_case keys in every object (request bodies accept
+    both casings, so their snake_case form is as true), and the version header naming it."""
+    legacy: dict[str, Any] = _snake_properties(current)
+    legacy["info"] = {**current["info"], "description": f"{current['info'].get('description', '')} "
+                      f"This document describes API version {LEGACY_VERSION} (snake_case)."}
+    for _, _, operation in operations(legacy):
+        for parameter in operation.get("parameters", ()):
+            if parameter["name"] == VERSION_HEADER:
+                parameter["schema"] = {"type": "string", "enum": [LEGACY_VERSION]}
+    return legacy
+
+
 def document(app: FastAPI, *steps: DocumentStep) -> None:
     """Wraps `app.openapi` (which builds the document once and caches it): the steps of other packages run first
-    (they may add parameters and error codes), then the errors are documented. Built once, on first use."""
+    (they may add parameters and error codes), then the errors are documented. Built once, on first use.
+    `/openapi.json?version=2024-01-01` serves the legacy version's document."""
     build = app.openapi
-    built: list[dict[str, Any]] = []
+    built: dict[str, dict[str, Any]] = {}
 
     def openapi() -> dict[str, Any]:
         if not built:
@@ -231,7 +270,19 @@ def document(app: FastAPI, *steps: DocumentStep) -> None:
             for _, _, operation in operations(schema):
                 _finish(operation)
             _without_validation_error_schemas(schema)
-            built.append(schema)
-        return built[0]
+            built[CURRENT_VERSION] = schema
+            built[LEGACY_VERSION] = legacy_document(schema)
+        return built[CURRENT_VERSION]
+
+    async def serve(request: Request) -> JsonResponse:
+        version = request.query_params.get("version") or CURRENT_VERSION
+        if version not in API_VERSIONS:
+            message = f"Unknown API version {version!r}; supported: {', '.join(API_VERSIONS)}."
+            return JsonResponse(error_body("invalid_request_error", message, "INVALID_API_VERSION"), status_code=400)
+        openapi()
+        return JsonResponse(built[version])
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if app.openapi_url:
+        # Ahead of FastAPI's own route for the same path (the first match answers).
+        app.router.routes.insert(0, Route(app.openapi_url, serve, include_in_schema=False))
