@@ -15,6 +15,7 @@ removed: our handlers answer 400 instead (`kohort.errors`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -209,6 +210,19 @@ def _finish(operation: dict[str, Any]) -> None:
             responses[status] = _error_response(int(status), response[_CODES])
 
 
+def _pages_named_by_title(document: dict[str, Any]) -> dict[str, Any]:
+    """`OrderList` rather than Pydantic's `Page_Order_` as the component's name (generated classes take it)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renamed = {name: schema["title"] for name, schema in schemas.items() if name.startswith("Page_") and "title" in schema}
+    text = json.dumps(document)
+    for old, new in renamed.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    named: dict[str, Any] = json.loads(text)
+    named["components"]["schemas"] = {renamed.get(name, name): schema
+                                      for name, schema in named["components"]["schemas"].items()}
+    return named
+
+
 def _without_validation_error_schemas(document: dict[str, Any]) -> None:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
@@ -270,6 +284,7 @@ def document(app: FastAPI, *steps: DocumentStep) -> None:
             for _, _, operation in operations(schema):
                 _finish(operation)
             _without_validation_error_schemas(schema)
+            schema = _pages_named_by_title(schema)
             built[CURRENT_VERSION] = schema
             built[LEGACY_VERSION] = legacy_document(schema)
         return built[CURRENT_VERSION]
