@@ -90,7 +90,4 @@ class Health(BaseModel):
 
 def _install(app: FastAPI, runtime: Runtime) -> None:
     app.state.runtime = runtime
-    # Per app, not per runtime: it caches authenticated keys for this app's requests.
-    app.state.authenticator = KeyAuthenticator(
-        runtime.database.engine, cache_seconds=runtime.settings.api_key_cache_seconds
-    )
+    app.state.authenticator = KeyAuthenticator(runtime.database)
