@@ -21,3 +21,9 @@ def group_page_url(public_url: str, locale: str, share_id: str, *, invite: bool 
 def withdrawal_url(public_url: str, order_id: str, token: str) -> str:
     """`{public}/w/{orderId}?token=…`: the shopper's single-use link to their cashback."""
     return f"{public_url.rstrip('/')}/w/{quote(order_id)}?{urlencode({'token': token})}"
+
+
+def checkout_session_url(public_url: str, share_id: str) -> str:
+    """`{public}/c/{sessionShareId}`: where the original's checkout page was; Magento sends the shopper
+    there after placing the order."""
+    return f"{public_url.rstrip('/')}/c/{quote(share_id)}"
