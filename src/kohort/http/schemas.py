@@ -108,7 +108,9 @@ _Untouched = Annotated[str, StringConstraints(strip_whitespace=False)]
 MetadataContents = dict[_Untouched, _Untouched]
 
 # Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
-Cents = Annotated[int, BeforeValidator(_cents)]
+# Bounds on an optional amount go before it, as for WHOLE_NUMBER below.
+CENTS = BeforeValidator(_cents)
+Cents = Annotated[int, CENTS]
 # The same, below zero too: a discount line's price (−1500).
 SignedCents = Annotated[int, BeforeValidator(_signed_cents)]
 # Bounds go before it in an optional field (`Annotated[int, Field(ge=…), WHOLE_NUMBER] | None`): after it, pydantic
