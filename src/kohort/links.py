@@ -27,3 +27,9 @@ def checkout_session_url(public_url: str, share_id: str) -> str:
     """`{public}/c/{sessionShareId}`: where the original's checkout page was; Magento sends the shopper
     there after placing the order."""
     return f"{public_url.rstrip('/')}/c/{quote(share_id)}"
+
+
+def with_payment_id(url: str, payment_intent_id: str) -> str:
+    """The shop's success URL with `payment_id` added, as the original's checkout page sent Magento back."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'payment_id': payment_intent_id})}"

@@ -250,3 +250,16 @@ async def test_other_organizations_and_modes_see_nothing(merchant: Merchant, oth
     again = await other_merchant.post("/checkout-sessions", json=session_body())
     assert again.status_code == 201
     assert again.json()["id"] != session["id"]
+
+
+async def test_the_session_url_sends_the_shopper_back_or_to_the_group(merchant: Merchant) -> None:
+    with_return = (await merchant.post("/checkout-sessions", json=session_body(
+        successUrl="https://shop.example/done?store=fr"))).json()
+    page = await merchant.client.get(f"/c/{with_return['shareId']}")
+    assert page.status_code == 303
+    assert page.headers["location"] == f"https://shop.example/done?store=fr&payment_id={with_return['paymentIntentId']}"
+    plain = (await merchant.post("/checkout-sessions", json=session_body(client_reference_id="7"))).json()
+    page = await merchant.client.get(f"/c/{plain['shareId']}")
+    assert (page.status_code, page.headers["location"]) == (303, f"/fr_FR/pg/{plain['paymentGroupShareId']}")
+    for unknown in (plain["shareId"].replace("cs_test_", "cs_live_"), plain["id"], "cs_test_nope", "x" * 300):
+        assert (await merchant.client.get(f"/c/{unknown}")).status_code == 404

@@ -11,7 +11,7 @@ from kohort.checkout.schemas import CheckoutSessionCreate, PaymentIntentCreate
 from kohort.errors import Conflict, NotFound
 from kohort.kit.listing import ListParams
 from kohort.order import service as order_service
-from kohort.order.domain import Order
+from kohort.order.domain import Order, order_id_of_session_share_id
 from kohort.order.service import OrderIntake
 from kohort.tenant import Tenant
 
@@ -71,3 +71,13 @@ async def find_payment_intent(connection: AsyncConnection, tenant: Tenant, refer
 async def list_orders(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Order], int]:
     """Every order of the tenant, for either view (search and orderBy use the order's field names)."""
     return await order_service.list_orders(connection, tenant, params)
+
+
+async def find_by_session_share_id(connection: AsyncConnection, share_id: str) -> Order | None:
+    """The order behind a session's public id, whatever its tenant: the id (80 random bits) is what the
+    shopper's browser holds, as with the original's `/c/{id}` page. None when unknown."""
+    named = order_id_of_session_share_id(share_id)
+    if named is None:
+        return None
+    order = await order_service.find_any_tenant(connection, named[0])
+    return order if order is not None and order.livemode == named[1] else None

@@ -13,6 +13,7 @@ from kohort.tenant import Tenant
 
 # The status lives in models (below every service); re-exported here for pages, which never import models.
 __all__ = ["LineItem", "LineItemType", "Order", "OrderStatus", "checkout_session_id", "checkout_session_share_id", "order_id_named_by",
+           "order_id_of_session_share_id",
            "payment_intent_id"]
 
 _COLUMNS = [column.name for column in orders.columns]
@@ -133,6 +134,14 @@ def checkout_session_id(order_id: str) -> str:
 def checkout_session_share_id(order_id: str, *, livemode: bool) -> str:
     """The session's public id (`cs_live_…`/`cs_test_…`), the last segment of its `url`."""
     return _SESSION_SHARE_PREFIXES[livemode] + order_id.removeprefix(ORDER_PREFIX)
+
+
+def order_id_of_session_share_id(share_id: str) -> tuple[str, bool] | None:
+    """The order id and mode behind a session's public id (`cs_test_…`/`cs_live_…`), None otherwise."""
+    for livemode, prefix in enumerate(_SESSION_SHARE_PREFIXES):
+        if share_id.startswith(prefix) and len(share_id) > len(prefix):
+            return ORDER_PREFIX + share_id[len(prefix) :], bool(livemode)
+    return None
 
 
 def order_id_named_by(reference: str) -> str | None:
