@@ -1,10 +1,11 @@
-"""`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create`."""
+"""`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create`, `kohort users …`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import secrets
 import signal
 
 import typer
@@ -12,6 +13,7 @@ import uvicorn
 
 from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.payouts import payouts_app
+from kohort.cli.users import users_app
 from kohort.config import encryption_key, get_settings
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
@@ -19,6 +21,8 @@ from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
+from kohort.user import service as user_service
+from kohort.user.domain import Role
 from kohort.worker import service as job_service
 from kohort.worker.domain import JobStatus
 from kohort.worker.runner import Runner
@@ -33,6 +37,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
+app.add_typer(users_app, name="users")
 
 async def _create_organization(
     runtime: Runtime, name: str, api_version: str
@@ -41,9 +46,19 @@ async def _create_organization(
         return await organization_service.create_organization(connection, name=name, api_version=api_version)
 
 
-async def _create_demo_if_empty(runtime: Runtime) -> organization_service.CreatedOrganization | None:
+DEMO_LOGIN = "demo@kohort.localhost"
+
+
+async def _create_demo_if_empty(runtime: Runtime) -> tuple[organization_service.CreatedOrganization, str] | None:
+    """The demo organization and the password of its dashboard owner (`DEMO_LOGIN`), on a first start."""
     async with session_scope(runtime) as connection:
-        return await organization_service.create_demo_organization(connection)
+        created = await organization_service.create_demo_organization(connection)
+        if created is None:
+            return None
+        password = secrets.token_urlsafe(12)
+        await user_service.create_user(connection, organization_id=created.id, email=DEMO_LOGIN, role=Role.OWNER,
+                                       password=password, locale="en_US")
+    return created, password
 
 
 def _print_organization(created: organization_service.CreatedOrganization) -> None:
@@ -100,7 +115,10 @@ def serve(
     demo = run_in_runtime(_create_demo_if_empty)
     if demo is not None:
         typer.echo("First start: created a demo organization.")
-        _print_organization(demo)
+        _print_organization(demo[0])
+        typer.echo(f"Dashboard: http://{host or settings.host}:{port or settings.port}/dashboard/login")
+        typer.echo(f"  email    {DEMO_LOGIN}")
+        typer.echo(f"  password {demo[1]}  (shown only now; change it with `kohort users set-password`)")
     uvicorn.run(
         "kohort.app:create_app",
         factory=True,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 FRENCH = "fr_FR"
 ENGLISH = "en_US"
@@ -59,6 +59,19 @@ def percent(value: int, locale: str) -> str:
     """Whole percents: `10 %` in French typography, `10%` in English."""
     number = format_decimal(value, locale=page_locale(locale))
     return f"{number}\u00a0%" if page_locale(locale) == FRENCH else f"{number}%"
+
+
+def number(value: int | float | Decimal, locale: str, *, digits: int = 2) -> str:
+    """`1 234,5` / `1,234.5`: a figure for people, at most `digits` decimals."""
+    return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0", locale=page_locale(locale))
+
+
+def share(numerator: int, denominator: int, locale: str) -> str:
+    """`12,5 %` / `12.5%`: a ratio as a percent with one decimal, `—` when there is nothing to divide."""
+    if denominator == 0:
+        return "—"
+    return format_percent(Decimal(numerator) / Decimal(denominator), format="#,##0.# %"
+                          if page_locale(locale) == FRENCH else "#,##0.#%", locale=page_locale(locale))
 
 
 def date(moment: datetime, locale: str) -> str:

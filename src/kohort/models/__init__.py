@@ -11,6 +11,7 @@ from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
+from kohort.models.user import Role, login_throttles, user_sessions, users
 from kohort.models.webhook import webhook_deliveries, webhook_endpoints
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "OrderStatus",
     "PayoutStatus",
     "ReminderState",
+    "Role",
     "api_keys",
     "brand_settings",
     "customers",
@@ -30,6 +32,7 @@ __all__ = [
     "jobs",
     "ledger_entries",
     "ledger_transactions",
+    "login_throttles",
     "metadata",
     "orders",
     "organizations",
@@ -37,6 +40,8 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "user_sessions",
+    "users",
     "webhook_deliveries",
     "webhook_endpoints",
 ]

@@ -142,6 +142,10 @@ async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> d
     return {"id": organization.id, "name": organization.name, "livemode": tenant.livemode}
 
 
+async def find_organization(connection: AsyncConnection, organization_id: str) -> Organization | None:
+    return await repository.get_organization(connection, organization_id)
+
+
 async def create_demo_organization(connection: AsyncConnection) -> CreatedOrganization | None:
     """The demo shop of a first start (`kohort serve`): created only while there is no organization at all."""
     if await repository.count_organizations(connection) > 0:
