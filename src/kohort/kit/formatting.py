@@ -70,7 +70,7 @@ def share(numerator: int, denominator: int, locale: str) -> str:
     """`12,5 %` / `12.5%`: a ratio as a percent with one decimal, `—` when there is nothing to divide."""
     if denominator == 0:
         return "—"
-    return format_percent(Decimal(numerator) / Decimal(denominator), format="#,##0.# %"
+    return format_percent(Decimal(numerator) / Decimal(denominator), format="#,##0.#\u00a0%"
                           if page_locale(locale) == FRENCH else "#,##0.#%", locale=page_locale(locale))
 
 
