@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from kohort.dashboard import pages, static
-from kohort.dashboard.dependencies import (
+from kohort.customer import service as customer_service
+from kohort.dashboard import pages, static, views
+from kohort.dashboard.access import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     LoginRequired,
@@ -27,6 +28,10 @@ from kohort.db import unit_of_work
 from kohort.errors import KohortError, NotFound
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
+from kohort.order.domain import OrderStatus
+from kohort.referral_group import service as group_service
+from kohort.referral_group import settlement
+from kohort.referral_group.domain import GroupStatus
 from kohort.runtime import get_runtime
 from kohort.user import service as user_service
 from kohort.user.domain import SESSION_LIFETIME, Role
@@ -35,7 +40,9 @@ LOGIN_PATH = "/dashboard/login"
 
 
 def _request_locale(request: Request) -> str:
-    return fmt.locale_from_accept_language(request.headers.get("accept-language"))
+    """The signed-in user's language, else the browser's."""
+    known = getattr(request.state, "dashboard_locale", None)
+    return str(known) if known else fmt.locale_from_accept_language(request.headers.get("accept-language"))
 
 
 def error_page(request: Request, error: KohortError) -> Response:
@@ -130,3 +137,78 @@ async def log_out(request: Request, current: Visit = Depends(acting(Role.VIEWER)
 @router.get("/{mode}/")
 async def home(request: Request, current: Visit = Depends(visit)) -> Response:
     return pages.page(current, "home.html", {}, section="home")
+
+
+@router.get("/{mode}/orders")
+async def orders(request: Request, current: Visit = Depends(visit)) -> Response:
+    filters = views.Filters.read(request.query_params, frozenset(OrderStatus))
+    async with unit_of_work(request) as connection:
+        context = await views.orders_page(connection, current.tenant, filters)
+    return pages.page(current, "orders.html", context, section="orders")
+
+
+@router.get("/{mode}/orders/{order_id}")
+async def order(order_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.order_detail(connection, current.tenant, order_id, current.locale)
+    return pages.page(current, "order.html", context, section="orders")
+
+
+@router.get("/{mode}/groups")
+async def groups(request: Request, current: Visit = Depends(visit)) -> Response:
+    filters = views.Filters.read(request.query_params, frozenset(GroupStatus))
+    async with unit_of_work(request) as connection:
+        context = await views.groups_page(connection, current.tenant, filters)
+    return pages.page(current, "groups.html", context, section="groups")
+
+
+@router.get("/{mode}/groups/{reference}")
+async def group(reference: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.group_detail(connection, current.tenant, reference, current.locale,
+                                           get_runtime(request).clock.now())
+    return pages.page(current, "group.html", context, section="groups")
+
+
+@router.post("/{mode}/groups/{reference}/{action}")
+async def group_action(reference: str, action: str, request: Request,
+                       current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """Cancel (open, alone), expire (past its end, alone), or end now and settle (test mode only)."""
+    runtime = get_runtime(request)
+    async with unit_of_work(request) as connection:
+        if action == "cancel":
+            changed = await group_service.cancel_group(connection, current.tenant, current.actor, reference)
+        elif action == "expire":
+            changed = await group_service.expire_group(connection, current.tenant, current.actor, reference)
+        elif action == "end" and not current.tenant.livemode:
+            changed = await settlement.end_group_now(connection, current.tenant, reference, now=runtime.clock.now(),
+                                                     cipher=runtime.cipher)
+        else:
+            raise NotFound("Page not found.")
+    return RedirectResponse(current.path(f"groups/{changed.id}"), status_code=303)
+
+
+@router.get("/{mode}/customers")
+async def customers(request: Request, current: Visit = Depends(visit)) -> Response:
+    filters = views.Filters.read(request.query_params, frozenset())
+    async with unit_of_work(request) as connection:
+        context = await views.customers_page(connection, current.tenant, filters)
+    return pages.page(current, "customers.html", context, section="customers")
+
+
+@router.get("/{mode}/customers/{customer_id}")
+async def customer(customer_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.customer_detail(connection, current.tenant, customer_id)
+    return pages.page(current, "customer.html", context, section="customers")
+
+
+@router.post("/{mode}/customers/{customer_id}/{action}")
+async def customer_action(customer_id: str, action: str, request: Request,
+                          current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    if action not in ("block", "unblock"):
+        raise NotFound("Page not found.")
+    async with unit_of_work(request) as connection:
+        await customer_service.set_blocked(connection, current.tenant, current.actor, customer_id,
+                                           blocked=action == "block")
+    return RedirectResponse(current.path(f"customers/{customer_id}"), status_code=303)

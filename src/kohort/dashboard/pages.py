@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kohort.dashboard import static
 from kohort.kit import formatting as fmt
-from kohort.kit.i18n import translator
+from kohort.kit.i18n import N_, translator
 from kohort.tenant import Tenant
 from kohort.user.domain import Role, SessionUser
 
@@ -55,9 +55,22 @@ class Visit:
         return f"/dashboard/{self.mode}/{rest}"
 
 
+# Statuses of orders, groups, payouts and batches, as people read them ("finalisé" is the original's word).
+STATUS_LABELS = {
+    "OPEN": N_("Open"), "COMPLETED": N_("Completed"), "CANCELED": N_("Canceled"), "EXPIRED": N_("Expired"),
+    "CREATED": N_("Created"), "CASHBACK_AVAILABLE": N_("Cashback available"),
+    "CASHBACK_PROCESSING": N_("Cashback being sent"), "CASHBACK_SENT": N_("Cashback sent"),
+    "PENDING": N_("Pending"), "IN_BATCH": N_("In a batch"), "PAID": N_("Paid"), "FAILED": N_("Failed"),
+    "REQUIRES_ATTENTION": N_("Needs attention"), "EXPORTED": N_("Exported"), "CONFIRMED": N_("Confirmed"),
+}
+
+
 def formatters(locale: str) -> dict[str, Any]:
+    tr = translator(locale)
     return {
-        **translator(locale).template_functions(), "locale": locale, "lang": locale[:2],
+        **tr.template_functions(), "locale": locale, "lang": locale[:2],
+        "status_label": lambda value: tr.gettext(STATUS_LABELS[value]) if value in STATUS_LABELS else value,
+        "percent": lambda value: fmt.percent(int(value), locale),
         "money": lambda cents: fmt.money(int(cents), locale),
         "date": lambda moment: fmt.date(moment, locale) if moment is not None else "—",
         "date_time": lambda moment: fmt.date_time(moment, locale) if moment is not None else "—",

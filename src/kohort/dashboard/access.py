@@ -45,6 +45,7 @@ async def visit(mode: str, request: Request) -> Visit:
         )
     if session is None or organization is None:
         raise LoginRequired("Please log in.")
+    request.state.dashboard_locale = session.user.locale  # an error page later in the request speaks it too
     return Visit(session=session, organization_name=organization.name, mode=mode)
 
 
