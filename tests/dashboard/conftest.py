@@ -20,5 +20,6 @@ def dashboard_app(runtime: Runtime) -> FastAPI:
 @pytest.fixture
 async def browser(dashboard_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=dashboard_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://kohort.test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://kohort.test",
+                                 headers={"Accept-Language": "en-US"}) as client:
         yield client

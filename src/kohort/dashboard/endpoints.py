@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from kohort.customer import service as customer_service
-from kohort.dashboard import pages, static, views
+from kohort.dashboard import forms, pages, static, views
 from kohort.dashboard.access import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -29,9 +29,12 @@ from kohort.errors import KohortError, NotFound
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
 from kohort.order.domain import OrderStatus
+from kohort.organization import service as organization_service
+from kohort.organization.ladder import Ladder
 from kohort.referral_group import service as group_service
 from kohort.referral_group import settlement
 from kohort.referral_group.domain import GroupStatus
+from kohort.reporting import service as reporting_service
 from kohort.runtime import get_runtime
 from kohort.user import service as user_service
 from kohort.user.domain import SESSION_LIFETIME, Role
@@ -136,7 +139,12 @@ async def log_out(request: Request, current: Visit = Depends(acting(Role.VIEWER)
 
 @router.get("/{mode}/")
 async def home(request: Request, current: Visit = Depends(visit)) -> Response:
-    return pages.page(current, "home.html", {}, section="home")
+    """The period's figures (the last 30 days unless `from`/`to` say otherwise) and their charts."""
+    today = get_runtime(request).clock.now().date()
+    period = views.period_from(request.query_params, today=today)
+    async with unit_of_work(request) as connection:
+        figures = await reporting_service.figures(connection, current.tenant, period)
+    return pages.page(current, "home.html", views.home_context(figures, current.locale), section="home")
 
 
 @router.get("/{mode}/orders")
@@ -212,3 +220,52 @@ async def customer_action(customer_id: str, action: str, request: Request,
         await customer_service.set_blocked(connection, current.tenant, current.actor, customer_id,
                                            blocked=action == "block")
     return RedirectResponse(current.path(f"customers/{customer_id}"), status_code=303)
+
+
+async def _settings_page(request: Request, current: Visit, *, form: Any = None, error: str | None = None,
+                         saved: bool = False, status_code: int = 200) -> Response:
+    runtime = get_runtime(request)
+    async with unit_of_work(request) as connection:
+        settings = await organization_service.get_group_settings(connection, current.tenant)
+        preview = await reporting_service.cost_preview(
+            connection, current.tenant, Ladder(settings.discount_type, settings.discount_levels),
+            today=runtime.clock.now().date(), max_participants=settings.max_participants)
+    context = {"settings": settings, "preview": views.preview_context(preview, current.locale), "error": error,
+               "saved": saved, "form": form or views.settings_form(settings)}
+    return pages.page(current, "settings.html", context, section="settings", status_code=status_code)
+
+
+@router.get("/{mode}/settings")
+async def settings_page(request: Request, current: Visit = Depends(visit)) -> Response:
+    return await _settings_page(request, current, saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/{mode}/settings/ladder")
+async def save_ladder(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    form = await request.form()
+    try:
+        changes = forms.ladder_update(form)
+        async with unit_of_work(request) as connection:
+            await organization_service.update_group_settings(connection, current.tenant, changes=changes)
+    except KohortError as error:
+        return await _settings_page(request, current, form=views.posted_form(form), error=error.message,
+                                    status_code=400)
+    return RedirectResponse(current.path("settings?saved=1"), status_code=303)
+
+
+@router.post("/{mode}/settings/preview")
+async def ladder_preview(request: Request, current: Visit = Depends(acting(Role.VIEWER))) -> Response:
+    """The cost preview of the ladder being edited (htmx, as the fields change); nothing is saved."""
+    runtime = get_runtime(request)
+    try:
+        changes = forms.ladder_update(await request.form())
+        async with unit_of_work(request) as connection:
+            settings = await organization_service.get_group_settings(connection, current.tenant)
+            ladder = organization_service.proposed_ladder(settings, changes)
+            preview = await reporting_service.cost_preview(
+                connection, current.tenant, ladder, today=runtime.clock.now().date(),
+                max_participants=changes.max_participants or settings.max_participants)
+    except KohortError as error:
+        return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": error.message})
+    return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": None,
+                                       "preview": views.preview_context(preview, current.locale)})

@@ -11,15 +11,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
+from kohort.kit import formatting as fmt
 from kohort.kit.i18n import N_, translator
 from kohort.kit.listing import ListParams
 from kohort.ledger import service as ledger_service
 from kohort.ledger.domain import PostingKind
 from kohort.order import service as order_service
 from kohort.order.domain import Order, OrderStatus
+from kohort.organization.domain import GroupSettings
 from kohort.payout import service as payout_service
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import GroupStatus, ReferralGroup
+from kohort.reporting.domain import Figures, Period
+from kohort.reporting.preview import CostPreview
 from kohort.tenant import Tenant
 
 PAGE_SIZE = 25
@@ -192,3 +196,66 @@ async def customer_detail(connection: AsyncConnection, tenant: Tenant, customer_
     found, count = await order_service.list_orders(connection, tenant, params)
     earned = sum(order.amount_cashback or 0 for order in found if order.status != OrderStatus.CREATED)
     return {"customer": customer, "orders": found, "order_count": count, "earned": earned}
+
+
+DEFAULT_PERIOD_DAYS = 30
+
+
+def period_from(query: Any, *, today: date) -> Period:
+    last_day = _day(query.get("to")) or today
+    first_day = _day(query.get("from")) or last_day - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    return Period.bounded(first_day, last_day)
+
+
+def home_context(figures: Figures, locale: str) -> dict[str, Any]:
+    """The figures as people read them, and the charts' data (drawn by dashboard-charts.js)."""
+    tr = translator(locale)
+    charts = {
+        "orders": {"labels": [fmt.date(day.day, locale) for day in figures.orders_per_day],
+                   "series": [{"label": tr.gettext("Own orders"), "data": [day.own for day in figures.orders_per_day]},
+                              {"label": tr.gettext("Referred orders"),
+                               "data": [day.referred for day in figures.orders_per_day]}]},
+        "sizes": {"labels": [str(size) for size, _count in figures.size_distribution],
+                  "series": [{"label": tr.gettext("Groups"), "data": [count for _size, count in figures.size_distribution]}]},
+        # Euros, not cents, on the axis; the figures above stay exact.
+        "money": {"labels": [fmt.date(week.monday, locale) for week in figures.money_per_week],
+                  "series": [{"label": tr.gettext("Cashback"), "data": [week.cashback / 100 for week in figures.money_per_week]},
+                             {"label": tr.gettext("Fees"), "data": [week.fees / 100 for week in figures.money_per_week]}]},
+    }
+    return {
+        "figures": figures, "charts": charts,
+        "referred_share": fmt.share(figures.referred_orders, figures.orders, locale),
+        "fill_rate": fmt.share(figures.groups_completed, figures.groups_ended, locale),
+        "average_size": fmt.number(figures.ended_participants / figures.groups_ended, locale)
+        if figures.groups_ended else "—",
+        "k_factor": fmt.number(figures.referred_orders / figures.groups_opened, locale)
+        if figures.groups_opened else "—",
+    }
+
+
+def settings_form(settings: GroupSettings) -> dict[str, str]:
+    """The ladder editor's fields filled from the saved settings."""
+    form = {"discount_type": settings.discount_type.value, "max_participants": str(settings.max_participants),
+            "minutes_duration": str(settings.minutes_duration),
+            "min_purchase": f"{settings.min_purchase_value // 100}.{settings.min_purchase_value % 100:02d}"}
+    for index, level in enumerate(settings.discount_levels, start=1):
+        form[f"level{index}_participants"] = str(level.participants_to_unlock)
+        form[f"level{index}_value"] = str(level.value)
+    return form
+
+
+def posted_form(form: Any) -> dict[str, str]:
+    """What was typed, to show it again beside the error (bounded like the fields themselves)."""
+    return {str(key): value[:20] for key, value in form.items() if isinstance(value, str)}
+
+
+def preview_context(preview: CostPreview, locale: str) -> dict[str, Any]:
+    def share(basis_points: int | None) -> str:
+        return fmt.share(basis_points, 10_000, locale) if basis_points is not None else "—"
+
+    return {
+        "basket": fmt.money(preview.basket, locale), "observed": preview.observed,
+        "overall": share(preview.overall_basis_points), "fee": share(preview.fee_basis_points),
+        "levels": [{"level": row.level, "groups": fmt.share(row.groups_per_mille, 1000, locale),
+                    "cost": share(row.cost_basis_points)} for row in preview.levels],
+    }

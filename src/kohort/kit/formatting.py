@@ -7,6 +7,7 @@ thousands) and `€3.00` in US English.
 
 from __future__ import annotations
 
+from datetime import date as calendar_date
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -74,7 +75,7 @@ def share(numerator: int, denominator: int, locale: str) -> str:
                           if page_locale(locale) == FRENCH else "#,##0.#%", locale=page_locale(locale))
 
 
-def date(moment: datetime, locale: str) -> str:
+def date(moment: datetime | calendar_date, locale: str) -> str:
     """`27 nov. 2026` / `Nov 27, 2026`."""
     return format_date(moment, format="medium", locale=page_locale(locale))
 

@@ -59,9 +59,18 @@ def upgrade() -> None:
         sa.Column('window_started_at', kohort.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('email_key', name=op.f('pk_login_throttles')),
     )
+    op.create_index('ix_payment_groups_tenant_completed', 'payment_groups',
+                    ['organization_id', 'livemode', 'completed_at'], unique=False)
+    op.create_index('ix_payment_groups_tenant_status_expires', 'payment_groups',
+                    ['organization_id', 'livemode', 'status', 'expires_at'], unique=False)
+    op.create_index('ix_ledger_entries_tenant_account_created', 'ledger_entries',
+                    ['organization_id', 'livemode', 'account', 'created_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ledger_entries_tenant_account_created', table_name='ledger_entries')
+    op.drop_index('ix_payment_groups_tenant_status_expires', table_name='payment_groups')
+    op.drop_index('ix_payment_groups_tenant_completed', table_name='payment_groups')
     op.drop_table('login_throttles')
     op.drop_index(op.f('ix_user_sessions_user_id'), table_name='user_sessions')
     op.drop_table('user_sessions')
