@@ -189,8 +189,7 @@ async def group_action(reference: str, action: str, request: Request,
         elif action == "expire":
             changed = await group_service.expire_group(connection, current.tenant, current.actor, reference)
         elif action == "end" and not current.tenant.livemode:
-            changed = await settlement.end_group_now(connection, current.tenant, reference, now=runtime.clock.now(),
-                                                     cipher=runtime.cipher)
+            changed = await settlement.end_group_now(connection, current.tenant, reference, now=runtime.clock.now())
         else:
             raise NotFound("Page not found.")
     return RedirectResponse(current.path(f"groups/{changed.id}"), status_code=303)
