@@ -31,6 +31,8 @@ from kohort.kit.i18n import translator
 from kohort.order.domain import OrderStatus
 from kohort.organization import service as organization_service
 from kohort.organization.ladder import Ladder
+from kohort.payout import service as payout_service
+from kohort.payout.schemas import PayoutSettingsUpdate
 from kohort.referral_group import service as group_service
 from kohort.referral_group import settlement
 from kohort.referral_group.domain import GroupStatus
@@ -38,6 +40,9 @@ from kohort.reporting import service as reporting_service
 from kohort.runtime import get_runtime
 from kohort.user import service as user_service
 from kohort.user.domain import SESSION_LIFETIME, Role
+from kohort.webhook import service as webhook_service
+from kohort.webhook.schemas import WebhookEndpointCreate
+from kohort.withdrawal import service as withdrawal_service
 
 LOGIN_PATH = "/dashboard/login"
 
@@ -268,3 +273,98 @@ async def ladder_preview(request: Request, current: Visit = Depends(acting(Role.
         return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": error.message})
     return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": None,
                                        "preview": views.preview_context(preview, current.locale)})
+
+
+@router.get("/{mode}/payouts")
+async def payouts(request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.payouts_page(connection, current.tenant)
+    return pages.page(current, "payouts.html", context, section="payouts")
+
+
+@router.post("/{mode}/payouts/batches")
+async def create_payout_batch(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """Every pending payout into a new SEPA file, as `POST /payout-batches` does (unpayable ones set aside first,
+    in their own transaction, so that they stay set aside even when nothing is left to pay)."""
+    runtime = get_runtime(request)
+    async with unit_of_work(request) as connection:
+        await payout_service.set_aside_unpayable(connection, current.tenant, runtime.cipher)
+    async with unit_of_work(request) as connection:
+        created = await payout_service.create_batch(connection, current.tenant, runtime.cipher, runtime.payout_provider,
+                                                    execution_days=runtime.settings.payout_execution_days)
+    return RedirectResponse(current.path(f"payouts?batch={created.batch.id}"), status_code=303)
+
+
+@router.get("/{mode}/payouts/batches/{batch_id}/pain.001.xml")
+async def download_batch(batch_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        created = await payout_service.get_batch(connection, current.tenant, batch_id)
+    return Response(created.batch.document.encode(), media_type="application/xml",
+                    headers={**pages.HEADERS, "Content-Disposition": f'attachment; filename="{created.batch.id}.xml"'})
+
+
+@router.post("/{mode}/payouts/batches/{batch_id}/confirm")
+async def confirm_batch(batch_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    async with unit_of_work(request) as connection:
+        await withdrawal_service.confirm_batch(connection, current.tenant, batch_id)
+    return RedirectResponse(current.path("payouts"), status_code=303)
+
+
+@router.post("/{mode}/payouts/{payout_id}/fail")
+async def fail_payout(payout_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    reason = (await form_field(request, "reason", limit=200)).strip() or "Failed by the merchant"
+    async with unit_of_work(request) as connection:
+        await withdrawal_service.fail_payout(connection, current.tenant, payout_id, reason=reason)
+    return RedirectResponse(current.path("payouts"), status_code=303)
+
+
+@router.post("/{mode}/payouts/settings")
+async def save_payout_settings(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    form = await request.form()
+    body = {"debtorName": views.posted_form(form, limit=70).get("debtor_name", ""),
+            "iban": views.posted_form(form, limit=50).get("iban", ""),
+            "bic": views.posted_form(form, limit=11).get("bic") or None}
+    try:
+        changes = forms.validated(PayoutSettingsUpdate, body)
+        async with unit_of_work(request) as connection:
+            await payout_service.update_payout_settings(connection, current.tenant, changes=changes)
+    except KohortError as error:
+        async with unit_of_work(request) as connection:
+            context = await views.payouts_page(connection, current.tenant)
+        return pages.page(current, "payouts.html", {**context, "error": error.message}, section="payouts",
+                          status_code=400)
+    return RedirectResponse(current.path("payouts"), status_code=303)
+
+
+@router.get("/{mode}/developers")
+async def developers(request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.developers_page(connection, current.tenant)
+    return pages.page(current, "developers.html", context, section="developers")
+
+
+@router.post("/{mode}/developers/webhooks")
+async def create_webhook(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """A new endpoint for every event; its signing secret is shown once, on the page this answers."""
+    body = {"url": await form_field(request, "url", limit=2048),
+            "description": (await form_field(request, "description", limit=500)) or None}
+    try:
+        data = forms.validated(WebhookEndpointCreate, body)
+        async with unit_of_work(request) as connection:
+            created = await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher,
+                                                            data)
+    except KohortError as error:
+        async with unit_of_work(request) as connection:
+            context = await views.developers_page(connection, current.tenant)
+        return pages.page(current, "developers.html", {**context, "error": error.message}, section="developers",
+                          status_code=400)
+    async with unit_of_work(request) as connection:
+        context = await views.developers_page(connection, current.tenant)
+    return pages.page(current, "developers.html", {**context, "new_secret": created.secret}, section="developers")
+
+
+@router.post("/{mode}/developers/events/{event_id}/resend")
+async def resend_event(event_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    async with unit_of_work(request) as connection:
+        await webhook_service.resend_event(connection, current.tenant, event_id, endpoint_id=None)
+    return RedirectResponse(current.path("developers"), status_code=303)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kohort.errors import KohortError
 from kohort.kit.money import round_half_up
@@ -14,6 +14,9 @@ from kohort.organization.schemas import GroupSettingsUpdate
 
 MAX_LEVELS = 5
 FIELD_LIMIT = 20  # characters of one number field
+
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
 class FormInvalid(KohortError):
@@ -52,8 +55,13 @@ def ladder_update(form: Any) -> GroupSettingsUpdate:
             body[field] = _whole(_text(form, name))
     if _text(form, "min_purchase"):
         body["minPurchaseValue"] = _euros_to_cents(_text(form, "min_purchase"), "minimum purchase")
+    return validated(GroupSettingsUpdate, body)
+
+
+def validated(schema: type[SchemaT], body: dict[str, Any]) -> SchemaT:
+    """`body` read by the API's input schema; its first complaint, named by field, as a FormInvalid."""
     try:
-        return GroupSettingsUpdate.model_validate(body)
+        return schema.model_validate(body)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

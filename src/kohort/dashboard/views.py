@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
+from kohort.events import service as events_service
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import N_, translator
 from kohort.kit.listing import ListParams
@@ -18,13 +19,16 @@ from kohort.ledger import service as ledger_service
 from kohort.ledger.domain import PostingKind
 from kohort.order import service as order_service
 from kohort.order.domain import Order, OrderStatus
+from kohort.organization import service as organization_service
 from kohort.organization.domain import GroupSettings
 from kohort.payout import service as payout_service
+from kohort.payout.domain import PayoutStatus
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import GroupStatus, ReferralGroup
 from kohort.reporting.domain import Figures, Period
 from kohort.reporting.preview import CostPreview
 from kohort.tenant import Tenant
+from kohort.webhook import service as webhook_service
 
 PAGE_SIZE = 25
 MAX_PAGE = 40_000  # the lists' own bound on skip (1 000 000) divided by the page size
@@ -244,9 +248,9 @@ def settings_form(settings: GroupSettings) -> dict[str, str]:
     return form
 
 
-def posted_form(form: Any) -> dict[str, str]:
+def posted_form(form: Any, *, limit: int = 20) -> dict[str, str]:
     """What was typed, to show it again beside the error (bounded like the fields themselves)."""
-    return {str(key): value[:20] for key, value in form.items() if isinstance(value, str)}
+    return {str(key): value.strip()[:limit] for key, value in form.items() if isinstance(value, str)}
 
 
 def preview_context(preview: CostPreview, locale: str) -> dict[str, Any]:
@@ -259,3 +263,31 @@ def preview_context(preview: CostPreview, locale: str) -> dict[str, Any]:
         "levels": [{"level": row.level, "groups": fmt.share(row.groups_per_mille, 1000, locale),
                     "cost": share(row.cost_basis_points)} for row in preview.levels],
     }
+
+
+async def payouts_page(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
+    """The newest payouts and batches (a page each) and the account they are paid from."""
+    newest = ListParams(take=50, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
+    found, count = await payout_service.list_payouts(connection, tenant, newest)
+    batches, batch_count = await payout_service.list_batches(connection, tenant, newest)
+    # What the next batch would take (a batch takes every pending payout; a page shows the first hundred).
+    waiting = ListParams(take=100, skip=0, order_field="createdAt", descending=False, search='status:"PENDING"',
+                         expand=frozenset())
+    pending, pending_count = await payout_service.list_payouts(connection, tenant, waiting)
+    return {"payouts": found, "payout_count": count, "batches": batches, "batch_count": batch_count,
+            "pending_total": sum(payout.amount for payout in pending), "pending_count": pending_count,
+            "account": await payout_service.get_payout_settings(connection, tenant), "error": None,
+            "failable": frozenset({PayoutStatus.PENDING, PayoutStatus.IN_BATCH, PayoutStatus.REQUIRES_ATTENTION})}
+
+
+async def developers_page(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
+    """The API version, the webhook endpoints with their latest deliveries, and the latest events."""
+    newest = ListParams(take=20, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
+    endpoints, _count = await webhook_service.list_endpoints(connection, tenant, newest)
+    deliveries = {endpoint.id: (await webhook_service.list_deliveries(connection, tenant, endpoint.id, newest))[0]
+                  for endpoint in endpoints}
+    latest_events, event_count = await events_service.list_events(connection, tenant, newest)
+    organization = await organization_service.find_organization(connection, tenant.organization_id)
+    return {"endpoints": endpoints, "deliveries": deliveries, "events": latest_events, "event_count": event_count,
+            "api_version": organization.api_version if organization is not None else "", "error": None,
+            "new_secret": None}

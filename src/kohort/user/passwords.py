@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _HASHER = PasswordHasher()
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # bounded before hashing: Argon2 on a megabyte-long "password" is a denial of service
-# Verified when the address has no account, so a wrong address costs as long as a wrong password.
-_DECOY = _HASHER.hash("decoy password never used")
+
+
+@cache
+def _decoy() -> str:
+    """Verified when the address has no account, so a wrong address costs as long as a wrong password.
+    Hashed on first use, not at import: every server process would pay for it while starting."""
+    return _HASHER.hash("decoy password never used")
 
 
 class WeakPassword(ValueError):
@@ -31,6 +38,6 @@ def verify(password_hash: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _HASHER.verify(password_hash or _DECOY, password) and password_hash is not None
+        return _HASHER.verify(password_hash or _decoy(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
