@@ -1,5 +1,5 @@
 """The aggregates behind the figures. Every statement starts from the tenant's rows and a time range on an
-indexed column (see migration 0012), so a period costs the rows in it, not the table."""
+indexed column (see migration 0014), so a period costs the rows in it, not the table."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """dashboard users
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 11:00:00.000000
 
 The merchant dashboard's accounts (Argon2id password hashes), their server-side sessions and the login
@@ -15,8 +15,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
