@@ -23,6 +23,8 @@ def test_ids_carry_their_prefix_and_are_unique() -> None:
 def test_share_codes_per_mode() -> None:
     assert re.fullmatch(r"KHT-[23456789A-HJ-NP-Z]{8}", new_share_code(livemode=True))
     assert re.fullmatch(r"KHT-test-[23456789A-HJ-NP-Z]{8}", new_share_code(livemode=False))
+    assert re.fullmatch(r"KHTPAY-[23456789A-HJ-NP-Z]{8}", new_share_code(livemode=True, prefix="KHTPAY"))
+    assert re.fullmatch(r"KHTPAY-test-[23456789A-HJ-NP-Z]{8}", new_share_code(livemode=False, prefix="KHTPAY"))
 
 
 def test_share_codes_carry_40_bits_from_the_whole_alphabet() -> None:

@@ -131,3 +131,41 @@ async def test_a_group_keeps_the_settings_it_was_created_with(merchant: Merchant
     assert new["paymentGroupSettings"]["discountType"] == "AMOUNT"
     assert new["paymentGroupSettings"]["discountLevels"] == [{"level": 1, "participantsToUnlock": 2, "value": 20}]
     assert (new["paymentGroupSettings"]["maxParticipants"], new["paymentGroupSettings"]["minutesDuration"]) == (3, 30)
+
+
+@pytest.mark.parametrize("key", ["sk_test", "sk_live"])
+async def test_share_code_prefix_decides_new_codes_and_any_prefix_finds_them(merchant: Merchant, key: str) -> None:
+    """WooCommerce shops need codes starting with `KHTPAY-` (its plugin ignores other coupons); test mode
+    keeps its `-test-` part; a code is found whichever known prefix, case and padding it is typed with."""
+    assert (await merchant.get("/payment-group-settings", key=key)).json()["shareCodePrefix"] == "KHT"
+    before = (await merchant.order(key=key))["paymentGroupShareId"]
+    assert before.startswith("KHT-")
+    settings = await set_group_settings(merchant, key=key, shareCodePrefix="KHTPAY")
+    assert settings["shareCodePrefix"] == "KHTPAY"
+    code = (await merchant.order(key=key))["paymentGroupShareId"]
+    body = code.removeprefix("KHTPAY-test-" if key == "sk_test" else "KHTPAY-")
+    assert code == ("KHTPAY-test-" if key == "sk_test" else "KHTPAY-") + body, code
+    assert len(body) == 8
+    pk = key.replace("sk_", "pk_")
+    for typed in (code, code.lower(), f"  {code.lower()} ", code.replace("KHTPAY-", "KHT-"),
+                  code.replace("KHTPAY-", "kht-")):
+        response = await merchant.post(f"/groups/{typed}/validate", key=pk)
+        assert response.status_code == 200, (typed, response.text)
+        assert response.json()["shareId"] == code
+    # Codes drawn before the change keep working under either prefix.
+    for typed in (before, before.replace("KHT-", "khtpay-")):
+        assert (await merchant.post(f"/groups/{typed}/validate", key=pk)).status_code == 200
+    # The other mode keeps its own prefix.
+    other = "sk_live" if key == "sk_test" else "sk_test"
+    assert (await merchant.get("/payment-group-settings", key=other)).json()["shareCodePrefix"] == "KHT"
+
+
+@pytest.mark.parametrize("prefix", ["KHTAMB", "kht", "", "KHTPAY-", 7, None, ["KHT"]])
+async def test_share_code_prefix_is_one_of_the_known_ones(merchant: Merchant, prefix: object) -> None:
+    response = await merchant.patch("/payment-group-settings", json={"shareCodePrefix": prefix})
+    if prefix is None:  # null leaves it as it is, as for every other setting
+        assert response.status_code == 200
+        assert response.json()["shareCodePrefix"] == "KHT"
+        return
+    assert response.status_code == 400, response.text
+    assert (await merchant.get("/payment-group-settings")).json()["shareCodePrefix"] == "KHT"

@@ -174,3 +174,22 @@ async def test_create_group_refusals(merchant: Merchant) -> None:
         response = await merchant.post("/groups", json=body)
         assert response.status_code == status, (body, response.text)
     assert (await merchant.get("/groups")).json()["count"] == 2
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+async def test_create_group_names_the_order_by_payment_intent_id(merchant: Merchant, prefix: str) -> None:
+    """The original's SDK (`paymentGroups.create`) sends `{customerId, paymentIntentId}`: a `pi_…` id, or
+    the order's own id."""
+    for name_it in (lambda order: order["id"].replace("ord_", "pi_", 1), lambda order: order["id"]):
+        order = await merchant.order()
+        await merchant.post(f"/groups/{order['paymentGroupId']}/cancel")
+        response = await merchant.post(prefix, json={"customerId": order["customerId"],
+                                                     "paymentIntentId": name_it(order)})
+        assert response.status_code == 201, response.text
+        moved = (await merchant.get(f"/orders/{order['id']}")).json()
+        assert moved["paymentGroupId"] == response.json()["id"]
+    refused = await merchant.post(prefix, json={"customerId": order["customerId"], "payment_intent_id": "pi_nope"})
+    assert refused.status_code == 404
+    missing = await merchant.post(prefix, json={"customerId": order["customerId"]})
+    assert missing.status_code == 400
+    assert "Either orderId or paymentIntentId is required." in missing.json()["error"]["message"]

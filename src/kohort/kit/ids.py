@@ -20,13 +20,14 @@ SHARE_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 SHARE_CODE_LENGTH = 8
 
 
-def new_share_code(*, livemode: bool) -> str:
-    """`KHT-7QK3XM2A` (live) or `KHT-test-7QK3XM2A` (test): the original's format, 8 upper-case characters.
+def new_share_code(*, livemode: bool, prefix: str = "KHT") -> str:
+    """`KHT-7QK3XM2A` (live) or `KHT-test-7QK3XM2A` (test): the original's format, 8 upper-case characters,
+    after the organization's prefix (`KHT`, or `KHTPAY` for WooCommerce shops).
 
     Codes drawn before the alphabet changed (8 hex digits) stay valid: lookups go by `share_code_key`,
     which does not care which alphabet a code came from."""
     body = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(SHARE_CODE_LENGTH))
-    return f"KHT-{body}" if livemode else f"KHT-test-{body}"
+    return f"{prefix}-{body}" if livemode else f"{prefix}-test-{body}"
 
 
 LEGACY_SHARE_CODE_PREFIX = "KHTPAY-"
@@ -34,7 +35,8 @@ LEGACY_SHARE_CODE_PREFIX = "KHTPAY-"
 
 def share_code_key(code: str) -> str:
     """The case-insensitive lookup form of a share code: trimmed and upper-cased, with the legacy
-    `KHTPAY-` prefix read as `KHT-` (WooCommerce only intercepts coupons that start with `khtpay-`)."""
+    `KHTPAY-` prefix read as `KHT-`, so a code is found whichever of the two prefixes it is typed with
+    (WooCommerce only intercepts coupons that start with `khtpay-`; PrestaShop anything from `KHT`)."""
     key = code.strip().upper()
     if key.startswith(LEGACY_SHARE_CODE_PREFIX):
         key = "KHT-" + key[len(LEGACY_SHARE_CODE_PREFIX) :]

@@ -8,7 +8,7 @@ from kohort.models.idempotency import idempotency_keys
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import OrderStatus, orders
-from kohort.models.organization import ApiKeyKind, api_keys, group_settings, organizations
+from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
 from kohort.models.webhook import webhook_deliveries, webhook_endpoints
@@ -21,6 +21,7 @@ __all__ = [
     "OrderStatus",
     "PayoutStatus",
     "ReminderState",
+    "ShareCodePrefix",
     "api_keys",
     "brand_settings",
     "customers",

@@ -14,6 +14,14 @@ class ApiKeyKind(StrEnum):
     PUBLISHABLE = "publishable"
 
 
+class ShareCodePrefix(StrEnum):
+    """The prefix of new share codes. `KHT` is today's; `KHTPAY` the original's first one, the only one
+    the WooCommerce plugin recognises (it intercepts coupons starting with `khtpay-`)."""
+
+    KHT = "KHT"
+    KHTPAY = "KHTPAY"
+
+
 organizations = Table(
     "organizations",
     metadata,
@@ -53,6 +61,8 @@ group_settings = Table(
     Column("max_participants", Integer, nullable=False),
     Column("minutes_duration", Integer, nullable=False),
     Column("min_purchase_value", BigInteger, nullable=False),
+    # What new share codes start with (ShareCodePrefix): WooCommerce shops need `KHTPAY`.
+    Column("share_code_prefix", String(8), nullable=False, server_default="KHT"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -12,7 +12,8 @@ from kohort.models.base import check_row_shape
 from kohort.tenant import Tenant
 
 # The status lives in models (below every service); re-exported here for pages, which never import models.
-__all__ = ["Order", "OrderStatus"]
+__all__ = ["Order", "OrderStatus", "checkout_session_id", "checkout_session_share_id", "order_id_named_by",
+           "payment_intent_id"]
 
 _STATUS = [column.name for column in orders.columns].index("status")
 
@@ -59,3 +60,33 @@ class Order:
 
 
 check_row_shape(orders, Order)
+
+
+# The original's deprecated checkout sessions (`cs_`) and payment intents (`pi_`) are views of orders
+# here: one of each per order, their ids derived from the order's, so no second record can drift.
+ORDER_PREFIX = "ord_"
+PAYMENT_INTENT_PREFIX = "pi_"
+CHECKOUT_SESSION_PREFIX = "cs_"
+_SESSION_SHARE_PREFIXES = ("cs_test_", "cs_live_")
+
+
+def payment_intent_id(order_id: str) -> str:
+    return PAYMENT_INTENT_PREFIX + order_id.removeprefix(ORDER_PREFIX)
+
+
+def checkout_session_id(order_id: str) -> str:
+    return CHECKOUT_SESSION_PREFIX + order_id.removeprefix(ORDER_PREFIX)
+
+
+def checkout_session_share_id(order_id: str, *, livemode: bool) -> str:
+    """The session's public id (`cs_live_…`/`cs_test_…`), the last segment of its `url`."""
+    return _SESSION_SHARE_PREFIXES[livemode] + order_id.removeprefix(ORDER_PREFIX)
+
+
+def order_id_named_by(reference: str) -> str | None:
+    """The order id behind an `ord_`, `pi_`, `cs_`, `cs_test_` or `cs_live_` id; None for anything else
+    (a shop's own order number, looked up as a client reference instead)."""
+    for prefix in (*_SESSION_SHARE_PREFIXES, PAYMENT_INTENT_PREFIX, CHECKOUT_SESSION_PREFIX, ORDER_PREFIX):
+        if reference.startswith(prefix) and len(reference) > len(prefix):
+            return ORDER_PREFIX + reference[len(prefix) :]
+    return None

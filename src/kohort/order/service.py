@@ -21,7 +21,7 @@ from kohort.kit.listing import ListParams
 from kohort.models import GroupStatus, OrderStatus
 from kohort.notify import service as notify
 from kohort.order import repository
-from kohort.order.domain import Order
+from kohort.order.domain import Order, order_id_named_by
 from kohort.order.schemas import Order as WireOrder
 from kohort.order.schemas import OrderCreate, to_wire_order
 from kohort.organization import service as organization_service
@@ -29,6 +29,9 @@ from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.referral_group.schemas import PaymentGroupCreate, to_wire_group
 from kohort.tenant import Tenant
+
+# A reference longer than any id or client reference id cannot name an order (and is not worth a query).
+MAX_REFERENCE_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,24 @@ async def get_order(connection: AsyncConnection, tenant: Tenant, order_id: str) 
     return order
 
 
+async def find_by_reference(connection: AsyncConnection, tenant: Tenant, reference: str) -> Order | None:
+    """The order an installed client names: its id, its payment intent's or checkout session's id
+    (`pi_…`, `cs_…`, `cs_test_…`), or the shop's own order number (client reference id)."""
+    reference = reference.strip()
+    if not reference or len(reference) > MAX_REFERENCE_LENGTH:
+        return None
+    order_id = order_id_named_by(reference)
+    order = await repository.get(connection, tenant, order_id) if order_id else None
+    return order or await repository.find_by_client_reference(connection, tenant, reference)
+
+
+async def get_by_reference(connection: AsyncConnection, tenant: Tenant, reference: str, *, noun: str = "Order") -> Order:
+    order = await find_by_reference(connection, tenant, reference)
+    if order is None:
+        raise NotFound(f"{noun} {reference} not found.")
+    return order
+
+
 async def list_orders(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Order], int]:
     return await repository.list_orders(connection, tenant, params)
 
@@ -164,7 +185,7 @@ async def open_group_for_order(
     """`POST /groups`: a new group for a customer around one of their orders that is in no live group
     (no group at all, or one that was canceled or expired without cashback)."""
     customer = await customer_service.get_customer(connection, tenant, data.customer_id)
-    order = await get_order(connection, tenant, data.order_id)
+    order = await get_by_reference(connection, tenant, data.order_reference)
     if order.customer_id != customer.id:
         raise KohortError(f"Order {order.id} does not belong to customer {customer.id}.", code="ORDER_MISMATCH")
     if order.payment_group_id is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from kohort.models import ApiKeyKind, api_keys, group_settings, organizations
+from kohort.models import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.base import check_row_shape
 from kohort.organization.ladder import DiscountLevel, DiscountType, Ladder
 
@@ -77,16 +77,18 @@ class GroupSettings:
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    share_code_prefix: ShareCodePrefix
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> GroupSettings:
         (id_, organization_id, livemode, discount_type, levels, max_participants, minutes_duration,
-         min_purchase_value, created_at, updated_at) = row
+         min_purchase_value, share_code_prefix, created_at, updated_at) = row
         return cls(
             id_, organization_id, bool(livemode), DiscountType(discount_type), levels_from_stored(levels),
-            max_participants, minutes_duration, min_purchase_value, created_at, updated_at,
+            max_participants, minutes_duration, min_purchase_value, ShareCodePrefix(share_code_prefix),
+            created_at, updated_at,
         )
 
     @property
@@ -102,6 +104,7 @@ class GroupSettingsChanges(TypedDict, total=False):
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    share_code_prefix: ShareCodePrefix
     updated_at: datetime
 
 

@@ -11,6 +11,8 @@ from kohort.http.schemas import Cents, Timestamp, WholeNumber, WireModel
 from kohort.organization import domain, ladder
 
 DiscountType = Literal["PERCENTAGE", "AMOUNT"]
+# What new share codes start with: `KHT` by default, `KHTPAY` for shops running the WooCommerce plugin.
+ShareCodePrefix = Literal["KHT", "KHTPAY"]
 
 
 class DiscountLevel(WireModel):
@@ -38,6 +40,7 @@ class GroupSettings(WireModel):
     max_participants: int
     minutes_duration: int
     min_purchase_value: int
+    share_code_prefix: ShareCodePrefix
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -56,6 +59,7 @@ def to_wire_settings(settings: domain.GroupSettings) -> GroupSettings:
         max_participants=settings.max_participants,
         minutes_duration=settings.minutes_duration,
         min_purchase_value=settings.min_purchase_value,
+        share_code_prefix=settings.share_code_prefix.value,
         created_at=settings.created_at,
         updated_at=settings.updated_at,
     )
@@ -67,3 +71,4 @@ class GroupSettingsUpdate(WireModel):
     max_participants: WholeNumber | None = Field(default=None, ge=2, le=1000)
     minutes_duration: WholeNumber | None = Field(default=None, ge=1, le=129_600)
     min_purchase_value: Cents | None = None
+    share_code_prefix: ShareCodePrefix | None = None

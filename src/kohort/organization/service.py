@@ -13,7 +13,7 @@ from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id, new_secret
 from kohort.kit.text import SINGLE_LINE_MESSAGE, has_control_characters
-from kohort.models import ApiKeyKind
+from kohort.models import ApiKeyKind, ShareCodePrefix
 from kohort.organization import repository
 from kohort.organization.domain import ApiKey, GroupSettings, GroupSettingsChanges, Organization
 from kohort.organization.ladder import DiscountLevel, DiscountType
@@ -76,7 +76,7 @@ async def create_organization(
             id=new_id("pgset"), organization_id=organization_id, livemode=livemode,
             discount_type=DiscountType.PERCENTAGE, discount_levels=DEFAULT_LEVELS,
             max_participants=DEFAULT_MAX_PARTICIPANTS, minutes_duration=DEFAULT_MINUTES_DURATION,
-            min_purchase_value=0, created_at=now, updated_at=now,
+            min_purchase_value=0, share_code_prefix=ShareCodePrefix.KHT, created_at=now, updated_at=now,
         )
         for livemode in (False, True)
     ])
@@ -131,6 +131,8 @@ async def update_group_settings(
         values["minutes_duration"] = changes.minutes_duration
     if changes.min_purchase_value is not None:
         values["min_purchase_value"] = changes.min_purchase_value
+    if changes.share_code_prefix is not None:
+        values["share_code_prefix"] = ShareCodePrefix(changes.share_code_prefix)
     return await repository.update_group_settings(connection, tenant, values)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, model_validator
 
 from kohort.http.schemas import Cents, Metadata, MetadataContents, Timestamp, WireModel
 from kohort.organization import ladder
@@ -62,9 +62,22 @@ class PaymentGroup(WireModel):
 
 class PaymentGroupCreate(WireModel):
     customer_id: str = Field(max_length=50)
-    order_id: str = Field(max_length=50)
+    # The order to put in the new group; `paymentIntentId` (a `pi_…` id, or an order id) is the
+    # original's name for it, which its SDK sends. One of the two is required; `orderId` wins.
+    order_id: str | None = Field(default=None, max_length=50)
+    payment_intent_id: str | None = Field(default=None, max_length=50)
     metadata: Metadata = None
     expires_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _names_an_order(self) -> PaymentGroupCreate:
+        if not (self.order_id or self.payment_intent_id):
+            raise ValueError("Either orderId or paymentIntentId is required.")
+        return self
+
+    @property
+    def order_reference(self) -> str:
+        return self.order_id or self.payment_intent_id or ""
 
 
 class PaymentGroupUpdate(WireModel):

@@ -98,7 +98,7 @@ async def open_group(
         "updated_by": actor,
     }
     for _ in range(SHARE_CODE_ATTEMPTS):
-        share_id = new_share_code(livemode=tenant.livemode)
+        share_id = new_share_code(livemode=tenant.livemode, prefix=settings.share_code_prefix)
         group = await repository.insert_unless_code_taken(
             connection, {**values, "share_id": share_id, "share_key": share_code_key(share_id)}
         )
