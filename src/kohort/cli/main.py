@@ -113,6 +113,10 @@ def serve(
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (kohort.logs), one format for every line
         access_log=False,
+        # uvicorn kills a server process that has not answered its health check 5 s after being spawned;
+        # importing the app takes longer than that on a busy 2-core machine, which made it kill and respawn
+        # every process forever.
+        timeout_worker_healthcheck=60,
     )
 
 
