@@ -1,5 +1,6 @@
 """Granting the cashback of completed groups, in bulk: every order of the group gets the level's
-cashback on its own amount, a fresh withdrawal token, and the money is posted to the ledger.
+cashback on its own amount, and the money is posted to the ledger. Withdrawal tokens are issued apart
+(`issue_withdrawal_tokens`), by whoever writes the link that carries them.
 
 Exactly once: an order moves CREATED → CASHBACK_AVAILABLE by a conditional write, only orders that
 moved are posted, and the posting's idempotency key (`settlement:{group_id}`) is unique.
@@ -42,9 +43,7 @@ class CompletedGroup:
 
 
 class CashbackGranted(NamedTuple):
-    """One order's cashback, as it became available. `withdrawal_token` is the raw single-use token: it
-    exists only in memory during the settling transaction (the database keeps its hash), for the code
-    that must hand it to the shopper (the withdrawal email), and must never be logged."""
+    """One order's cashback, as it became available."""
 
     order_id: str
     group_id: str
@@ -52,7 +51,6 @@ class CashbackGranted(NamedTuple):
     amount_cashback: int
     discount_type: str
     discount_value: int
-    withdrawal_token: str
 
 
 def settlement_key(group_id: str) -> str:
@@ -74,13 +72,10 @@ async def grant(connection: AsyncConnection, groups: Sequence[CompletedGroup], *
                     ),
                     discount_type=group.discount_type,
                     discount_value=group.discount_value,
-                    withdrawal_token=new_secret(WITHDRAWAL_TOKEN_BYTES),
                 )
             )
     changed = await repository.make_cashback_available(
-        connection,
-        [(item.order_id, item.amount_cashback, hash_secret(item.withdrawal_token)) for item in planned],
-        now=now,
+        connection, [(item.order_id, item.amount_cashback) for item in planned], now=now
     )
     granted = [item for item in planned if item.order_id in changed]
     fees = {
@@ -91,6 +86,19 @@ async def grant(connection: AsyncConnection, groups: Sequence[CompletedGroup], *
     }
     await ledger.post_many(connection, _postings(groups, granted, fees))
     return granted
+
+
+async def issue_withdrawal_tokens(
+    connection: AsyncConnection, order_ids: Sequence[str], *, now: datetime
+) -> dict[str, str]:
+    """A fresh single-use token for each of these orders whose cashback is available, replacing any
+    earlier one (which stops working). Returns the raw tokens by order id, for the link that carries
+    them: they exist only in memory (the database keeps their hash) and must never be logged."""
+    tokens = {order_id: new_secret(WITHDRAWAL_TOKEN_BYTES) for order_id in dict.fromkeys(order_ids)}
+    changed = await repository.set_withdrawal_tokens(
+        connection, [(order_id, hash_secret(token)) for order_id, token in tokens.items()], now=now
+    )
+    return {order_id: token for order_id, token in tokens.items() if order_id in changed}
 
 
 def _postings(

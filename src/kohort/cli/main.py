@@ -1,4 +1,5 @@
-"""`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create`."""
+"""`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create` (and, in their
+own modules, `kohort payouts …` and `kohort cashback …`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import typer
 import uvicorn
 
+from kohort.cli.cashback import cashback_app
 from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.payouts import payouts_app
 from kohort.config import encryption_key, get_settings
@@ -36,6 +38,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
+app.add_typer(cashback_app, name="cashback")
 
 async def _create_organization(
     runtime: Runtime, name: str, api_version: str

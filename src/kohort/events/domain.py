@@ -36,6 +36,19 @@ class _ObjectEvent:
     def wire_object(self) -> dict[str, Any]:
         return self.object.model_dump(mode="json", by_alias=True)
 
+    def refs(self) -> dict[str, Any]:
+        """What consumers need beyond the object (ids of related objects), stored beside it, never on the wire."""
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class _CausedByOrder(_ObjectEvent):
+    # The order whose intake caused the event, if one did (the shopper emails are about it).
+    order_id: str | None = None
+
+    def refs(self) -> dict[str, Any]:
+        return {"order_id": self.order_id} if self.order_id else {}
+
 
 @dataclass(frozen=True, slots=True)
 class OrderCreated(_ObjectEvent):
@@ -46,9 +59,14 @@ class OrderCreated(_ObjectEvent):
 
 @dataclass(frozen=True, slots=True)
 class CashbackAvailable(_ObjectEvent):
-    """`object`: the order, CASHBACK_AVAILABLE (never its withdrawal token)."""
+    """`object`: the order, CASHBACK_AVAILABLE (never a withdrawal token: the email consumer issues the
+    token when it writes the link). `payout_id`: the failed payout that gave the cashback back, if any."""
 
     type: ClassVar[EventType] = EventType.ORDER_CASHBACK_AVAILABLE
+    payout_id: str | None = None
+
+    def refs(self) -> dict[str, Any]:
+        return {"payout_id": self.payout_id} if self.payout_id else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +77,21 @@ class CashbackSent(_ObjectEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class GroupCreated(_ObjectEvent):
+class GroupCreated(_CausedByOrder):
     """`object`: the group."""
 
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_CREATED
 
 
 @dataclass(frozen=True, slots=True)
-class GroupJoined(_ObjectEvent):
+class GroupJoined(_CausedByOrder):
     """`object`: the group, counting the new participant."""
 
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_JOINED
 
 
 @dataclass(frozen=True, slots=True)
-class LevelUnlocked(_ObjectEvent):
+class LevelUnlocked(_CausedByOrder):
     """`object`: the group whose participant count just reached a level's threshold."""
 
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_LEVEL_UNLOCKED
@@ -88,9 +106,14 @@ class GroupCompleted(_ObjectEvent):
 
 @dataclass(frozen=True, slots=True)
 class GroupExpired(_ObjectEvent):
-    """`object`: the group, EXPIRED."""
+    """`object`: the group, EXPIRED. `settled`: it ended alone at its end (its owner is told), rather than
+    being expired by the merchant."""
 
     type: ClassVar[EventType] = EventType.PAYMENT_GROUP_EXPIRED
+    settled: bool = False
+
+    def refs(self) -> dict[str, Any]:
+        return {"settled": True} if self.settled else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +163,8 @@ class Event:
     created_at: datetime
     data: dict[str, Any]
     dispatched_at: datetime | None
+    notified_at: datetime | None
+    refs: dict[str, Any] | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Event:
@@ -148,3 +173,6 @@ class Event:
     @property
     def tenant(self) -> Tenant:
         return Tenant(self.organization_id, self.livemode)
+
+    def ref(self, name: str) -> Any:
+        return (self.refs or {}).get(name)

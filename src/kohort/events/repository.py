@@ -1,11 +1,13 @@
-"""Queries for events, always inside one tenant (the insert places each row in its event's tenant)."""
+"""Queries for events, always inside one tenant (the insert places each row in its event's tenant), except
+the consumers' claims, which are the system's and span tenants like the settlement sweep."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, func, insert, select
+from sqlalchemy import Boolean, String, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
@@ -26,6 +28,7 @@ _INSERT_EVENT = insert(events).values(
     .scalar_subquery(),
     created_at=bindparam("created_at", type_=UTCDateTime()),
     data=bindparam("data", type_=JSONType),
+    refs=bindparam("refs", type_=JSONType),
 )
 
 # Events are listed newest first by default; createdAt is the only ordering offered.
@@ -58,3 +61,24 @@ async def list_events(
     )
     return [Event.from_row(row) for row in (await connection.execute(statement)).all()], int(count)
 
+
+
+async def claim_unnotified(connection: AsyncConnection, *, now: datetime, limit: int) -> list[Event]:
+    """The oldest events the email consumer has not handled, marked handled by this transaction: the
+    conditional write lets one transaction only take each event (SKIP LOCKED spares concurrent claimers
+    the wait on PostgreSQL), and a rollback gives them back."""
+    oldest = (
+        select(events.c.id)
+        .where(events.c.notified_at.is_(None))
+        .order_by(events.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(events)
+        .where(events.c.id.in_(oldest.scalar_subquery()), events.c.notified_at.is_(None))
+        .values(notified_at=now)
+        .returning(events)
+    )
+    claimed = [Event.from_row(row) for row in (await connection.execute(statement)).all()]
+    return sorted(claimed, key=lambda event: (event.created_at, event.id))

@@ -27,7 +27,8 @@ async def record_events(connection: AsyncConnection, events: Iterable[DomainEven
     """Write several events with one statement (a settlement batch records thousands)."""
     now = clock.now()
     await repository.insert_events(connection, [
-        dict(id=new_id("evt"), **event.tenant.stamp(), type=event.type.value, created_at=now, data=event.wire_object())
+        dict(id=new_id("evt"), **event.tenant.stamp(), type=event.type.value, created_at=now,
+             data=event.wire_object(), refs=event.refs() or None)
         for event in events
     ])
 
@@ -37,6 +38,12 @@ async def record_for(
 ) -> None:
     """One event per object of `kind` named by `ids`, as it is now in this transaction (see `loaders`)."""
     await record_events(connection, [make(item) for item in await loaders.load(connection, kind, ids)])
+
+
+async def claim_for_emails(connection: AsyncConnection, *, limit: int) -> list[Event]:
+    """Up to `limit` events the email consumer has not handled yet, oldest first, taken by this transaction
+    (every tenant: the consumer is the system's)."""
+    return await repository.claim_unnotified(connection, now=clock.now(), limit=limit)
 
 
 async def get_event(connection: AsyncConnection, tenant: Tenant, event_id: str) -> Event:

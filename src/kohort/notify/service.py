@@ -1,44 +1,56 @@
-"""Queueing the shopper emails of SURFACES.md §3 for order-based groups.
+"""The email consumer: which shopper email each event causes (SURFACES.md §3), and what it shows.
 
-Each function gathers what its email shows (brand, names, amounts, links) and hands it to the email
-outbox inside the caller's transaction, with the event id that makes it once-only per recipient.
-Recipients are customers' addresses; nothing here ever fails the caller for a missing address.
+Services record events and know nothing of emails. The consumer's sweep takes new events in batches
+(`events.service.claim_for_emails`) and, in the same transaction, queues their emails in one insert:
+the claim and the emails commit together, so each event's emails are queued exactly once, and an
+email problem never touches the change that caused the event (it committed before).
+
+The "cashback available" email carries the only withdrawal link. Its token is issued here, in the
+transaction that queues the email (sealed in the job), so each link sent is the order's one valid token;
+a later link (a failed transfer, `kohort cashback resend-links`) replaces it, and the earlier one stops
+working. No token is ever written to an event.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
+from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.customer.domain import Customer
 from kohort.email.outbox import Outbox, QueuedEmail
+from kohort.events.catalogue import EventType
+from kohort.events.domain import Event
 from kohort.kit import clock
-from kohort.kit.crypto import Cipher
 from kohort.kit.formatting import page_locale
-from kohort.kit.ids import new_id
 from kohort.links import withdrawal_url
-from kohort.models import GroupStatus
 from kohort.notify.context import email_context, next_level, person_name
+from kohort.order import service as order_service
 from kohort.order.domain import Order
-from kohort.payout.domain import Payout
+from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.tenant import Tenant
-from kohort.worker import queue
 
 log = logging.getLogger("kohort.notify")
 P = ParamSpec("P")
 
+# The events that cause shopper emails; the consumer takes every event and passes over the others.
+EMAILED = frozenset({
+    EventType.PAYMENT_GROUP_CREATED, EventType.PAYMENT_GROUP_JOINED, EventType.PAYMENT_GROUP_LEVEL_UNLOCKED,
+    EventType.PAYMENT_GROUP_EXPIRED, EventType.ORDER_CASHBACK_AVAILABLE, EventType.PAYOUT_PAID,
+})
+
 
 def _never_failing(function: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
-    """An email must never fail the request or job that causes it: the enqueue runs in a savepoint, and
-    any error rolls back only that savepoint and is logged."""
+    """An email must never fail the work that causes it: the enqueue runs in a savepoint, and any error
+    rolls back only that savepoint and is logged."""
 
     @functools.wraps(function)
     async def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
@@ -52,208 +64,200 @@ def _never_failing(function: Callable[P, Awaitable[None]]) -> Callable[P, Awaita
     return guarded
 
 
-async def _brand(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
-    return (await brand_service.get_brand(connection, tenant)).as_context()
-
-
-async def _people(connection: AsyncConnection, tenant: Tenant, ids: set[str]) -> dict[str, Customer]:
-    return await customer_service.get_customers(connection, tenant, ids)
-
-
-ORDER_PLACED_JOB = "notify.order_placed"
-
-
-async def order_placed(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order,
-                       joined: bool) -> None:
-    """In the order's transaction: one job naming the event (ids and the group's size right after it).
-    The order hot path pays one insert; the job builds the emails (`order_emails`) after commit."""
-    await queue.enqueue(connection, ORDER_PLACED_JOB, {
-        **tenant.stamp(), "order_id": order.id, "group_id": group.id, "joined": joined,
-        "participant_count": group.participant_count,
-    }, dedupe_key=f"order_placed:{order.id}")
-
-
-def unlocks_level(group: ReferralGroup, participant_count: int) -> bool:
-    """Whether reaching `participant_count` unlocks a level exactly (the "new level" email)."""
-    return group.ladder.unlocked_at(participant_count) is not None
-
-
-@_never_failing
-async def order_emails(
-    connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order, joined: bool,
-    participant_count: int, participants: Sequence[Order] = (), outbox: Outbox,
-) -> None:
-    """Group created (owner) or joined (joiner); a join that reaches a level's threshold exactly also
-    tells every other participant that a new level is unlocked."""
-    people = await _people(connection, tenant, {order.customer_id, group.customer_id,
-                                               *(other.customer_id for other in participants)})
-    customer = people.get(order.customer_id)
-    locale = page_locale(order.locale)
-    owner = people.get(group.customer_id)
-    brand = await _brand(connection, tenant)
-    public_url = outbox.public_url
-    count = participant_count
-    if not joined:
-        await outbox.enqueue(connection, kind="group_created", event_id=group.id, to=_email(customer), locale=locale,
-                             context=email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
-                                                   campaign="kohort_ref_payment_success", public_url=public_url,
-                                                   order=order))
+async def emails_for_events(connection: AsyncConnection, events: Sequence[Event], *, outbox: Outbox) -> None:
+    """Queue the emails of these events (claimed by the caller's transaction). A batch that fails (a bug,
+    bad data) is done again one event at a time, so one bad event costs only its own emails (logged)."""
+    wanted = [event for event in events if event.type in EMAILED]
+    if not wanted:
         return
-    ladder = group.ladder
-    await outbox.enqueue(connection, kind="group_joined", event_id=order.id, to=_email(customer), locale=locale,
-                         context=email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
-                                               campaign="kohort_ref_payment_success", public_url=public_url,
-                                               order=order, cashback=ladder.provisional_cashback(count, order.amount),
-                                               next_level=next_level(group, count)))
-    unlocked = ladder.unlocked_at(count)
-    if unlocked is None:
+    try:
+        async with connection.begin_nested():
+            await _queue(connection, wanted, outbox)
         return
-    for other in participants:
-        if other.id == order.id:
+    except Exception:  # fall back to one savepoint per event, below
+        log.exception("email.events_batch_failed", extra={"events": len(wanted)})
+    for event in wanted:
+        try:
+            async with connection.begin_nested():
+                await _queue(connection, [event], outbox)
+        except Exception:  # logged with the event; its emails are dropped, the others go
+            log.exception("email.event_failed", extra={"event_id": event.id, "event_type": event.type})
+
+
+async def _queue(connection: AsyncConnection, events: Sequence[Event], outbox: Outbox) -> None:
+    by_tenant: dict[Tenant, list[Event]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant, []).append(event)
+    emails: list[QueuedEmail] = []
+    for tenant, tenant_events in by_tenant.items():
+        emails += await _tenant_emails(connection, tenant, tenant_events, outbox)
+    await outbox.enqueue_many(connection, emails)
+
+
+@dataclass
+class _Loaded:
+    """What a tenant's batch of emails shows, fetched in a few queries for the whole batch."""
+
+    outbox: Outbox
+    brand: dict[str, Any]
+    orders: dict[str, Order]
+    groups: dict[str, ReferralGroup]
+    people: dict[str, Customer] = field(default_factory=dict)
+    # Every order of the groups whose participants are written to (new level, group expired), oldest first.
+    members: dict[str, list[Order]] = field(default_factory=dict)
+
+    def context(self, group: ReferralGroup, recipient: Customer | None, locale: str, campaign: str,
+                **details: Any) -> dict[str, Any]:
+        return email_context(group, brand=self.brand, owner=self.people.get(group.customer_id), recipient=recipient,
+                             locale=locale, campaign=campaign, public_url=self.outbox.public_url, **details)
+
+    def email(self, kind: str, event_id: str, group: ReferralGroup, shopper: Order, campaign: str,
+              **details: Any) -> QueuedEmail:
+        """Email `kind` to the shopper of order `shopper`, in that order's language."""
+        customer = self.people.get(shopper.customer_id)
+        locale = page_locale(shopper.locale)
+        return QueuedEmail(kind=kind, event_id=event_id, to=_email(customer), locale=locale,
+                           context=self.context(group, customer, locale, campaign, **details))
+
+
+async def _load(connection: AsyncConnection, tenant: Tenant, outbox: Outbox, *, order_ids: Iterable[str],
+                group_ids: Iterable[str], member_groups: Iterable[str]) -> _Loaded:
+    orders = await order_service.get_orders(connection, tenant, set(order_ids))
+    wanted_groups = set(group_ids) | set(member_groups)
+    wanted_groups |= {order.payment_group_id for order in orders.values() if order.payment_group_id}
+    groups = await group_service.get_groups(connection, tenant, wanted_groups)
+    members: dict[str, list[Order]] = {}
+    for order in await order_service.orders_of_groups(connection, sorted(set(member_groups))):
+        if order.tenant == tenant and order.payment_group_id:
+            members.setdefault(order.payment_group_id, []).append(order)
+    customer_ids = {order.customer_id for order in orders.values()} | {group.customer_id for group in groups.values()}
+    customer_ids |= {order.customer_id for group_orders in members.values() for order in group_orders}
+    return _Loaded(
+        outbox=outbox, brand=(await brand_service.get_brand(connection, tenant)).as_context(), orders=orders,
+        groups=groups, people=await customer_service.get_customers(connection, tenant, customer_ids),
+        members=members,
+    )
+
+
+async def _tenant_emails(
+    connection: AsyncConnection, tenant: Tenant, events: Sequence[Event], outbox: Outbox
+) -> list[QueuedEmail]:
+    member_groups = [event.data["id"] for event in events
+                     if event.type == EventType.PAYMENT_GROUP_LEVEL_UNLOCKED
+                     or (event.type == EventType.PAYMENT_GROUP_EXPIRED and event.ref("settled"))]
+    loaded = await _load(
+        connection, tenant, outbox, order_ids=[order_id for order_id in map(_order_of, events) if order_id],
+        group_ids=[event.data["id"] for event in events if event.type.startswith("payment_group.")],
+        member_groups=member_groups,
+    )
+    emails: list[QueuedEmail] = []
+    available: list[tuple[Event, Order, ReferralGroup]] = []
+    for event in events:
+        order = loaded.orders.get(_order_of(event) or "")
+        group_id = event.data["id"] if event.type.startswith("payment_group.") else order and order.payment_group_id
+        group = loaded.groups.get(group_id or "")
+        if group is None:
             continue
-        recipient = people.get(other.customer_id)
-        # Each recipient's own language (the original mixed the joiner's template with the recipient's text).
-        other_locale = page_locale(other.locale)
-        await outbox.enqueue(
-            connection, kind="level_unlocked", event_id=f"{group.id}:{count}", to=_email(recipient),
-            locale=other_locale,
-            context=email_context(group, brand=brand, owner=owner, recipient=recipient, locale=other_locale,
-                                  campaign="group_new_level_unlocked", public_url=public_url,
-                                  new_member_name=person_name(customer), level_value=unlocked.value,
-                                  next_level=next_level(group, count)),
-        )
+        if event.type == EventType.PAYMENT_GROUP_CREATED and order is not None:
+            emails.append(loaded.email("group_created", group.id, group, order, "kohort_ref_payment_success",
+                                       order=order))
+        elif event.type == EventType.PAYMENT_GROUP_JOINED and order is not None:
+            count = int(event.data["participantCount"])
+            emails.append(loaded.email(
+                "group_joined", order.id, group, order, "kohort_ref_payment_success", order=order,
+                cashback=group.ladder.provisional_cashback(count, order.amount), next_level=next_level(group, count),
+            ))
+        elif event.type == EventType.PAYMENT_GROUP_LEVEL_UNLOCKED and order is not None:
+            emails += _level_unlocked(loaded, group, order, int(event.data["participantCount"]))
+        elif event.type == EventType.PAYMENT_GROUP_EXPIRED and event.ref("settled"):
+            emails += [loaded.email("group_expired", group.id, group, member, "payment_captured_no_discount",
+                                    order=member) for member in loaded.members.get(group.id, [])]
+        elif event.type == EventType.ORDER_CASHBACK_AVAILABLE and order is not None:
+            available.append((event, order, group))
+        elif event.type == EventType.PAYOUT_PAID and order is not None:
+            emails.append(loaded.email("cashback_sent", event.data["id"], group, order,
+                                       "kohort_ref_cashback_withdrawn", order=order, cashback=event.data["amount"],
+                                       iban_masked=event.data["iban"]))
+    return emails + await _withdrawal_links(
+        connection, loaded, [(event.id, order, group, bool(event.ref("payout_id"))) for event, order, group in available]
+    )
+
+
+def _order_of(event: Event) -> str | None:
+    """The order an emailed event is about: the one that opened or joined the group, the one whose
+    cashback is available, the one a payout paid."""
+    if event.type == EventType.ORDER_CASHBACK_AVAILABLE:
+        return str(event.data["id"])
+    if event.type == EventType.PAYOUT_PAID:
+        return str(event.data["orderId"])
+    order_id = event.ref("order_id")
+    return str(order_id) if order_id else None
+
+
+def _level_unlocked(loaded: _Loaded, group: ReferralGroup, joiner: Order, count: int) -> list[QueuedEmail]:
+    """"New level": to every participant as the group was right after `joiner` joined, but the joiner,
+    each in their own language (the original mixed the joiner's template with the recipient's text)."""
+    unlocked = group.ladder.unlocked_at(count)
+    if unlocked is None:
+        return []
+    newcomer = person_name(loaded.people.get(joiner.customer_id))
+    participants = [other for other in loaded.members.get(group.id, []) if other.created_at <= joiner.created_at]
+    return [
+        loaded.email("level_unlocked", f"{group.id}:{count}", group, other, "group_new_level_unlocked",
+                     new_member_name=newcomer, level_value=unlocked.value, next_level=next_level(group, count))
+        for other in participants[:count] if other.id != joiner.id
+    ]
+
+
+async def _withdrawal_links(
+    connection: AsyncConnection, loaded: _Loaded, wanted: Sequence[tuple[str, Order, ReferralGroup, bool]]
+) -> list[QueuedEmail]:
+    """"Cashback available" for each (email id, order, group, retry): a fresh token for each order that can
+    still be withdrawn and whose shopper has an address, then the email with its link. The token is
+    written in this transaction, with the email that carries it: both commit, or neither does."""
+    reachable = [item for item in wanted if item[1].amount_cashback and _email(loaded.people.get(item[1].customer_id))]
+    tokens = await cashback_service.issue_withdrawal_tokens(
+        connection, [order.id for _, order, _, _ in reachable], now=clock.now()
+    )
+    return [
+        loaded.email("cashback_available", email_id, group, order, "kohort_ref_payment_iban_request", order=order,
+                     cashback=order.amount_cashback, retry=retry,
+                     withdrawal_url=withdrawal_url(loaded.outbox.public_url, order.id, tokens[order.id]))
+        for email_id, order, group, retry in reachable if order.id in tokens
+    ]
+
+
+async def resend_links(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str], *, run_id: str,
+                       outbox: Outbox) -> int:
+    """`kohort cashback resend-links`: a fresh withdrawal link (old ones void) for each of these orders whose
+    cashback is still available, emailed again. `run_id` names this run in the emails' once-only keys, so
+    running the command again sends again (with new tokens), but retrying one batch does not."""
+    loaded = await _load(connection, tenant, outbox, order_ids=order_ids, group_ids=[], member_groups=[])
+    wanted = [(f"{order.id}:{run_id}", order, loaded.groups[order.payment_group_id], False)
+              for order in loaded.orders.values() if order.payment_group_id in loaded.groups]
+    emails = await _withdrawal_links(connection, loaded, wanted)
+    await outbox.enqueue_many(connection, emails)
+    return len(emails)
 
 
 @_never_failing
 async def reminder(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, stage: str,
                    outbox: Outbox) -> None:
     """A reminder to the owner (`stage` = midway, first or last), also once friends joined: then it says
-    how many more friends reach the next level."""
-    people = await _people(connection, tenant, {group.customer_id})
+    how many more friends reach the next level. Not an event: the sweep that finds it due sends it."""
+    people = await customer_service.get_customers(connection, tenant, {group.customer_id})
     owner = people.get(group.customer_id)
     locale = page_locale(owner.locale if owner else None)
     count = group.participant_count
     await outbox.enqueue(
         connection, kind="reminder", event_id=f"{group.id}:{stage}", to=_email(owner), locale=locale,
-        context=email_context(group, brand=await _brand(connection, tenant), owner=owner, recipient=owner,
-                              locale=locale, campaign="midway_reminder", public_url=outbox.public_url,
-                              stage=stage, participant_count=count,
+        context=email_context(group, brand=(await brand_service.get_brand(connection, tenant)).as_context(),
+                              owner=owner, recipient=owner, locale=locale, campaign="midway_reminder",
+                              public_url=outbox.public_url, stage=stage, participant_count=count,
                               seconds_left=max(0, int((group.expires_at - clock.now()).total_seconds())),
                               next_level=next_level(group, count) if count > 1 else None),
     )
 
 
-@_never_failing
-async def cashback_available(connection: AsyncConnection, tenant: Tenant, *, group: ReferralGroup, order: Order,
-                             token: str, retry: bool = False, event_id: str | None = None, outbox: Outbox) -> None:
-    """The withdrawal link, to a participant whose cashback became available (or came back after a
-    failed transfer: `retry`). The raw token exists only in the caller's transaction, so this is the
-    only moment the link can be written."""
-    if not order.amount_cashback:
-        return
-    people = await _people(connection, tenant, {order.customer_id, group.customer_id})
-    customer = people.get(order.customer_id)
-    locale = page_locale(order.locale)
-    await outbox.enqueue(
-        connection, kind="cashback_available", event_id=event_id or order.id, to=_email(customer), locale=locale,
-        context=email_context(group, brand=await _brand(connection, tenant), owner=people.get(group.customer_id),
-                              recipient=customer, locale=locale, campaign="kohort_ref_payment_iban_request",
-                              public_url=outbox.public_url, order=order, cashback=order.amount_cashback,
-                              withdrawal_url=withdrawal_url(outbox.public_url, order.id, token), retry=retry),
-    )
-
-
-PAYOUTS_PAID_JOB = "notify.payouts_paid"
-
-
-async def payouts_paid(connection: AsyncConnection, tenant: Tenant, *, batch_id: str) -> None:
-    """In the confirming transaction: one job for the batch; it emails each paid shopper (`cashback_sent_emails`)."""
-    await queue.enqueue(connection, PAYOUTS_PAID_JOB, {**tenant.stamp(), "batch_id": batch_id},
-                        dedupe_key=f"payouts_paid:{batch_id}")
-
-
-async def cashback_sent_emails(connection: AsyncConnection, tenant: Tenant, *, payouts: Sequence[Payout],
-                               orders: dict[str, Order], groups: dict[str, ReferralGroup], outbox: Outbox) -> None:
-    """"Your cashback is on its way" to the shopper of every paid payout: a few queries and one insert."""
-    brand = await _brand(connection, tenant)
-    people = await _people(connection, tenant, {order.customer_id for order in orders.values()}
-                           | {group.customer_id for group in groups.values()})
-    public_url = outbox.public_url
-    emails = []
-    for payout in payouts:
-        order = orders.get(payout.order_id)
-        group = groups.get(order.payment_group_id) if order is not None and order.payment_group_id else None
-        if order is None or group is None:
-            continue
-        customer = people.get(order.customer_id)
-        locale = page_locale(order.locale)
-        emails.append(QueuedEmail(
-            kind="cashback_sent", event_id=payout.id, to=_email(customer), locale=locale,
-            context=email_context(group, brand=brand, owner=people.get(group.customer_id), recipient=customer,
-                                  locale=locale, campaign="kohort_ref_cashback_withdrawn", public_url=public_url,
-                                  order=order, cashback=payout.amount, iban_masked=payout.iban_masked),
-        ))
-    await outbox.enqueue_many(connection, emails)
-
-
 def _email(customer: Customer | None) -> str | None:
     return customer.email_address if customer is not None and not customer.is_deleted else None
-
-
-SETTLEMENT_JOB = "notify.settlement"
-
-
-@_never_failing
-async def groups_settled(connection: AsyncConnection, *, group_ids: list[str], tokens: dict[str, str],
-                         cipher: Cipher) -> None:
-    """In the settling transaction: one job for the whole batch, carrying the raw withdrawal tokens
-    (by order id) sealed with the at-rest key. Settlement stays cheap whatever the batch size (the
-    sweep's throughput); the job then queues each participant's email (`settlement_emails`), each
-    deduplicated per event and recipient, so running it twice sends nothing twice."""
-    reference = new_id("stl")
-    sealed = cipher.encrypt(json.dumps(tokens), associated_data=reference)
-    await queue.enqueue(connection, SETTLEMENT_JOB, {"ref": reference, "groups": group_ids, "sealed": sealed})
-
-
-def settlement_tokens(payload: dict[str, Any], *, cipher: Cipher) -> dict[str, str]:
-    tokens: dict[str, str] = json.loads(cipher.decrypt(payload["sealed"], associated_data=payload["ref"]))
-    return tokens
-
-
-async def settlement_emails(connection: AsyncConnection, *, groups: Sequence[ReferralGroup], orders: Sequence[Order],
-                            tokens: dict[str, str], outbox: Outbox) -> None:
-    """After a settlement batch: "cashback available" (with the withdrawal link, `tokens` by order id)
-    to every participant with cashback, "group expired" to each lone owner. A few queries and one
-    insert for the whole batch, whatever its size."""
-    by_tenant: dict[Tenant, list[ReferralGroup]] = {}
-    for group in groups:
-        by_tenant.setdefault(group.tenant, []).append(group)
-    orders_by_group: dict[str | None, list[Order]] = {}
-    for order in orders:
-        orders_by_group.setdefault(order.payment_group_id, []).append(order)
-    public_url = outbox.public_url
-    emails: list[QueuedEmail] = []
-    for tenant, tenant_groups in by_tenant.items():
-        brand = await _brand(connection, tenant)
-        customer_ids = {group.customer_id for group in tenant_groups}
-        customer_ids |= {order.customer_id for group in tenant_groups for order in orders_by_group.get(group.id, [])}
-        people = await _people(connection, tenant, customer_ids)
-        for group in tenant_groups:
-            owner = people.get(group.customer_id)
-            campaign = ("payment_captured_no_discount" if group.status == GroupStatus.EXPIRED
-                        else "kohort_ref_payment_iban_request")
-            for order in orders_by_group.get(group.id, []):
-                customer = people.get(order.customer_id)
-                locale = page_locale(order.locale)
-                base = email_context(group, brand=brand, owner=owner, recipient=customer, locale=locale,
-                                     campaign=campaign, public_url=public_url, order=order)
-                if group.status == GroupStatus.EXPIRED:
-                    emails.append(QueuedEmail(kind="group_expired", event_id=group.id, to=_email(customer),
-                                                     locale=locale, context=base))
-                elif order.id in tokens and order.amount_cashback:
-                    emails.append(QueuedEmail(
-                        kind="cashback_available", event_id=order.id, to=_email(customer), locale=locale,
-                        context={**base, "cashback": order.amount_cashback,
-                                 "withdrawal_url": withdrawal_url(public_url, order.id, tokens[order.id])},
-                    ))
-    await outbox.enqueue_many(connection, emails)

@@ -1,4 +1,4 @@
-"""Queries for orders, always inside one tenant."""
+"""Queries for orders, always inside one tenant (but for the system's: withdrawal links, the resend command)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -143,13 +143,14 @@ async def finish_withdrawals(
 
 
 async def reopen_withdrawal(
-    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str, now: datetime
+    connection: AsyncConnection, tenant: Tenant, order_id: str, *, now: datetime
 ) -> Order | None:
-    """CASHBACK_PROCESSING → CASHBACK_AVAILABLE with a fresh token, after the transfer failed."""
+    """CASHBACK_PROCESSING → CASHBACK_AVAILABLE after the transfer failed, without a token until the email
+    consumer issues the fresh one it sends."""
     statement = (
         update(orders)
         .where(tenant.owns(orders), orders.c.id == order_id, orders.c.status == OrderStatus.CASHBACK_PROCESSING)
-        .values(status=OrderStatus.CASHBACK_AVAILABLE, withdrawal_token_hash=token_hash, updated_at=now)
+        .values(status=OrderStatus.CASHBACK_AVAILABLE, withdrawal_token_hash=None, updated_at=now)
         .returning(orders)
     )
     return _order((await connection.execute(statement)).first())
@@ -169,3 +170,38 @@ async def orders_by_ids(connection: AsyncConnection, order_ids: Sequence[str]) -
         return []
     statement = select(orders).where(orders.c.id.in_(order_ids)).order_by(orders.c.created_at, orders.c.id)
     return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+def _withdrawable(*, order_id: str | None, group_id: str | None, since: datetime | None) -> list[Any]:
+    conditions = [orders.c.status == OrderStatus.CASHBACK_AVAILABLE, orders.c.amount_cashback > 0]
+    if order_id is not None:
+        conditions.append(orders.c.id == order_id)
+    if group_id is not None:
+        conditions.append(orders.c.payment_group_id == group_id)
+    if since is not None:
+        conditions.append(orders.c.updated_at >= since)
+    return conditions
+
+
+async def count_withdrawable(
+    connection: AsyncConnection, *, order_id: str | None, group_id: str | None, since: datetime | None
+) -> int:
+    statement = select(func.count()).select_from(orders).where(
+        *_withdrawable(order_id=order_id, group_id=group_id, since=since)
+    )
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def withdrawable_page(
+    connection: AsyncConnection, *, order_id: str | None, group_id: str | None, since: datetime | None,
+    after: str, limit: int,
+) -> list[tuple[str, str, bool]]:
+    """(order id, organization id, livemode) of orders whose cashback waits to be withdrawn, in any tenant,
+    by id after `after` (the operator's resend command walks them page by page)."""
+    statement = (
+        select(orders.c.id, orders.c.organization_id, orders.c.livemode)
+        .where(*_withdrawable(order_id=order_id, group_id=group_id, since=since), orders.c.id > after)
+        .order_by(orders.c.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1], bool(row[2])) for row in (await connection.execute(statement)).all()]

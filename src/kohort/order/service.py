@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,7 +20,6 @@ from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.models import GroupStatus, OrderStatus
-from kohort.notify import service as notify
 from kohort.order import repository
 from kohort.order.domain import Order, order_id_named_by
 from kohort.order.schemas import Order as WireOrder
@@ -131,14 +131,14 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
     happened: list[DomainEvent] = []
     if data.payment_group_share_id:
         wire_group = to_wire_group(group)
-        happened.append(GroupJoined(wire_group))
+        happened.append(GroupJoined(wire_group, order_id=order.id))
         if group.ladder.unlocked_at(group.participant_count) is not None:
-            happened.append(LevelUnlocked(wire_group))
+            happened.append(LevelUnlocked(wire_group, order_id=order.id))
     else:
-        happened.append(GroupCreated(to_wire_group(group)))
+        happened.append(GroupCreated(to_wire_group(group), order_id=order.id))
     happened.append(OrderCreated(to_wire_order(order)))
+    # The shopper emails are the email consumer's, from these events (`order_id` says whose order it was).
     await events.record_events(connection, happened)
-    await notify.order_placed(connection, tenant, group=group, order=order, joined=bool(data.payment_group_share_id))
     return OrderIntake(order=order, replayed=False)
 
 
@@ -218,6 +218,31 @@ async def orders_of_groups(connection: AsyncConnection, group_ids: list[str]) ->
     return await repository.orders_of_groups(connection, group_ids)
 
 
+@dataclass(frozen=True)
+class WithdrawableFilter:
+    """Which orders whose cashback waits to be withdrawn: one order, a group's, or those whose cashback
+    became available (or changed) since a moment; none set means every one."""
+
+    order_id: str | None = None
+    group_id: str | None = None
+    since: datetime | None = None
+
+
+async def count_withdrawable(connection: AsyncConnection, chosen: WithdrawableFilter) -> int:
+    return await repository.count_withdrawable(
+        connection, order_id=chosen.order_id, group_id=chosen.group_id, since=chosen.since
+    )
+
+
+async def withdrawable_page(
+    connection: AsyncConnection, chosen: WithdrawableFilter, *, after: str, limit: int
+) -> list[tuple[str, Tenant]]:
+    """The next `limit` chosen orders by id after `after`, with their tenants (they span organizations)."""
+    rows = await repository.withdrawable_page(connection, order_id=chosen.order_id, group_id=chosen.group_id,
+                                              since=chosen.since, after=after, limit=limit)
+    return [(order_id, Tenant(organization_id, livemode)) for order_id, organization_id, livemode in rows]
+
+
 async def find_any_tenant(connection: AsyncConnection, order_id: str) -> Order | None:
     """The order a shopper's withdrawal link names, whatever its tenant (None when unknown)."""
     if not order_id.startswith("ord_") or len(order_id) > 40:
@@ -235,10 +260,8 @@ async def finish_withdrawals(connection: AsyncConnection, tenant: Tenant, order_
     return await repository.finish_withdrawals(connection, tenant, order_ids, now=clock.now())
 
 
-async def reopen_withdrawal(
-    connection: AsyncConnection, tenant: Tenant, order_id: str, *, token_hash: str
-) -> Order | None:
-    return await repository.reopen_withdrawal(connection, tenant, order_id, token_hash=token_hash, now=clock.now())
+async def reopen_withdrawal(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order | None:
+    return await repository.reopen_withdrawal(connection, tenant, order_id, now=clock.now())
 
 
 async def find(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order | None:

@@ -133,6 +133,5 @@ async def end_group_now(reference: str, request: Request, principal: Principal =
     if principal.tenant.livemode:
         raise NotFound("Route not found.")  # live keys do not see test helpers at all
     async with unit_of_work(request) as connection:
-        group = await settlement.end_group_now(connection, principal.tenant, reference, now=runtime.clock.now(),
-                                               cipher=runtime.cipher)
+        group = await settlement.end_group_now(connection, principal.tenant, reference, now=runtime.clock.now())
     return render(request, to_wire_group(group))

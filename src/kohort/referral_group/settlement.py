@@ -24,9 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.cashback import service as cashback_service
 from kohort.events import service as events
 from kohort.events.domain import CashbackAvailable, GroupCompleted, GroupExpired
-from kohort.kit.crypto import Cipher
 from kohort.models import GroupStatus
-from kohort.notify import service as notify
 from kohort.referral_group import service, settlement_repository
 from kohort.referral_group.domain import ReferralGroup
 from kohort.referral_group.schemas import to_wire_group
@@ -45,8 +43,7 @@ class SettledGroup:
 
 @dataclass(frozen=True)
 class Settlement:
-    """What one settling transaction did. `cashbacks` carry the raw withdrawal tokens: code that must
-    send them (emails) enqueues its jobs from here, inside the same transaction."""
+    """What one settling transaction did."""
 
     groups: list[SettledGroup] = field(default_factory=list)
     cashbacks: list[cashback_service.CashbackGranted] = field(default_factory=list)
@@ -60,10 +57,10 @@ class Settlement:
         return [group for group in self.groups if group.status == GroupStatus.EXPIRED]
 
 
-async def settle_due_groups(connection: AsyncConnection, *, now: datetime, limit: int, cipher: Cipher) -> Settlement:
+async def settle_due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> Settlement:
     """Settle up to `limit` groups past their end, skipping any another transaction holds."""
     closed = await settlement_repository.close_due_groups(connection, now=now, limit=limit)
-    return await _reward(connection, closed, now=now, cipher=cipher)
+    return await _reward(connection, closed, now=now)
 
 
 async def due_groups(connection: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[str, Tenant]]:
@@ -72,28 +69,22 @@ async def due_groups(connection: AsyncConnection, *, now: datetime, limit: int) 
     return [(group_id, Tenant(organization_id, livemode)) for group_id, organization_id, livemode in rows]
 
 
-async def settle_group(
-    connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime, cipher: Cipher
-) -> Settlement:
+async def settle_group(connection: AsyncConnection, tenant: Tenant, group_id: str, *, now: datetime) -> Settlement:
     """Settle one group if it is due (past its end, or full); a no-op if it is not, or already settled."""
     closed = await settlement_repository.close_group(connection, tenant, group_id, now=now)
-    return await _reward(connection, [closed] if closed is not None else [], now=now, cipher=cipher)
+    return await _reward(connection, [closed] if closed is not None else [], now=now)
 
 
-async def end_group_now(
-    connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime, cipher: Cipher
-) -> ReferralGroup:
+async def end_group_now(connection: AsyncConnection, tenant: Tenant, reference: str, *, now: datetime) -> ReferralGroup:
     """Test helper: bring an OPEN group's end to now and settle it; returns the group as it then is
     (unchanged if it had already ended)."""
     group = await service.get_group(connection, tenant, reference)
     await settlement_repository.move_end_to(connection, tenant, group.id, now=now)
-    await settle_group(connection, tenant, group.id, now=now, cipher=cipher)
+    await settle_group(connection, tenant, group.id, now=now)
     return await service.get_group(connection, tenant, group.id)
 
 
-async def _reward(
-    connection: AsyncConnection, closed: Sequence[ReferralGroup], *, now: datetime, cipher: Cipher
-) -> Settlement:
+async def _reward(connection: AsyncConnection, closed: Sequence[ReferralGroup], *, now: datetime) -> Settlement:
     completed = {group.id: group for group in closed if group.status == GroupStatus.COMPLETED}
     participants: dict[str, list[cashback_service.Participant]] = {group_id: [] for group_id in completed}
     for order in await settlement_repository.orders_of_groups(connection, list(completed)):
@@ -122,13 +113,12 @@ async def _reward(
     ]
     if closed:
         await events.record_events(connection, [
-            (GroupCompleted if group.status == GroupStatus.COMPLETED else GroupExpired)(to_wire_group(group))
+            GroupCompleted(to_wire_group(group)) if group.status == GroupStatus.COMPLETED
+            else GroupExpired(to_wire_group(group), settled=True)
             for group in closed
         ])
+        # The shopper emails (and their withdrawal links) are the email consumer's, from these events.
         await events.record_for(connection, CashbackAvailable, "order", [item.order_id for item in granted])
-        # The raw withdrawal tokens exist only here: one sealed job carries them to the emails.
-        await notify.groups_settled(connection, group_ids=[group.id for group in closed],
-                                    tokens={item.order_id: item.withdrawal_token for item in granted}, cipher=cipher)
     if settled:
         log.info("group.settled_batch", extra={"groups": len(settled), "cashbacks": len(granted)})
     return Settlement(groups=settled, cashbacks=granted)

@@ -21,8 +21,7 @@ log = logging.getLogger("kohort.settlement")
 async def settle_full_group(runtime: Runtime, connection: AsyncConnection, payload: dict[str, Any]) -> None:
     """Enqueued by the join that filled the group: settle it now rather than at its end."""
     tenant = Tenant(payload["organization_id"], bool(payload["livemode"]))
-    await settlement.settle_group(connection, tenant, payload["group_id"], now=runtime.clock.now(),
-                                  cipher=runtime.cipher)
+    await settlement.settle_group(connection, tenant, payload["group_id"], now=runtime.clock.now())
 
 
 @periodic("referral_group.settle_due", every_seconds=SWEEP_SECONDS)
@@ -35,8 +34,7 @@ async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
     again by the next sweep."""
     try:
         async with session_scope(runtime) as connection:
-            done = await settlement.settle_due_groups(connection, now=runtime.clock.now(), limit=batch_size,
-                                                      cipher=runtime.cipher)
+            done = await settlement.settle_due_groups(connection, now=runtime.clock.now(), limit=batch_size)
         return len(done.groups)
     except Exception:  # fall back to one transaction per group, below
         log.exception("settlement.batch_failed")
@@ -46,8 +44,8 @@ async def settle_due_groups(runtime: Runtime, *, batch_size: int) -> int:
     for group_id, tenant in due:
         try:
             async with session_scope(runtime) as connection:
-                settled += len((await settlement.settle_group(connection, tenant, group_id, now=runtime.clock.now(),
-                                                              cipher=runtime.cipher)).groups)
+                settled += len((await settlement.settle_group(connection, tenant, group_id,
+                                                              now=runtime.clock.now())).groups)
         except Exception:  # logged with the group; the next sweep tries it again
             log.exception("settlement.group_failed", extra={"group_id": group_id})
     return settled

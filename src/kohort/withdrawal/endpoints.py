@@ -49,11 +49,9 @@ async def fail_payout(
     payout_id: str,
     request: Request,
     principal: Principal = Depends(secret_key),
-    runtime: Runtime = Depends(get_runtime),
     data: PayoutFail = json_body(PayoutFail),
 ) -> JsonResponse:
     """The transfer was rejected: the order's cashback is available again and the shopper gets a new link."""
     async with unit_of_work(request) as connection:
-        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason,
-                                           outbox=runtime.outbox)
+        payout = await service.fail_payout(connection, principal.tenant, payout_id, reason=data.reason)
     return render(request, to_wire_payout(payout))

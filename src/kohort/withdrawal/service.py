@@ -5,9 +5,9 @@
   from the shopper's liability to "in transit". Of two simultaneous submissions one changes the order,
   the other finds the token gone: one payout.
 * confirm a batch: its payouts PAID, their orders CASHBACK_SENT, "in transit" → paid from the
-  merchant's funds, and a "cashback sent" email each.
-* fail a payout: the order back to CASHBACK_AVAILABLE with a fresh token, the ledger reversed, and the
-  shopper emailed a new link.
+  merchant's funds (the events tell the email consumer to send a "cashback sent" email each).
+* fail a payout: the order back to CASHBACK_AVAILABLE, the ledger reversed (the event tells the email
+  consumer to send the shopper a new link, with a fresh token).
 """
 
 from __future__ import annotations
@@ -18,18 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
 from kohort.brand.domain import Brand
-from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
-from kohort.email.outbox import Outbox
 from kohort.errors import Conflict, KohortError
 from kohort.events import service as events
 from kohort.events.domain import CashbackAvailable, CashbackSent, PayoutFailed, PayoutPaid
 from kohort.kit.crypto import Cipher
-from kohort.kit.ids import hash_secret, new_secret, secrets_match
+from kohort.kit.ids import hash_secret, secrets_match
 from kohort.ledger import service as ledger
 from kohort.ledger.accounts import Account
 from kohort.models import OrderStatus
-from kohort.notify import service as notify
 from kohort.order import service as order_service
 from kohort.order.domain import Order
 from kohort.order.schemas import to_wire_order
@@ -38,7 +35,6 @@ from kohort.payout import sepa_text
 from kohort.payout import service as payout_service
 from kohort.payout.domain import Payout
 from kohort.payout.schemas import to_wire_payout
-from kohort.referral_group import service as group_service
 from kohort.tenant import Tenant
 
 
@@ -152,7 +148,7 @@ async def withdraw(
 
 
 async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> payout_service.CreatedBatch:
-    """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and emails."""
+    """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and events."""
     confirmed = await payout_service.confirm_batch(connection, tenant, batch_id)
     sent = await order_service.finish_withdrawals(connection, tenant, [payout.order_id for payout in confirmed.payouts])
     await events.record_events(connection, [
@@ -170,25 +166,18 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: s
         )
         for payout in confirmed.payouts
     ])
-    await notify.payouts_paid(connection, tenant, batch_id=batch_id)
     return await payout_service.get_batch(connection, tenant, batch_id)
 
 
-async def fail_payout(
-    connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, outbox: Outbox
-) -> Payout:
-    """The transfer will not happen: the shopper gets their cashback back with a fresh link."""
+async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> Payout:
+    """The transfer will not happen: the shopper gets their cashback back (and a fresh link, from the
+    email consumer)."""
     payout = await payout_service.fail_payout(connection, tenant, payout_id, reason=reason)
     await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout.id}",
                          idempotency_key=f"payout.failed:{payout.id}")
-    token = new_secret(cashback_service.WITHDRAWAL_TOKEN_BYTES)  # as settlement draws them
-    order = await order_service.reopen_withdrawal(connection, tenant, payout.order_id, token_hash=hash_secret(token))
+    order = await order_service.reopen_withdrawal(connection, tenant, payout.order_id)
     await events.record_events(connection, [
         PayoutFailed(to_wire_payout(payout)),
-        *([CashbackAvailable(to_wire_order(order))] if order is not None else []),
+        *([CashbackAvailable(to_wire_order(order), payout_id=payout.id)] if order is not None else []),
     ])
-    if order is not None and order.payment_group_id:
-        group = await group_service.get_group(connection, tenant, order.payment_group_id)
-        await notify.cashback_available(connection, tenant, group=group, order=order, token=token, retry=True,
-                                        event_id=f"{order.id}:{payout.id}", outbox=outbox)
     return payout
