@@ -21,6 +21,9 @@ from tests.worker.test_jobs import job_row
 _kinds = itertools.count(1)
 # Generous bounds on waits that end as soon as the awaited thing happens.
 BOUND_SECONDS = 30.0
+# Leases of a few seconds: on a busy machine a process can stall for a second, and a lease shorter than a
+# stall cannot be kept by any heartbeat.
+LEASE_SECONDS = 3.0
 
 
 def side_effect_kind(function: registry.SideEffectHandler) -> str:
@@ -84,16 +87,16 @@ async def test_the_heartbeat_keeps_a_job_slower_than_its_lease_from_being_claime
     async def handler(runtime: Runtime, payload: dict[str, Any]) -> None:
         calls.append(payload["n"])
         started.set()
-        await asyncio.sleep(2.5)  # longer than the lease: only the heartbeat keeps the job ours
+        await asyncio.sleep(LEASE_SECONDS * 1.5)  # longer than the lease: only the heartbeat keeps the job ours
 
     kind = side_effect_kind(handler)
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {"n": "only"})
-    slow = Runner(runtime, lease_seconds=1.0, only=(kind,))
+    slow = Runner(runtime, lease_seconds=LEASE_SECONDS, only=(kind,))
     working = asyncio.create_task(slow.run_jobs())
     async with asyncio.timeout(BOUND_SECONDS):
         await started.wait()
-    other = Runner(runtime, lease_seconds=1.0, only=(kind,))
+    other = Runner(runtime, lease_seconds=LEASE_SECONDS, only=(kind,))
     while not working.done():  # another runner keeps trying to claim it meanwhile
         await other.run_jobs()
         await asyncio.sleep(0.05)
@@ -117,7 +120,7 @@ async def test_a_job_whose_lease_was_taken_over_is_cancelled_before_its_side_eff
     kind = side_effect_kind(handler)
     async with database.transaction() as connection:
         job_id = await enqueue(connection, kind, {})
-    runner = Runner(runtime, lease_seconds=1.0, only=(kind,))
+    runner = Runner(runtime, lease_seconds=LEASE_SECONDS, only=(kind,))
     working = asyncio.create_task(runner.run_jobs())
     async with asyncio.timeout(BOUND_SECONDS):
         await started.wait()

@@ -22,8 +22,10 @@ from tests.factories.smtp import smtp_server
 
 KOHORT = Path(sys.executable).parent / "kohort"
 JOBS = 24
-LEASE_SECONDS = 1.0
-SMTP_DELAY_SECONDS = 2.5  # longer than the lease: only the heartbeat keeps a job with its worker
+# Not shorter: on a 2-core machine shared with other test runs, a worker process can stall for a second or
+# two, and a lease shorter than a stall cannot be kept by any heartbeat.
+LEASE_SECONDS = 4.0
+SMTP_DELAY_SECONDS = 6.0  # longer than the lease: only the heartbeat keeps a job with its worker
 BOUND_SECONDS = 120.0
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, true, update
+from sqlalchemy import delete, insert, or_, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
@@ -65,15 +65,16 @@ async def claim(
              else true())
     due = (
         select(jobs.c.id).where(jobs.c.status == QUEUED, jobs.c.run_at <= now, kinds)
-        .order_by(jobs.c.run_at).limit(limit).with_for_update(skip_locked=True)
+        .order_by(jobs.c.run_at).limit(limit).with_for_update(skip_locked=True).cte("due")
     )
     orphaned = (
         select(jobs.c.id).where(jobs.c.status == RUNNING, jobs.c.locked_until <= now, kinds)
-        .order_by(jobs.c.locked_until).limit(limit).with_for_update(skip_locked=True)
+        .order_by(jobs.c.locked_until).limit(limit).with_for_update(skip_locked=True).cte("orphaned")
     )
+    # One IN over the union (a join on the primary key); two INs joined by OR would scan the whole table.
     statement = (
         update(jobs)
-        .where(or_(jobs.c.id.in_(due.scalar_subquery()), jobs.c.id.in_(orphaned.scalar_subquery())))
+        .where(jobs.c.id.in_(union_all(select(due.c.id), select(orphaned.c.id))))
         .values(status=RUNNING, attempts=jobs.c.attempts + 1, locked_until=lease_until, locked_by=worker,
                 updated_at=now)
         .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
