@@ -61,6 +61,8 @@ from sinks import Sinks
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 KOHORT = Path(sys.executable).with_name("kohort")
+# A cold start of several server processes on a busy 2-core machine can take a minute.
+STARTUP_SECONDS = 180
 
 # wrk runs this per connection-thread: it builds each request (a new shopper every time) and prints a
 # machine-readable summary at the end. Arguments: mode, run id, API key, file of share codes (join).
@@ -201,7 +203,7 @@ class Server:
              *([] if self.embedded_worker else ["--no-worker"])],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"kohort serve exited early; see {self.log_path}")
@@ -218,7 +220,7 @@ class Server:
                 pass
             time.sleep(0.2)
         self.__exit__(None, None, None)
-        raise RuntimeError(f"kohort serve not healthy after 60 s; see {self.log_path}")
+        raise RuntimeError(f"kohort serve not healthy after {STARTUP_SECONDS} s; see {self.log_path}")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the server's processes (Linux /proc), to tell the cost
