@@ -32,7 +32,7 @@ def _order() -> dict[str, Any]:
 
 
 def _runtime(database: Database) -> Runtime:
-    settings = Settings(database_url=database.url, api_key_cache_seconds=0)
+    settings = Settings(database_url=database.url)
     return build_runtime(
         settings, database=database, cipher=Cipher(os.environ["KOHORT_ENCRYPTION_KEY"]), sender=MemorySender()
     )

@@ -16,7 +16,7 @@ from tests.factories.referral_group import group_with_orders, set_settings
 
 
 async def test_the_server_settles_a_full_group_by_itself(database: Database) -> None:
-    app = create_app(Settings(database_url=database.url, api_key_cache_seconds=0, worker_poll_interval=0.05))
+    app = create_app(Settings(database_url=database.url, worker_poll_interval=0.05))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kohort.test") as client,

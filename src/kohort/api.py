@@ -9,6 +9,7 @@ from kohort.brand.endpoints import router as brand_router
 from kohort.customer.endpoints import router as customer_router
 from kohort.events.endpoints import router as events_router
 from kohort.order.endpoints import router as order_router
+from kohort.organization.endpoints import api_keys_router
 from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
 from kohort.referral_group.endpoints import router as group_router
@@ -32,6 +33,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(order_router)
     app.include_router(customer_router)
     app.include_router(settings_router)
+    app.include_router(api_keys_router)
     app.include_router(test_helpers_router)
     app.include_router(brand_router)
     app.include_router(payout_router)

@@ -76,7 +76,4 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
 def _install(app: FastAPI, runtime: Runtime) -> None:
     app.state.runtime = runtime
-    # Per app, not per runtime: it caches authenticated keys for this app's requests.
-    app.state.authenticator = KeyAuthenticator(
-        runtime.database.engine, cache_seconds=runtime.settings.api_key_cache_seconds
-    )
+    app.state.authenticator = KeyAuthenticator(runtime.database)

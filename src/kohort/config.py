@@ -21,9 +21,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./kohort.db"
     host: str = "127.0.0.1"
     port: int = 8000
-    # Authenticated keys are cached per process for this long; a key is never deleted by the API
-    # today, so the cache only spares the hot path one query per request.
-    api_key_cache_seconds: float = 30.0
     db_pool_size: int = 20
     log_level: str = "info"
     # "keyvalue" (`time level logger event key=value …`, for people) or "json" (one object per line, for a

@@ -78,11 +78,25 @@ class Database:
                 target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
                 connect_args={"timeout": connect_timeout},
             )
+        # The same pool, connections lent in autocommit mode (see `autocommit`).
+        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """Commit on success, roll back on any error."""
         async with self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a statement or two outside any request's transaction. On PostgreSQL each
+        statement commits on its own: no BEGIN and ROLLBACK round trips around a single read. On SQLite, a
+        transaction as usual (its begin hook takes the write lock that keeps writers in line)."""
+        if self.is_sqlite:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._autocommit_engine.connect() as connection:
             yield connection
 
     async def is_reachable(self) -> bool:

@@ -85,3 +85,44 @@ def test_orgs_create_without_json_prints_the_keys(tmp_path: Path) -> None:
     assert "sk_test_" in result.stdout
     assert "pk_live_" in result.stdout
     assert "Plain" in result.stdout
+
+
+async def test_keys_list_create_roll_revoke(database: Database, app_client: httpx.AsyncClient) -> None:
+    organization = json.loads(kohort(database.url, "orgs", "create", "--name", "Keys shop", "--json").stdout)
+
+    async def status(key: str) -> int:
+        return (await app_client.get("/payment-group-settings", headers={"Authorization": f"Bearer {key}"})).status_code
+
+    listed = kohort(database.url, "keys", "list", "--org", organization["id"], "--live", "--json")
+    assert listed.returncode == 0, listed.stderr
+    keys = json.loads(listed.stdout)
+    assert sorted((key["kind"], key["livemode"]) for key in keys) == [("publishable", True), ("secret", True)]
+    assert organization["keys"]["sk_live"] not in listed.stdout
+    secret_id = next(key["id"] for key in keys if key["kind"] == "secret")
+
+    created = kohort(database.url, "keys", "create", "--org", organization["id"], "--live", "--json")
+    assert created.returncode == 0, created.stderr
+    new_key = json.loads(created.stdout)
+    assert new_key["secret"].startswith("sk_live_")
+    assert await status(new_key["secret"]) == 200
+
+    rolled = kohort(database.url, "keys", "roll", secret_id, "--grace-seconds", "600", "--json")
+    assert rolled.returncode == 0, rolled.stderr
+    replacement = json.loads(rolled.stdout)["secret"]
+    assert await status(replacement) == 200
+    assert await status(organization["keys"]["sk_live"]) == 200  # within its grace period
+
+    # The operator may revoke even the last secret key without an end (the API refuses it).
+    for key_id in (secret_id, new_key["id"], json.loads(rolled.stdout)["id"]):
+        revoked = kohort(database.url, "keys", "revoke", key_id)
+        assert revoked.returncode == 0, revoked.stderr
+    assert [await status(key) for key in (organization["keys"]["sk_live"], new_key["secret"], replacement)] == [401] * 3
+
+    table = kohort(database.url, "keys", "list", "--org", organization["id"], "--live")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.count("revoked") == 3
+    assert "4 key(s)" in table.stdout
+
+    missing = kohort(database.url, "keys", "revoke", "key_nope")
+    assert missing.returncode == 1
+    assert "not found" in missing.stderr

@@ -1,5 +1,5 @@
 """`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create` (and, in their
-own modules, `kohort payouts …` and `kohort cashback …`)."""
+own modules, `kohort payouts …`, `kohort cashback …` and `kohort keys …`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import uvicorn
 
 from kohort.cli.cashback import cashback_app
 from kohort.cli.common import run_in_runtime, setup_logging
+from kohort.cli.keys import keys_app
 from kohort.cli.payouts import payouts_app
 from kohort.config import encryption_key, get_settings
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
@@ -39,6 +40,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
 app.add_typer(cashback_app, name="cashback")
+app.add_typer(keys_app, name="keys")
 
 async def _create_organization(
     runtime: Runtime, name: str, api_version: str

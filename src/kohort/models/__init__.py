@@ -11,7 +11,7 @@ from kohort.models.order import OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
-from kohort.models.webhook import webhook_deliveries, webhook_endpoints
+from kohort.models.webhook import webhook_attempts, webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "ApiKeyKind",
@@ -38,6 +38,7 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",
 ]

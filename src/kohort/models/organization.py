@@ -47,6 +47,10 @@ api_keys = Table(
     Column("preview", String(20), nullable=False),  # "sk_test_…a1b2", for people
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    # Written at most once a minute per key (kohort.auth.service), not on every request.
+    Column("last_used_at", UTCDateTime, nullable=True),
+    # A rolled key keeps working until then (its grace period); NULL: no end.
+    Column("expires_at", UTCDateTime, nullable=True),
 )
 
 group_settings = Table(

@@ -46,23 +46,40 @@ class ApiKey:
     preview: str
     created_at: datetime
     revoked_at: datetime | None
+    last_used_at: datetime | None
+    # The end of a rolled key's grace period.
+    expires_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ApiKey:
+        id_, organization_id, livemode, kind, key_hash, preview, created_at, revoked_at, last_used_at, expires_at = row
+        return cls(id_, organization_id, bool(livemode), ApiKeyKind(kind), key_hash, preview, created_at, revoked_at,
+                   last_used_at, expires_at)
+
+    @property
+    def last4(self) -> str:
+        return self.preview[-4:]
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 @dataclass(frozen=True, slots=True)
 class ActiveKey:
-    """An unrevoked key as authentication finds it, with its organization's default API version."""
+    """A usable key as authentication finds it, with its organization's default API version."""
 
     id: str
     organization_id: str
     livemode: bool
     kind: ApiKeyKind
     key_hash: str
+    last_used_at: datetime | None
     api_version: str
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ActiveKey:
-        id_, organization_id, livemode, kind, key_hash, api_version = row
-        return cls(id_, organization_id, livemode, ApiKeyKind(kind), key_hash, api_version)
+        id_, organization_id, livemode, kind, key_hash, last_used_at, api_version = row
+        return cls(id_, organization_id, bool(livemode), ApiKeyKind(kind), key_hash, last_used_at, api_version)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,3 +72,44 @@ class GroupSettingsUpdate(WireModel):
     minutes_duration: WholeNumber | None = Field(default=None, ge=1, le=129_600)
     min_purchase_value: Cents | None = None
     share_code_prefix: ShareCodePrefix | None = None
+
+
+ApiKeyKindName = Literal["secret", "publishable"]
+
+
+class ApiKey(WireModel):
+    """An API key as listed: never its secret, which exists only in the answer that created it."""
+
+    id: str
+    kind: ApiKeyKindName
+    livemode: bool
+    last4: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    # A rolled key works until then (its grace period), and no longer.
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class IssuedApiKey(ApiKey):
+    """A new key (created or rolled), with its secret: shown this once; store it now."""
+
+    secret: str
+
+
+def to_wire_key(key: domain.ApiKey) -> ApiKey:
+    return ApiKey(id=key.id, kind=key.kind.value, livemode=key.livemode, last4=key.last4, created_at=key.created_at,
+                  last_used_at=key.last_used_at, expires_at=key.expires_at, revoked_at=key.revoked_at)
+
+
+def to_wire_issued_key(key: domain.ApiKey, secret: str) -> IssuedApiKey:
+    return IssuedApiKey(**to_wire_key(key).model_dump(), secret=secret)
+
+
+class ApiKeyCreate(WireModel):
+    kind: ApiKeyKindName = "secret"
+
+
+class ApiKeyRoll(WireModel):
+    # How long the rolled key keeps working beside its replacement: 0 (default) to 7 days.
+    grace_period_seconds: WholeNumber = Field(default=0, ge=0, le=7 * 24 * 3600)

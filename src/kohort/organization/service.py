@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.errors import KohortError
+from kohort.errors import Conflict, KohortError, NotFound
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id, new_secret
+from kohort.kit.listing import ListParams
 from kohort.kit.text import SINGLE_LINE_MESSAGE, has_control_characters
 from kohort.models import ApiKeyKind, ShareCodePrefix
 from kohort.organization import repository
@@ -31,7 +33,10 @@ DEFAULT_MINUTES_DURATION = 10_080
 DEFAULT_ACQUISITION_FEE_BASIS_POINTS = 1000  # 10.00 %
 MAX_PERCENTAGE = 100
 
-KEY_KINDS = (("sk", ApiKeyKind.SECRET), ("pk", ApiKeyKind.PUBLISHABLE))
+KEY_PREFIXES = {ApiKeyKind.SECRET: "sk", ApiKeyKind.PUBLISHABLE: "pk"}
+# Usable keys per organization and mode: enough for every rotation scheme, bounded all the same.
+MAX_USABLE_KEYS = 20
+MAX_ROLL_GRACE = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -58,19 +63,13 @@ async def create_organization(
         id=organization_id, name=name.strip(), api_version=api_version,
         acquisition_fee_basis_points=DEFAULT_ACQUISITION_FEE_BASIS_POINTS, created_at=now, updated_at=now,
     ))
-    keys: dict[str, str] = {}
-    key_rows: list[ApiKey] = []
-    for prefix, kind in KEY_KINDS:
-        for livemode in (False, True):
-            mode = "live" if livemode else "test"
-            secret = f"{prefix}_{mode}_{new_secret(24)}"  # 192 bits from the CSPRNG
-            keys[f"{prefix}_{mode}"] = secret
-            key_rows.append(ApiKey(
-                id=new_id("key"), organization_id=organization_id, livemode=livemode, kind=kind,
-                key_hash=hash_secret(secret), preview=f"{prefix}_{mode}_…{secret[-4:]}", created_at=now,
-                revoked_at=None,
-            ))
-    await repository.insert_api_keys(connection, key_rows)
+    issued = [
+        _issue_key(Tenant(organization_id=organization_id, livemode=livemode), kind, now)
+        for kind in KEY_PREFIXES
+        for livemode in (False, True)
+    ]
+    await repository.insert_api_keys(connection, [item.key for item in issued])
+    keys = {item.secret[: len("sk_test")]: item.secret for item in issued}
     await repository.insert_group_settings(connection, [
         GroupSettings(
             id=new_id("pgset"), organization_id=organization_id, livemode=livemode,
@@ -149,3 +148,79 @@ async def create_demo_organization(connection: AsyncConnection) -> CreatedOrgani
     if await repository.count_organizations(connection) > 0:
         return None
     return await create_organization(connection, name="Demo shop")
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    # The key in clear: shown once, never stored (only its hash is).
+    secret: str
+
+
+def _issue_key(tenant: Tenant, kind: ApiKeyKind, now: datetime) -> IssuedKey:
+    prefix = f"{KEY_PREFIXES[kind]}_{'live' if tenant.livemode else 'test'}_"
+    secret = prefix + new_secret(24)  # 192 bits from the CSPRNG
+    key = ApiKey(
+        id=new_id("key"), **tenant.stamp(), kind=kind, key_hash=hash_secret(secret),
+        preview=f"{prefix}…{secret[-4:]}", created_at=now, revoked_at=None, last_used_at=None, expires_at=None,
+    )
+    return IssuedKey(key=key, secret=secret)
+
+
+def _key_not_found(key_id: str) -> NotFound:
+    return NotFound(f"API key {key_id} not found.")
+
+
+async def list_keys(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[ApiKey], int]:
+    """The mode's keys, revoked and rolled ones included (never their secrets)."""
+    return await repository.list_keys(connection, tenant, params)
+
+
+async def create_key(connection: AsyncConnection, tenant: Tenant, *, kind: ApiKeyKind) -> IssuedKey:
+    now = clock.now()
+    if await repository.count_usable_keys(connection, tenant, now=now) >= MAX_USABLE_KEYS:
+        raise Conflict(f"This mode already has {MAX_USABLE_KEYS} usable API keys; revoke one first.",
+                       code="TOO_MANY_API_KEYS")
+    issued = _issue_key(tenant, kind, now)
+    await repository.insert_api_keys(connection, [issued.key])
+    return issued
+
+
+async def roll_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *, grace: timedelta) -> IssuedKey:
+    """A new key of the same kind replaces `key_id`, which keeps working for `grace` (0 to 7 days), so that
+    the servers using it can be given the new one first. A key can be rolled once."""
+    if not timedelta(0) <= grace <= MAX_ROLL_GRACE:
+        raise KohortError("The grace period must be between 0 seconds and 7 days.", code="VALIDATION_ERROR")
+    now = clock.now()
+    rolled = await repository.end_key(connection, tenant, key_id, now=now, revoke=False, expires_at=now + grace)
+    if rolled is None:
+        if await repository.get_key(connection, tenant, key_id) is None:
+            raise _key_not_found(key_id)
+        raise Conflict(f"API key {key_id} is revoked or already rolled.", code="API_KEY_INACTIVE")
+    issued = _issue_key(tenant, rolled.kind, now)
+    await repository.insert_api_keys(connection, [issued.key])
+    return issued
+
+
+async def revoke_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *, keep_a_secret_key: bool) -> ApiKey:
+    """Revoke now (a key in its grace period too); revoking a revoked key changes nothing. With
+    `keep_a_secret_key` (the API), the mode's last secret key without an end is refused: the merchant
+    would be locked out of the API (the operator's `kohort keys create` can always issue another)."""
+    now = clock.now()
+    key = await repository.get_key(connection, tenant, key_id)
+    if key is None:
+        raise _key_not_found(key_id)
+    if keep_a_secret_key and key.kind == ApiKeyKind.SECRET:
+        remaining = await repository.lock_usable_keys(connection, tenant, ApiKeyKind.SECRET, now=now)
+        if remaining == [key_id]:
+            raise Conflict("This is the last secret key of this mode: create or roll another before revoking it.",
+                           code="LAST_SECRET_KEY")
+    revoked = await repository.end_key(connection, tenant, key_id, now=now, revoke=True)
+    return revoked or key
+
+
+async def tenant_of_key(connection: AsyncConnection, key_id: str) -> Tenant:
+    tenant = await repository.tenant_of_key(connection, key_id)
+    if tenant is None:
+        raise _key_not_found(key_id)
+    return tenant
