@@ -7,7 +7,7 @@ from kohort.models.event import events
 from kohort.models.idempotency import idempotency_keys
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
-from kohort.models.order import OrderStatus, orders
+from kohort.models.order import LineItemType, OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
@@ -18,6 +18,7 @@ __all__ = [
     "BatchStatus",
     "GroupStatus",
     "JobStatus",
+    "LineItemType",
     "OrderStatus",
     "PayoutStatus",
     "ReminderState",
