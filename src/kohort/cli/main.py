@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import signal
+from typing import Any
 
 import typer
 import uvicorn
@@ -34,6 +35,8 @@ app = typer.Typer(help="Kohort: referral groups and cashback for merchants.", no
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations (merchants).", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs: inspect, retry the dead.", no_args_is_help=True)
+# A worker's connections: a few jobs that need the database at once, the turn, the heartbeat and a sweep.
+WORKER_POOL_SIZE = 4
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
@@ -133,22 +136,15 @@ def serve(
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (kohort.logs), one format for every line
         access_log=False,
+        # uvicorn kills a server process that has not answered its health check 5 s after being spawned;
+        # importing the app takes longer than that on a busy 2-core machine, which made it kill and respawn
+        # every process forever.
+        timeout_worker_healthcheck=60,
     )
 
 
-async def _run_worker(runtime: Runtime, *, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
-                      lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None,
-                      only: tuple[str, ...] = ()) -> None:
-    settings = runtime.settings
-    runner = Runner(
-        runtime,
-        batch_size=batch_size or settings.worker_batch_size,
-        sweep_batch_size=sweep_batch_size or settings.settle_batch_size,
-        lease_seconds=lease_seconds or settings.job_lease_seconds,
-        poll_interval=poll_interval or settings.worker_poll_interval,
-        sweep_every=sweep_every,
-        only=only,
-    )
+async def _run_worker(runtime: Runtime, *, drain: bool, **overrides: Any) -> None:
+    runner = Runner.configured(runtime, **overrides)
     if drain:
         await runner.drain()
         return
@@ -162,9 +158,11 @@ async def _run_worker(runtime: Runtime, *, drain: bool, batch_size: int | None, 
 @app.command("worker")
 def worker_command(
     drain: bool = typer.Option(False, "--drain", help="Do what is due now, then exit."),
-    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Jobs claimed per pass."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Jobs claimed per turn at most."),
+    concurrency: int = typer.Option(None, "--concurrency", min=1, max=256, help="Jobs running at once."),
     sweep_batch_size: int = typer.Option(None, "--sweep-batch-size", min=1, help="Groups settled per transaction."),
-    lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours."),
+    lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours "
+                                        "without a heartbeat."),
     poll_interval: float = typer.Option(None, "--poll-interval", min=0.01, help="Idle wait between passes."),
     sweep_every: float = typer.Option(None, "--sweep-every", min=0.01, help="Seconds between idle sweeps (default 2)."),
     only: list[str] = typer.Option(
@@ -175,9 +173,9 @@ def worker_command(
     """Run background jobs and sweeps (settlement) until SIGTERM/SIGINT. Any number may run side by side
     on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
     run_in_runtime(lambda runtime: _run_worker(
-        runtime, drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size, lease_seconds=lease_seconds,
-        poll_interval=poll_interval, sweep_every=sweep_every, only=tuple(only),
-    ), pool_size=2)
+        runtime, drain=drain, batch_size=batch_size, concurrency=concurrency, sweep_batch_size=sweep_batch_size,
+        lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every, only=tuple(only),
+    ), pool_size=WORKER_POOL_SIZE)
 
 
 async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
@@ -219,10 +217,40 @@ async def _retry_job(runtime: Runtime, job_id: str) -> bool:
         return await job_service.retry_dead_job(connection, job_id, now=runtime.clock.now())
 
 
+# Dead jobs revived per transaction: a long outage may have killed hundreds of thousands.
+RETRY_BATCH = 5_000
+
+
+async def _retry_dead_jobs(runtime: Runtime, kind: str | None) -> int:
+    total = 0
+    while True:
+        async with session_scope(runtime) as connection:
+            count = await job_service.retry_dead_batch(connection, kind=kind, now=runtime.clock.now(),
+                                                       limit=RETRY_BATCH)
+        if not count:
+            return total
+        total += count
+        typer.echo(f"  {total} so far", err=True)
+
+
 @jobs_app.command("retry")
-def jobs_retry(job_id: str = typer.Argument(..., help="The id of a dead job.")) -> None:
-    """Put a dead job back in the queue with a fresh set of attempts."""
-    if not run_in_runtime(lambda runtime: _retry_job(runtime, job_id)):
+def jobs_retry(
+    job_id: str | None = typer.Argument(None, help="The id of a dead job."),
+    retry_all: bool = typer.Option(False, "--all", help="Every dead job (of --kind, if given)."),
+    kind: str | None = typer.Option(None, "--kind", help="With --all: only dead jobs of this kind, e.g. email.send."),
+) -> None:
+    """Put dead jobs back in the queue with a fresh set of attempts: one by id, or all of them
+    (`kohort jobs retry --all --kind email.send` after a mail outage)."""
+    if retry_all == (job_id is not None):
+        raise typer.BadParameter("give either a job id or --all")
+    if kind is not None and not retry_all:
+        raise typer.BadParameter("--kind goes with --all", param_hint="--kind")
+    if retry_all:
+        count = run_in_runtime(lambda runtime: _retry_dead_jobs(runtime, kind))
+        typer.echo(f"{count} dead job(s) queued again")
+        return
+    dead_id = job_id or ""
+    if not run_in_runtime(lambda runtime: _retry_job(runtime, dead_id)):
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{job_id} queued")
