@@ -76,7 +76,7 @@ class GroupSettingsUpdate(WireModel):
     minutes_duration: Annotated[int, Field(ge=1, le=129_600), WHOLE_NUMBER] | None = None
     min_purchase_value: Cents | None = None
     share_code_prefix: ShareCodePrefix | None = None
-    cashback_hold_days: WholeNumber | None = Field(default=None, ge=0, le=MAX_CASHBACK_HOLD_DAYS)
+    cashback_hold_days: Annotated[int, Field(ge=0, le=MAX_CASHBACK_HOLD_DAYS), WHOLE_NUMBER] | None = None
 
 
 ApiKeyKindName = Literal["secret", "publishable"]

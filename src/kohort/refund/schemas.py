@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from kohort.http.schemas import Cents, Timestamp, WireModel
+from kohort.http.schemas import CENTS, Cents, Timestamp, WireModel
 from kohort.refund import domain
 
 
@@ -38,7 +38,7 @@ def _blank_is_none(value: str | None) -> str | None:
 
 class RefundCreate(WireModel):
     # None: whatever of the order is not refunded yet.
-    amount: Cents | None = Field(default=None, gt=0)
+    amount: Annotated[int, Field(gt=0), CENTS] | None = None
     reason: str | None = Field(default=None, max_length=500)
     client_reference_id: Annotated[str | None, AfterValidator(_blank_is_none)] = Field(default=None, max_length=100)
 
