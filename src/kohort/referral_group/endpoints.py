@@ -15,6 +15,7 @@ from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
 from kohort.order.schemas import to_wire_order
+from kohort.ratelimit.limiter import subjects_of
 from kohort.referral_group import service, settlement
 from kohort.referral_group.schemas import (
     GroupValidate,
@@ -25,6 +26,7 @@ from kohort.referral_group.schemas import (
     to_wire_group,
     to_wire_validation,
 )
+from kohort.referral_group.service import GroupNotFound
 from kohort.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["Referral groups"], route_class=JsonBodyRoute)
@@ -111,8 +113,11 @@ async def validate_group(
     data: GroupValidate = json_body(GroupValidate),
 ) -> JsonResponse:
     """Whether a shopper can use this code now, and the level joining would unlock. Accepts publishable
-    keys and an empty body (WooCommerce sends none). Has no side effects."""
-    async with unit_of_work(request) as connection:
+    keys and an empty body (WooCommerce sends none). Has no side effects but on the rate limit: codes that
+    name no group spend the client's and the key's budget, and a spent budget refuses every code (429)."""
+    limits = get_runtime(request).limits
+    with_limit = limits.guard(limits.share_code_misses, subjects_of(request, principal.key_id), counts=(GroupNotFound,))
+    async with with_limit, unit_of_work(request) as connection:
         group = await service.validate_code(
             connection,
             principal.tenant,

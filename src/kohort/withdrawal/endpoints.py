@@ -10,6 +10,7 @@ from kohort.http.body import JsonBodyRoute, json_body
 from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail, to_wire_batch, to_wire_payout
+from kohort.ratelimit.limiter import subjects_of
 from kohort.runtime import Runtime, get_runtime
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
@@ -23,8 +24,10 @@ async def create_withdrawal(
 ) -> JsonResponse:
     """Withdraw an order's available cashback to the shopper's IBAN. No API key: the single-use token
     from the shopper's withdrawal link is the credential. A wrong token is a 400 that reveals nothing;
-    a token already used is a 409."""
-    async with unit_of_work(request) as connection:
+    a token already used is a 409. Wrong tokens spend the client's budget of failures (429 once spent)."""
+    limits = runtime.limits
+    with_limit = limits.guard(limits.withdrawal_failures, subjects_of(request), counts=(service.InvalidWithdrawal,))
+    async with with_limit, unit_of_work(request) as connection:
         order, payout = await service.withdraw(
             connection, runtime.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
             holder_name=data.holder_name,
