@@ -40,3 +40,15 @@ async def test_the_new_endpoints_are_documented(merchant: Merchant) -> None:
                  "/payouts/{payout_id}/fail", "/withdrawals"):
         assert path in paths, path
     assert not any("/pg/" in path or path.startswith("/w/") for path in paths)  # pages are not API
+
+
+async def test_the_contact_address_is_validated_and_a_blank_clears_it(merchant: Merchant) -> None:
+    assert (await merchant.get("/brand-settings")).json()["contactEmail"] is None
+    response = await merchant.patch("/brand-settings", json={"contactEmail": "tech@maison-lune.example"})
+    assert response.status_code == 200, response.text
+    assert response.json()["contactEmail"] == "tech@maison-lune.example"
+    refused = await merchant.patch("/brand-settings", json={"contactEmail": "not an address"})
+    assert refused.status_code == 400
+    assert (await merchant.get("/brand-settings")).json()["contactEmail"] == "tech@maison-lune.example"
+    cleared = await merchant.patch("/brand-settings", json={"contactEmail": " "})
+    assert cleared.json()["contactEmail"] is None

@@ -16,6 +16,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from kohort.db import Database
+from kohort.email.sender import MemorySender
 from kohort.http.versions import LEGACY_VERSION
 from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
@@ -25,7 +26,8 @@ from kohort.runtime import Runtime
 from kohort.webhook import delivery, sender
 from kohort.webhook.delivery import DeliveryPump
 from kohort.webhook.tasks import dispatch_events
-from tests.factories.merchant import Merchant, create_merchant
+from kohort.worker.runner import Runner
+from tests.factories.merchant import Merchant, create_merchant, unique_email
 from tests.factories.receiver import Receiver, running_receiver
 
 
@@ -137,6 +139,7 @@ async def test_a_failing_receiver_is_retried_on_schedule_and_its_answer_kept_sho
     assert record["status"] == "pending"
     assert record["lastStatusCode"] == 503
     assert record["lastResponse"] == "x" * 1024
+    assert [attempt["response"] for attempt in record["attemptHistory"]] == ["x" * 1024]
     assert len(receiver.received) == 1
 
 
@@ -257,3 +260,94 @@ async def test_the_live_sender_refuses_addresses_inside_our_network() -> None:
             await client.aclose()
     assert allowed.succeeded is True
     assert len(receiver.received) == 1
+
+
+async def endpoint_now(merchant: Merchant, endpoint_id: str) -> dict[str, Any]:
+    return dict((await merchant.get(f"/webhook-endpoints/{endpoint_id}")).json())
+
+
+async def disabled_events(merchant: Merchant) -> list[dict[str, Any]]:
+    return list((await merchant.get("/events", params={"type": "webhook_endpoint.disabled"})).json()["data"])
+
+
+async def test_the_deliveries_show_every_attempt(
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
+) -> None:
+    receiver = Receiver()
+    await receiver.start()
+    await receiver.stop()  # down for the first attempt
+    created = await endpoint(merchant, receiver.url, enabledEvents=["order.created"])
+    await merchant.order()
+    await deliver(runtime, pump)
+    await receiver.start()
+    try:
+        frozen_clock.advance(timedelta(seconds=6))
+        await deliver(runtime, pump)
+    finally:
+        await receiver.stop()
+    [record] = await deliveries(merchant, str(created["id"]))
+    first, second = record["attemptHistory"]
+    assert (first["succeeded"], first["statusCode"], second["succeeded"], second["statusCode"]) == (False, None, True, 200)
+    assert first["response"]  # what went wrong (the connection was refused)
+    assert first["nextAttemptAt"] is not None
+    assert first["nextAttemptAt"] <= second["attemptedAt"]
+    assert second["response"] == "ok"
+    assert second["nextAttemptAt"] is None
+    assert first["durationMs"] >= 0
+    assert second["durationMs"] >= 0
+    assert record["lastStatusCode"] == 200
+
+
+async def test_an_endpoint_failing_for_five_days_is_disabled_and_the_merchant_told(
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock,
+    outbox: MemorySender,
+) -> None:
+    contact = unique_email()
+    assert (await merchant.patch("/brand-settings", json={"contactEmail": contact})).status_code == 200
+    async with running_receiver(status=500) as receiver:
+        failing = await endpoint(merchant, receiver.url, enabledEvents=["order.created"])
+        await merchant.order()
+        await deliver(runtime, pump)
+        assert (await endpoint_now(merchant, failing["id"]))["failingSince"] is not None
+        frozen_clock.advance(timedelta(days=4, hours=23))
+        await merchant.order()
+        await deliver(runtime, pump)
+        assert (await endpoint_now(merchant, failing["id"]))["disabled"] is False  # not 5 days yet
+        frozen_clock.advance(timedelta(hours=1, seconds=1))
+        await merchant.order()
+        await deliver(runtime, pump)
+        now = await endpoint_now(merchant, failing["id"])
+        assert now["disabled"] is True
+        [event] = await disabled_events(merchant)
+        assert event["data"]["object"]["id"] == failing["id"]
+        assert event["data"]["object"]["disabled"] is True
+
+        frozen_clock.advance(timedelta(hours=11))  # the pending retries: no second notice
+        await deliver(runtime, pump)
+        await Runner(runtime, batch_size=100).drain()
+    assert len(await disabled_events(merchant)) == 1
+    [email] = [email for email in outbox.sent if email.to == contact]
+    assert failing["url"] in email.text
+    assert failing["id"] in email.text
+
+
+async def test_a_success_starts_the_five_days_over(
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
+) -> None:
+    async with running_receiver(status=500) as receiver:
+        created = await endpoint(merchant, receiver.url, enabledEvents=["order.created"])
+        await merchant.order()
+        await deliver(runtime, pump)
+        frozen_clock.advance(timedelta(days=4))
+        receiver.status = 200
+        await merchant.order()
+        await deliver(runtime, pump)
+        assert (await endpoint_now(merchant, created["id"]))["failingSince"] is None
+        receiver.status = 500
+        frozen_clock.advance(timedelta(days=2))
+        await merchant.order()
+        await deliver(runtime, pump)
+    now = await endpoint_now(merchant, created["id"])
+    assert now["failingSince"] is not None
+    assert now["disabled"] is False
+    assert await disabled_events(merchant) == []

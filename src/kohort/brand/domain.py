@@ -25,6 +25,8 @@ class BrandSettings:
     website_url: str | None
     created_at: datetime
     updated_at: datetime
+    # Where Kohort writes to the merchant (not shown to shoppers).
+    contact_email: str | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> BrandSettings:
@@ -59,6 +61,7 @@ class BrandChanges(TypedDict, total=False):
     logo_url: str | None
     color: str | None
     website_url: str | None
+    contact_email: str | None
     updated_at: datetime
 
 

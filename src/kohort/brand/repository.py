@@ -23,7 +23,7 @@ async def insert_if_missing(connection: AsyncConnection, tenant: Tenant, *, sett
     """An empty row (every field at its default) unless the tenant has one."""
     statement = insert_ignoring_conflicts(connection, brand_settings, ["organization_id", "livemode"]).values(
         **tenant.stamp(), id=settings_id, display_name=None, logo_url=None, color=None, website_url=None,
-        created_at=now, updated_at=now,
+        contact_email=None, created_at=now, updated_at=now,
     )
     await connection.execute(statement)
 

@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, EmailStr, Field
 
 from kohort.http.schemas import Timestamp, WireModel
 from kohort.kit.text import HeaderText
@@ -35,7 +35,13 @@ def _color(value: Any) -> Any:
     return value.strip().lstrip("#").upper()
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 HttpsUrl = Annotated[str | None, BeforeValidator(_https_url)]
+# An empty value clears it.
+OptionalEmail = Annotated[EmailStr | None, BeforeValidator(_blank_is_none)]
 HexColor = Annotated[str | None, BeforeValidator(_color)]
 
 
@@ -47,6 +53,8 @@ class BrandSettings(WireModel):
     logo_url: str | None
     color: str | None
     website_url: str | None
+    # Where Kohort writes to the merchant about its integration (e.g. a webhook endpoint it disabled).
+    contact_email: str | None
     created_at: Timestamp | None
     updated_at: Timestamp | None
 
@@ -57,3 +65,4 @@ class BrandSettingsUpdate(WireModel):
     logo_url: HttpsUrl = Field(default=None, max_length=500)
     color: HexColor = None
     website_url: HttpsUrl = Field(default=None, max_length=500)
+    contact_email: OptionalEmail = Field(default=None, max_length=255)

@@ -28,11 +28,13 @@ async def get_brand_settings(connection: AsyncConnection, tenant: Tenant) -> Bra
     stored = await repository.get(connection, tenant)
     if stored is None:
         return BrandSettings(id=None, **tenant.stamp(), display_name=await _organization_name(connection, tenant),
-                             logo_url=None, color=None, website_url=None, created_at=None, updated_at=None)
+                             logo_url=None, color=None, website_url=None, contact_email=None, created_at=None,
+                             updated_at=None)
     return BrandSettings(
         id=stored.id, organization_id=stored.organization_id, livemode=stored.livemode,
         display_name=stored.display_name or await _organization_name(connection, tenant), logo_url=stored.logo_url,
-        color=stored.color, website_url=stored.website_url, created_at=stored.created_at,
+        color=stored.color, website_url=stored.website_url, contact_email=stored.contact_email,
+        created_at=stored.created_at,
         updated_at=stored.updated_at,
     )
 
@@ -53,6 +55,8 @@ async def update_brand_settings(
         values["color"] = changes.color
     if "website_url" in sent:
         values["website_url"] = changes.website_url
+    if "contact_email" in sent:
+        values["contact_email"] = str(changes.contact_email) if changes.contact_email else None
     await repository.update_fields(connection, tenant, values)
     return await get_brand_settings(connection, tenant)
 

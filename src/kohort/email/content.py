@@ -16,7 +16,7 @@ from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
 
 KINDS = ("group_created", "group_joined", "level_unlocked", "reminder", "cashback_available", "cashback_sent",
-         "group_expired")
+         "group_expired", "webhook_endpoint_disabled")
 
 
 @dataclass
@@ -194,6 +194,21 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
             ],
             details=order_details,
             cta_label=view, cta_url=group_url,
+        )
+    if kind == "webhook_endpoint_disabled":  # to the merchant, not a shopper
+        endpoint = context["endpoint"]
+        since = _moment(endpoint.get("failing_since"))
+        return EmailContent(
+            subject=_("Your webhook endpoint was disabled"),
+            heading=_("Events no longer go to {url}", url=endpoint["url"]),
+            paragraphs=[
+                _("Every delivery to this endpoint has failed since {since}, so it was disabled after 5 days.",
+                  since=fmt.date_time(since, locale) if since else ""),
+                _("Events are still recorded. Once the endpoint answers again, enable it (PATCH "
+                  "/webhook-endpoints/:id with disabled set to false) and replay what it missed with POST "
+                  "/events/:id/resend."),
+            ],
+            details=[(_("Endpoint"), endpoint["id"])],
         )
     if kind == "group_expired":
         return EmailContent(

@@ -20,6 +20,7 @@ class EventType(StrEnum):
     PAYMENT_GROUP_CANCELED = "payment_group.canceled"
     PAYOUT_PAID = "payout.paid"
     PAYOUT_FAILED = "payout.failed"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
 
 
 # What each type means and which object its `data.object` is (the README and /openapi.json show it).
@@ -36,4 +37,6 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.PAYMENT_GROUP_CANCELED: "The merchant canceled a group (the group).",
     EventType.PAYOUT_PAID: "A cashback transfer was confirmed paid (the payout).",
     EventType.PAYOUT_FAILED: "A cashback transfer failed; the shopper gets a fresh withdrawal link (the payout).",
+    EventType.WEBHOOK_ENDPOINT_DISABLED: "A webhook endpoint failed every delivery for 5 days and was disabled; "
+    "the brand's contact address is emailed too (the endpoint).",
 }

@@ -137,16 +137,23 @@ class PayoutFailed(_ObjectEvent):
     type: ClassVar[EventType] = EventType.PAYOUT_FAILED
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookEndpointDisabled(_ObjectEvent):
+    """`object`: the webhook endpoint, disabled after failing for 5 days."""
+
+    type: ClassVar[EventType] = EventType.WEBHOOK_ENDPOINT_DISABLED
+
+
 DomainEvent = (
     OrderCreated | CashbackAvailable | CashbackSent | GroupCreated | GroupJoined | LevelUnlocked | GroupCompleted
-    | GroupExpired | GroupCanceled | PayoutPaid | PayoutFailed
+    | GroupExpired | GroupCanceled | PayoutPaid | PayoutFailed | WebhookEndpointDisabled
 )
 
 # Every event class, by its wire type: the catalogue and the classes cannot drift apart.
 EVENT_CLASSES: dict[EventType, type[Any]] = {
     cls.type: cls
     for cls in (OrderCreated, CashbackAvailable, CashbackSent, GroupCreated, GroupJoined, LevelUnlocked,
-                GroupCompleted, GroupExpired, GroupCanceled, PayoutPaid, PayoutFailed)
+                GroupCompleted, GroupExpired, GroupCanceled, PayoutPaid, PayoutFailed, WebhookEndpointDisabled)
 }
 
 

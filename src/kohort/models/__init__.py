@@ -12,7 +12,7 @@ from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, gr
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.ratelimit import rate_limit_counters
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
-from kohort.models.webhook import webhook_deliveries, webhook_endpoints
+from kohort.models.webhook import webhook_attempts, webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "ApiKeyKind",
@@ -40,6 +40,7 @@ __all__ = [
     "payout_batches",
     "payouts",
     "rate_limit_counters",
+    "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",
 ]

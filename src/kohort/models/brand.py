@@ -16,4 +16,6 @@ brand_settings = Table(
     Column("website_url", String(500)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Where Kohort writes to the merchant about its integration (a webhook endpoint disabled, …).
+    Column("contact_email", String(255)),
 )

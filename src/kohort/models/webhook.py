@@ -22,6 +22,9 @@ webhook_endpoints = Table(
     Column("previous_secret_expires_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The first failed attempt since the last success (NULL while deliveries succeed): an endpoint failing
+    # for 5 days is disabled.
+    Column("failing_since", UTCDateTime),
     Index("ix_webhook_endpoints_tenant_created", "organization_id", "livemode", "created_at"),
 )
 
@@ -52,4 +55,23 @@ webhook_deliveries = Table(
         "ix_webhook_deliveries_due", "next_attempt_at",
         postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'"),
     ),
+)
+
+# Every attempt of every delivery, as the merchant sees them under the endpoint's deliveries.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), nullable=False),
+    Column("livemode", Boolean, nullable=False),
+    Column("delivery_id", ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("duration_ms", Integer, nullable=False),
+    # At most 1 KB of the receiver's answer, or the connection error.
+    Column("response", Text, nullable=False),
+    # When the delivery is tried again after this attempt (NULL: it succeeded, or gave up).
+    Column("next_attempt_at", UTCDateTime),
+    Index("ix_webhook_attempts_delivery_attempted", "delivery_id", "attempted_at"),
 )

@@ -29,7 +29,7 @@ from kohort.email.outbox import Outbox, QueuedEmail
 from kohort.events.catalogue import EventType
 from kohort.events.domain import Event
 from kohort.kit import clock
-from kohort.kit.formatting import page_locale
+from kohort.kit.formatting import DEFAULT_LOCALE, page_locale
 from kohort.links import withdrawal_url
 from kohort.notify.context import email_context, next_level, person_name
 from kohort.order import service as order_service
@@ -45,6 +45,7 @@ P = ParamSpec("P")
 EMAILED = frozenset({
     EventType.PAYMENT_GROUP_CREATED, EventType.PAYMENT_GROUP_JOINED, EventType.PAYMENT_GROUP_LEVEL_UNLOCKED,
     EventType.PAYMENT_GROUP_EXPIRED, EventType.ORDER_CASHBACK_AVAILABLE, EventType.PAYOUT_PAID,
+    EventType.WEBHOOK_ENDPOINT_DISABLED,
 })
 
 
@@ -90,8 +91,28 @@ async def _queue(connection: AsyncConnection, events: Sequence[Event], outbox: O
         by_tenant.setdefault(event.tenant, []).append(event)
     emails: list[QueuedEmail] = []
     for tenant, tenant_events in by_tenant.items():
-        emails += await _tenant_emails(connection, tenant, tenant_events, outbox)
+        to_merchant = [event for event in tenant_events if event.type == EventType.WEBHOOK_ENDPOINT_DISABLED]
+        if to_merchant:
+            emails += await _merchant_emails(connection, tenant, to_merchant)
+        to_shoppers = [event for event in tenant_events if event.type != EventType.WEBHOOK_ENDPOINT_DISABLED]
+        if to_shoppers:
+            emails += await _tenant_emails(connection, tenant, to_shoppers, outbox)
     await outbox.enqueue_many(connection, emails)
+
+
+async def _merchant_emails(connection: AsyncConnection, tenant: Tenant, events: Sequence[Event]) -> list[QueuedEmail]:
+    """"Your webhook endpoint was disabled", to the brand's contact address (none set: the event and the
+    endpoint's `disabled` are the only notice). Merchants read the default language."""
+    settings = await brand_service.get_brand_settings(connection, tenant)
+    if not settings.contact_email:
+        return []
+    brand = (await brand_service.get_brand(connection, tenant)).as_context()
+    return [
+        QueuedEmail(kind="webhook_endpoint_disabled", event_id=event.id, to=settings.contact_email,
+                    locale=DEFAULT_LOCALE, context={"brand": brand, "endpoint": {
+                        "id": event.data["id"], "url": event.data["url"], "failing_since": event.data["failingSince"]}})
+        for event in events
+    ]
 
 
 @dataclass

@@ -24,7 +24,7 @@ from kohort.http.versions import LEGACY_VERSION
 from kohort.kit import clock
 from kohort.kit.casing import snake_keys
 from kohort.kit.crypto import Cipher
-from kohort.webhook import repository, sender, service, signing
+from kohort.webhook import sender, service, signing
 from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
 
 log = logging.getLogger("kohort.webhook")
@@ -121,8 +121,9 @@ class DeliveryPump:
                                             livemode=endpoint.livemode)
             now = clock.now()
             async with self.database.transaction() as connection:
-                recorded = await repository.record_attempt(
-                    connection, delivery.id, lease=lease, values=outcome(delivery, attempt, now=now)
+                recorded = await service.record_attempt(
+                    connection, delivery, lease=lease, values=outcome(delivery, attempt, now=now),
+                    real=not endpoint.disabled,
                 )
             if not recorded:
                 log.warning("webhook.lease_lost", extra={"delivery_id": delivery.id})

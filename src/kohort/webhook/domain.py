@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from kohort.models import webhook_deliveries, webhook_endpoints
+from kohort.models import webhook_attempts, webhook_deliveries, webhook_endpoints
 from kohort.models.base import check_row_shape
 from kohort.tenant import Tenant
 
@@ -35,6 +35,8 @@ class WebhookEndpoint:
     previous_secret_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # The first failed attempt since the last success, or None.
+    failing_since: datetime | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> WebhookEndpoint:
@@ -73,5 +75,26 @@ class Delivery:
         return cls(*values)
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt of a delivery, as recorded."""
+
+    id: str
+    organization_id: str
+    livemode: bool
+    delivery_id: str
+    attempted_at: datetime
+    succeeded: bool
+    status_code: int | None
+    duration_ms: int
+    response: str
+    next_attempt_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Attempt:
+        return cls(*row)
+
+
 check_row_shape(webhook_endpoints, WebhookEndpoint)
 check_row_shape(webhook_deliveries, Delivery)
+check_row_shape(webhook_attempts, Attempt)

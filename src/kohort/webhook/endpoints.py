@@ -85,12 +85,13 @@ async def rotate_secret(
 async def list_deliveries(
     endpoint_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
-    """Newest first: status, attempts, the last attempt's status code, duration and response excerpt
-    (≤ 1 KB), and when the next attempt is due."""
+    """Newest first: status, when the next attempt is due, and `attemptHistory`, every attempt with its status
+    code, duration, response excerpt (≤ 1 KB) and the retry it scheduled (`last…` repeat the latest one)."""
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
-        found, count = await service.list_deliveries(connection, principal.tenant, endpoint_id, params)
-    return render_list(request, [to_wire_delivery(delivery) for delivery in found], count)
+        found, attempts, count = await service.list_deliveries(connection, principal.tenant, endpoint_id, params)
+    return render_list(request, [to_wire_delivery(delivery, attempts.get(delivery.id, ())) for delivery in found],
+                       count)
 
 
 @resend_router.post("/{event_id}/resend", status_code=201)

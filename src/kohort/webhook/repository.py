@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
 from kohort.kit.listing import ListParams, order_clause
-from kohort.models import events, webhook_deliveries, webhook_endpoints
+from kohort.models import events, webhook_attempts, webhook_deliveries, webhook_endpoints
 from kohort.tenant import Tenant
-from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
+from kohort.webhook.domain import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
 
 ENDPOINT_ORDER = {"createdAt": webhook_endpoints.c.created_at}
 DELIVERY_ORDER = {"createdAt": webhook_deliveries.c.created_at}
@@ -171,3 +171,60 @@ async def record_attempt(
         .values(**values, locked_until=None)
     )
     return bool((await connection.execute(statement)).rowcount)
+
+
+async def insert_attempt(connection: AsyncConnection, values: dict[str, Any]) -> None:
+    await connection.execute(insert(webhook_attempts), values)
+
+
+async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids: Sequence[str]) -> dict[str, list[Attempt]]:
+    """Every attempt of these deliveries, oldest first, by delivery id."""
+    if not delivery_ids:
+        return {}
+    statement = (
+        select(webhook_attempts)
+        .where(tenant.owns(webhook_attempts), webhook_attempts.c.delivery_id.in_(delivery_ids))
+        .order_by(webhook_attempts.c.attempted_at, webhook_attempts.c.id)
+    )
+    found: dict[str, list[Attempt]] = {}
+    for row in (await connection.execute(statement)).all():
+        attempt = Attempt.from_row(row)
+        found.setdefault(attempt.delivery_id, []).append(attempt)
+    return found
+
+
+async def mark_succeeding(connection: AsyncConnection, endpoint_id: str) -> None:
+    statement = (
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.id == endpoint_id, webhook_endpoints.c.failing_since.is_not(None))
+        .values(failing_since=None)
+    )
+    await connection.execute(statement)
+
+
+async def mark_failing(connection: AsyncConnection, endpoint_id: str, *, now: datetime) -> None:
+    """Remember the first failure since the last success (a later failure keeps that date)."""
+    statement = (
+        update(webhook_endpoints)
+        .where(webhook_endpoints.c.id == endpoint_id, webhook_endpoints.c.failing_since.is_(None))
+        .values(failing_since=now)
+    )
+    await connection.execute(statement)
+
+
+async def disable_if_failing_since(
+    connection: AsyncConnection, endpoint_id: str, *, cutoff: datetime, now: datetime
+) -> WebhookEndpoint | None:
+    """Disable the endpoint if it has failed since `cutoff` or longer; the conditional write lets one
+    transaction only do it (None for the others, and when it is not due)."""
+    statement = (
+        update(webhook_endpoints)
+        .where(
+            webhook_endpoints.c.id == endpoint_id,
+            webhook_endpoints.c.disabled.is_(False),
+            webhook_endpoints.c.failing_since <= cutoff,
+        )
+        .values(disabled=True, updated_at=now)
+        .returning(webhook_endpoints)
+    )
+    return _endpoint((await connection.execute(statement)).first())

@@ -11,18 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import KohortError, NotFound
 from kohort.events import service as events_service
+from kohort.events.domain import WebhookEndpointDisabled
 from kohort.kit import clock
 from kohort.kit.crypto import Cipher
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.tenant import Tenant
 from kohort.webhook import repository, signing
-from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
-from kohort.webhook.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
+from kohort.webhook.domain import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
+from kohort.webhook.schemas import WebhookEndpointCreate, WebhookEndpointUpdate, to_wire_endpoint
 from kohort.webhook.urls import check_url
 
 # After a rotation the old secret keeps signing this long, so receivers can switch without losing events.
 ROTATION_OVERLAP = timedelta(hours=24)
+# An endpoint whose every attempt fails for this long is disabled, and the merchant told.
+DISABLE_AFTER = timedelta(days=5)
 MAX_ENDPOINTS = 16
 
 
@@ -96,6 +99,8 @@ async def update_endpoint(
         values["description"] = given["description"]
     if given.get("disabled") is not None:
         values["disabled"] = bool(given["disabled"])
+        if not values["disabled"]:
+            values["failing_since"] = None  # enabled again: its failures start over
     updated = await repository.update_endpoint(connection, tenant, endpoint_id, {**values, "updated_at": clock.now()})
     if updated is None:
         raise NotFound(f"Webhook endpoint {endpoint_id} not found.")
@@ -179,9 +184,41 @@ async def resend_event(
 
 async def list_deliveries(
     connection: AsyncConnection, tenant: Tenant, endpoint_id: str, params: ListParams
-) -> tuple[list[Delivery], int]:
+) -> tuple[list[Delivery], dict[str, list[Attempt]], int]:
+    """A page of the endpoint's deliveries, every attempt of each (by delivery id), and the total count."""
     await get_endpoint(connection, tenant, endpoint_id)
-    return await repository.list_deliveries(connection, tenant, endpoint_id, params)
+    found, count = await repository.list_deliveries(connection, tenant, endpoint_id, params)
+    return found, await repository.attempts_of(connection, tenant, [item.id for item in found]), count
+
+
+async def record_attempt(
+    connection: AsyncConnection, delivery: Delivery, *, lease: datetime, values: dict[str, Any], real: bool
+) -> bool:
+    """Write an attempt's outcome (`values`: the delivery's new state) if the sender's lease still stands,
+    with the attempt itself. A `real` attempt (one that reached out to the endpoint) also tells whether the
+    endpoint works: one failing for `DISABLE_AFTER` is disabled, once, with a `webhook_endpoint.disabled`
+    event (the email consumer writes to the merchant). False when the lease was lost."""
+    if not await repository.record_attempt(connection, delivery.id, lease=lease, values=values):
+        return False
+    now = values["last_attempt_at"]
+    succeeded = values["status"] == DeliveryStatus.SUCCEEDED.value
+    await repository.insert_attempt(connection, {
+        "id": new_id("wha"), "organization_id": delivery.organization_id, "livemode": delivery.livemode,
+        "delivery_id": delivery.id, "attempted_at": now, "succeeded": succeeded,
+        "status_code": values["last_status_code"], "duration_ms": values["last_duration_ms"],
+        "response": values["last_response"], "next_attempt_at": values["next_attempt_at"],
+    })
+    if not real:
+        return True
+    if succeeded:
+        await repository.mark_succeeding(connection, delivery.endpoint_id)
+        return True
+    await repository.mark_failing(connection, delivery.endpoint_id, now=now)
+    disabled = await repository.disable_if_failing_since(connection, delivery.endpoint_id, cutoff=now - DISABLE_AFTER,
+                                                         now=now)
+    if disabled is not None:
+        await events_service.record_event(connection, WebhookEndpointDisabled(to_wire_endpoint(disabled)))
+    return True
 
 
 async def claim_due(
