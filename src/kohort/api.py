@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from kohort.brand.endpoints import router as brand_router
+from kohort.checkout.endpoints import payment_intents_router, sessions_router
 from kohort.customer.endpoints import router as customer_router
 from kohort.events.endpoints import router as events_router
 from kohort.order.endpoints import router as order_router
@@ -31,6 +32,8 @@ def _operation_ids(prefix: str) -> Callable[[APIRoute], str]:
 
 def include_routers(app: FastAPI) -> None:
     app.include_router(order_router)
+    app.include_router(sessions_router)
+    app.include_router(payment_intents_router)
     app.include_router(customer_router)
     app.include_router(settings_router)
     app.include_router(api_keys_router)

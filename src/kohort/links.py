@@ -21,3 +21,15 @@ def group_page_url(public_url: str, locale: str, share_id: str, *, invite: bool 
 def withdrawal_url(public_url: str, order_id: str, token: str) -> str:
     """`{public}/w/{orderId}?token=…`: the shopper's single-use link to their cashback."""
     return f"{public_url.rstrip('/')}/w/{quote(order_id)}?{urlencode({'token': token})}"
+
+
+def checkout_session_url(public_url: str, share_id: str) -> str:
+    """`{public}/c/{sessionShareId}`: where the original's checkout page was; Magento sends the shopper
+    there after placing the order."""
+    return f"{public_url.rstrip('/')}/c/{quote(share_id)}"
+
+
+def with_payment_id(url: str, payment_intent_id: str) -> str:
+    """The shop's success URL with `payment_id` added, as the original's checkout page sent Magento back."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'payment_id': payment_intent_id})}"

@@ -31,6 +31,8 @@ DOCUMENTED_BODIES = [
     ("post", "/webhook-endpoints", "WebhookEndpointCreate"),
     ("patch", "/webhook-endpoints/{endpoint_id}", "WebhookEndpointUpdate"),
     ("post", "/events/{event_id}/resend", "EventResend"),
+    ("post", "/checkout-sessions", "CheckoutSessionCreate"),
+    ("post", "/payment-intents", "PaymentIntentCreate"),
     ("post", "/api-keys", "ApiKeyCreate"),
     ("post", "/api-keys/{key_id}/roll", "ApiKeyRoll"),
 ]

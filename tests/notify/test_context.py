@@ -53,7 +53,7 @@ def test_an_order_and_the_details_of_the_kind_are_added() -> None:
         customer_phone_number=None, payment_group_share_id="KH-1", customer_id="cus_1", currency="EUR",
         locale="en_US", status=OrderStatus.CREATED, metadata=None, payment_group_id="pg_1", ambassador_id=None,
         client_reference_id=None, risk_level="LOW", withdrawal_token_hash=None, created_at=NOW, created_by=None,
-        updated_at=NOW, updated_by=None,
+        updated_at=NOW, updated_by=None, line_items=(), success_url=None, cancel_url=None,
     )
     built = context(order=order, cashback=300, retry=True)
     assert built["order"] == {"id": "ord_1", "amount": 3000, "created_at": "2025-03-10T15:30:00.000Z"}

@@ -15,6 +15,8 @@ SEED_ORDER_KEYS = {
     "customerFirstName", "customerLastName", "customerPhoneNumber", "paymentGroupShareId", "customerId", "currency",
     "locale", "status", "metadata", "paymentGroupId", "ambassadorId", "clientReferenceId", "riskLevel", "createdAt",
     "createdBy", "updatedAt", "updatedBy",
+    # Ours: the shop's lines, kept since the plugins' checkout sessions send them.
+    "lineItems",
 }
 SNAKE = re.compile(r"[a-z0-9_]+")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

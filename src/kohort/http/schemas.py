@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
 
 from kohort.kit.casing import to_camel
@@ -37,19 +38,27 @@ class WireModel(BaseModel):
     )
 
 
-def _cents(value: Any) -> int:
+def _cents_from(value: Any, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueError("must be a number of cents")
-    out_of_range = ValueError(f"must be between 0 and {MAX_AMOUNT_CENTS} cents")
+    out_of_range = ValueError(f"must be between {minimum} and {MAX_AMOUNT_CENTS} cents")
     try:
         cents = cents_from_number(value)
     except NumberTooLarge:
         raise out_of_range from None
     except (InvalidOperation, ValueError, OverflowError):
         raise ValueError("must be a number of cents") from None
-    if not 0 <= cents <= MAX_AMOUNT_CENTS:
+    if not minimum <= cents <= MAX_AMOUNT_CENTS:
         raise out_of_range
     return cents
+
+
+def _cents(value: Any) -> int:
+    return _cents_from(value, minimum=0)
+
+
+def _signed_cents(value: Any) -> int:
+    return _cents_from(value, minimum=-MAX_AMOUNT_CENTS)
 
 
 def _whole_number(value: Any) -> Any:
@@ -77,14 +86,34 @@ def _metadata(value: Any) -> Any:
     return value
 
 
+def _scalar_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return orjson.dumps(value).decode()
+    return value
+
+
+def _plugin_metadata(value: Any) -> Any:
+    """PrestaShop sends `{"order_id": 42, …}`: numbers and booleans become their JSON text (as Stripe
+    does with metadata), null values are left out; then the usual limits apply."""
+    if isinstance(value, dict):
+        value = {key: _scalar_text(item) for key, item in value.items() if item is not None}
+    return _metadata(value)
+
+
 # Metadata belongs to the merchant: exempt from WireModel's whitespace stripping, in and out.
 _Untouched = Annotated[str, StringConstraints(strip_whitespace=False)]
 MetadataContents = dict[_Untouched, _Untouched]
 
 # Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
 Cents = Annotated[int, BeforeValidator(_cents)]
+# The same, below zero too: a discount line's price (−1500).
+SignedCents = Annotated[int, BeforeValidator(_signed_cents)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 Metadata = Annotated[MetadataContents | None, BeforeValidator(_metadata)]
+# What the shop plugins' legacy calls send as metadata (see _plugin_metadata).
+PluginMetadata = Annotated[MetadataContents | None, BeforeValidator(_plugin_metadata)]
 Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str)]
 
 

@@ -7,7 +7,7 @@ from kohort.models.event import events
 from kohort.models.idempotency import idempotency_keys
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_entries, ledger_transactions
-from kohort.models.order import OrderStatus, orders
+from kohort.models.order import LineItemType, OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.ratelimit import rate_limit_counters
@@ -19,6 +19,7 @@ __all__ = [
     "BatchStatus",
     "GroupStatus",
     "JobStatus",
+    "LineItemType",
     "OrderStatus",
     "PayoutStatus",
     "ReminderState",

@@ -17,6 +17,17 @@ class OrderStatus(StrEnum):
     CASHBACK_SENT = "CASHBACK_SENT"
 
 
+class LineItemType(StrEnum):
+    """What a line of a shop's order is (the original's checkout sessions): only PRODUCT and SHIPPING
+    lines may cost something; the others take money off."""
+
+    PRODUCT = "PRODUCT"
+    DISCOUNT = "DISCOUNT"
+    SHIPPING = "SHIPPING"
+    GIFT_CARD = "GIFT_CARD"
+    STORE_CREDIT = "STORE_CREDIT"
+
+
 orders = Table(
     "orders",
     metadata,
@@ -47,6 +58,12 @@ orders = Table(
     Column("created_by", String(40)),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(40)),
+    # The shop's lines as sent ([{"name", "description", "price", "quantity", "type", "image_url",
+    # "amount_total"}, …]; order.domain.LineItem), or null when none were sent.
+    Column("line_items", JSONType),
+    # Where the original's checkout page sent the shopper back to (checkout sessions of the shop plugins).
+    Column("success_url", String(2048)),
+    Column("cancel_url", String(2048)),
     # A shop hook may fire twice: the database, not a check in code, keeps references unique.
     Index("uq_orders_tenant_client_reference", "organization_id", "livemode", "client_reference_id", unique=True),
     # One order per shopper per group: the owner cannot join their own group, nobody joins twice.

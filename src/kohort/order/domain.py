@@ -7,15 +7,49 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kohort.models import OrderStatus, orders
+from kohort.models import LineItemType, OrderStatus, orders
 from kohort.models.base import check_row_shape
 from kohort.tenant import Tenant
 
 # The status lives in models (below every service); re-exported here for pages, which never import models.
-__all__ = ["Order", "OrderStatus", "checkout_session_id", "checkout_session_share_id", "order_id_named_by",
+__all__ = ["LineItem", "LineItemType", "Order", "OrderStatus", "checkout_session_id", "checkout_session_share_id", "order_id_named_by",
+           "order_id_of_session_share_id",
            "payment_intent_id"]
 
-_STATUS = [column.name for column in orders.columns].index("status")
+_COLUMNS = [column.name for column in orders.columns]
+_STATUS = _COLUMNS.index("status")
+_LINE_ITEMS = _COLUMNS.index("line_items")
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """One line of the shop's order, as the plugin sent it. Informational: the order's `amount` is what
+    the shop charged, whatever its lines add up to (as in the original)."""
+
+    name: str
+    description: str | None
+    # Unit price in cents, negative for DISCOUNT, GIFT_CARD and STORE_CREDIT lines.
+    price: int
+    # A whole number, or a decimal one for goods sold by weight (Magento's decimal quantities).
+    quantity: int | float
+    type: LineItemType
+    image_url: str | None
+    # price × quantity in cents, rounded half-up.
+    amount_total: int
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> LineItem:
+        return cls(
+            name=stored["name"], description=stored.get("description"), price=stored["price"],
+            quantity=stored["quantity"], type=LineItemType(stored["type"]), image_url=stored.get("image_url"),
+            amount_total=stored["amount_total"],
+        )
+
+    def to_stored(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "description": self.description, "price": self.price, "quantity": self.quantity,
+            "type": self.type.value, "image_url": self.image_url, "amount_total": self.amount_total,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +80,16 @@ class Order:
     created_by: str | None
     updated_at: datetime
     updated_by: str | None
+    line_items: tuple[LineItem, ...]
+    success_url: str | None
+    cancel_url: str | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Order:
         """From a row of `select(orders)` (by position: the order path builds one per request)."""
         values = list(row)
         values[_STATUS] = OrderStatus(values[_STATUS])
+        values[_LINE_ITEMS] = tuple(LineItem.from_stored(item) for item in values[_LINE_ITEMS] or ())
         return cls(*values)
 
     @property
@@ -60,6 +98,21 @@ class Order:
 
 
 check_row_shape(orders, Order)
+
+
+_TAKES_MONEY_OFF = frozenset({LineItemType.DISCOUNT, LineItemType.GIFT_CARD, LineItemType.STORE_CREDIT})
+
+
+def line_item_refusal(line_type: LineItemType, *, price: int, quantity: int | float) -> str | None:
+    """The original's rules for a line (BEHAVIOUR.md §1.13): only products come in quantities; discounts,
+    gift cards and store credit are negative; products and shipping are not. None when the line is fine."""
+    if line_type != LineItemType.PRODUCT and quantity != 1:
+        return f"a {line_type} line must have quantity 1"
+    if line_type in _TAKES_MONEY_OFF and price >= 0:
+        return f"a {line_type} line must have a negative price"
+    if line_type not in _TAKES_MONEY_OFF and price < 0:
+        return f"a {line_type} line must not have a negative price"
+    return None
 
 
 # The original's deprecated checkout sessions (`cs_`) and payment intents (`pi_`) are views of orders
@@ -81,6 +134,14 @@ def checkout_session_id(order_id: str) -> str:
 def checkout_session_share_id(order_id: str, *, livemode: bool) -> str:
     """The session's public id (`cs_live_…`/`cs_test_…`), the last segment of its `url`."""
     return _SESSION_SHARE_PREFIXES[livemode] + order_id.removeprefix(ORDER_PREFIX)
+
+
+def order_id_of_session_share_id(share_id: str) -> tuple[str, bool] | None:
+    """The order id and mode behind a session's public id (`cs_test_…`/`cs_live_…`), None otherwise."""
+    for livemode, prefix in enumerate(_SESSION_SHARE_PREFIXES):
+        if share_id.startswith(prefix) and len(share_id) > len(prefix):
+            return ORDER_PREFIX + share_id[len(prefix) :], bool(livemode)
+    return None
 
 
 def order_id_named_by(reference: str) -> str | None:

@@ -47,7 +47,17 @@ def _order_locale(requested: str | None, customer_locale: str | None) -> str:
     return "en_US" if locale == "en_GB" else locale  # orders carry en_US for British English (§1.5)
 
 
-async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, data: OrderCreate) -> OrderIntake:
+async def create_order(
+    connection: AsyncConnection,
+    tenant: Tenant,
+    actor: str,
+    data: OrderCreate,
+    *,
+    success_url: str | None = None,
+    cancel_url: str | None = None,
+) -> OrderIntake:
+    """The one order intake, whichever resource reports the order (`/orders`, `/checkout-sessions`,
+    `/payment-intents`); the return URLs come from the plugins' checkout sessions only."""
     if data.client_reference_id:
         existing = await repository.find_by_client_reference(connection, tenant, data.client_reference_id)
         if existing is not None:
@@ -126,6 +136,9 @@ async def create_order(connection: AsyncConnection, tenant: Tenant, actor: str, 
             "created_by": actor,
             "updated_at": now,
             "updated_by": actor,
+            "line_items": [item.to_line_item().to_stored() for item in data.line_items] if data.line_items else None,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
         },
     )
     happened: list[DomainEvent] = []
@@ -160,10 +173,10 @@ async def find_by_reference(connection: AsyncConnection, tenant: Tenant, referen
     return order or await repository.find_by_client_reference(connection, tenant, reference)
 
 
-async def get_by_reference(connection: AsyncConnection, tenant: Tenant, reference: str, *, noun: str = "Order") -> Order:
+async def get_by_reference(connection: AsyncConnection, tenant: Tenant, reference: str) -> Order:
     order = await find_by_reference(connection, tenant, reference)
     if order is None:
-        raise NotFound(f"{noun} {reference} not found.")
+        raise NotFound(f"Order {reference} not found.")
     return order
 
 

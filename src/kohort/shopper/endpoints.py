@@ -12,10 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kohort.brand.service import DEFAULT_COLOR
+from kohort.checkout import service as checkout_service
 from kohort.db import unit_of_work
 from kohort.errors import KohortError
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
+from kohort.links import group_page_url, with_payment_id
+from kohort.order.domain import payment_intent_id
 from kohort.ratelimit.limiter import subjects_of
 from kohort.referral_group.service import GroupNotFound
 from kohort.runtime import get_runtime
@@ -69,6 +72,22 @@ async def group_page(locale: str, code: str, request: Request) -> HTMLResponse:
     if page_locale is None:
         return not_found(fmt.locale_from_accept_language(request.headers.get("accept-language")))
     return await _group_page(request, page_locale, code)
+
+
+@router.get("/c/{share_id}")
+async def checkout_session_page(share_id: str, request: Request) -> Response:
+    """Where the plugins' `url` points (the original's checkout page). Nothing is charged here: the
+    shopper goes back to the shop's `successUrl` with `payment_id` (Magento completes its order with it),
+    or to their group's page."""
+    async with unit_of_work(request) as connection:
+        order = await checkout_service.find_by_session_share_id(connection, share_id)
+    if order is None:
+        return not_found(fmt.locale_from_accept_language(request.headers.get("accept-language")))
+    if order.success_url:
+        target = with_payment_id(order.success_url, payment_intent_id(order.id))
+    else:
+        target = group_page_url("", fmt.page_locale(order.locale), order.payment_group_share_id or "")
+    return RedirectResponse(target, status_code=303, headers=_HEADERS)
 
 
 def _withdrawal_context(state: withdrawal_service.WithdrawalState, *, token: str, order_id: str,
