@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI, Request
+from pydantic import BaseModel
 
 from kohort import __version__
 from kohort.api import include_routers
 from kohort.auth.service import KeyAuthenticator
 from kohort.config import Settings, get_settings
 from kohort.errors import install_error_handlers
+from kohort.http import openapi
 from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
 from kohort.idempotency import openapi as idempotency_openapi
 from kohort.idempotency.middleware import IdempotencyMiddleware
@@ -60,22 +63,29 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         description="Referral groups and cashback, compatible with the KohortPay REST API.",
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        # Operation ids are what generated SDKs name their methods after: the route's function name.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.add_middleware(IdempotencyMiddleware)  # innermost: it stores the answer the routes gave
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(ApiVersionMiddleware)  # outermost: it stamps every response, the 400s above included
     install_error_handlers(app)
     include_routers(app)
-    idempotency_openapi.document(app)
+    openapi.document(app, idempotency_openapi.add_header)
     if runtime is not None:
         _install(app, runtime)
 
-    @app.get("/health", tags=["Health"])
+    @app.get("/health", tags=["Health"], response_model=Health,
+             responses={503: {"model": Health, "description": "The database cannot be reached."}})
     async def health(request: Request) -> JsonResponse:
         if not await get_runtime(request).database.is_reachable():
             return JsonResponse({"status": "unavailable"}, status_code=503)
         return JsonResponse({"status": "ok"})
     return app
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
 
 
 def _install(app: FastAPI, runtime: Runtime) -> None:

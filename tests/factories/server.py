@@ -8,8 +8,9 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _command(port: int, workers: int, embedded_worker: bool) -> list[str]:
+    command = [str(KOHORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if not embedded_worker:
+        command.append("--no-worker")
+    return command
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @asynccontextmanager
 async def running_server(env: dict[str, str], *, workers: int = 1, embedded_worker: bool = True,
                          log_path: Path) -> AsyncIterator[str]:
@@ -32,11 +49,9 @@ async def running_server(env: dict[str, str], *, workers: int = 1, embedded_work
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     environment = {**os.environ, "KOHORT_PUBLIC_URL": base_url, **env}
-    command = [str(KOHORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    if not embedded_worker:
-        command.append("--no-worker")
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(_command(port, workers, embedded_worker), cwd=ROOT, env=environment, stdout=log,
+                                   stderr=subprocess.STDOUT)
         try:
             async with httpx.AsyncClient(base_url=base_url) as client:
                 for _ in range(STARTUP_POLLS):
@@ -52,12 +67,34 @@ async def running_server(env: dict[str, str], *, workers: int = 1, embedded_work
                     raise RuntimeError(f"kohort serve did not answer; see {log_path}")
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
+
+
+@contextmanager
+def serving(env: dict[str, str], *, embedded_worker: bool = True, log_path: Path) -> Iterator[str]:
+    """`running_server` for synchronous tests (schemathesis drives its requests itself, without an event loop)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, "KOHORT_PUBLIC_URL": base_url, **env}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(_command(port, 1, embedded_worker), cwd=ROOT, env=environment, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        try:
+            with httpx.Client(base_url=base_url) as client:
+                for _ in range(STARTUP_POLLS):
+                    if process.poll() is not None:
+                        raise RuntimeError(f"kohort serve exited early; see {log_path}")
+                    try:
+                        if client.get("/health").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.1)
+                else:
+                    raise RuntimeError(f"kohort serve did not answer; see {log_path}")
+            yield base_url
+        finally:
+            _stop(process)
 
 
 def create_organization(env: dict[str, str], name: str) -> dict[str, object]:

@@ -8,20 +8,21 @@ from kohort.brand import service
 from kohort.brand.schemas import BrandSettings, BrandSettingsUpdate
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors
 from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 
 router = APIRouter(prefix="/brand-settings", tags=["Brand settings"], route_class=JsonBodyRoute)
 
 
-@router.get("", response_model=BrandSettings)
+@router.get("", response_model=BrandSettings, responses=errors({400: ["NOT_FOUND"]}))
 async def get_brand_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         settings = await service.get_brand_settings(connection, principal.tenant)
     return render(request, settings)
 
 
-@router.patch("", response_model=BrandSettings)
+@router.patch("", response_model=BrandSettings, responses=errors({400: ["NOT_FOUND"]}))
 async def update_brand_settings(
     request: Request,
     principal: Principal = Depends(secret_key),

@@ -6,9 +6,9 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from pydantic import BeforeValidator, EmailStr, Field
+from pydantic import BeforeValidator, Field
 
-from kohort.http.schemas import Timestamp, WireModel
+from kohort.http.schemas import Email, Timestamp, WireModel
 from kohort.kit.text import HeaderText
 
 _HEX = re.compile(r"^[0-9a-fA-F]{6}$")
@@ -41,7 +41,7 @@ def _blank_is_none(value: Any) -> Any:
 
 HttpsUrl = Annotated[str | None, BeforeValidator(_https_url)]
 # An empty value clears it.
-OptionalEmail = Annotated[EmailStr | None, BeforeValidator(_blank_is_none)]
+OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_is_none)]
 HexColor = Annotated[str | None, BeforeValidator(_color)]
 
 
@@ -65,4 +65,4 @@ class BrandSettingsUpdate(WireModel):
     logo_url: HttpsUrl = Field(default=None, max_length=500)
     color: HexColor = None
     website_url: HttpsUrl = Field(default=None, max_length=500)
-    contact_email: OptionalEmail = Field(default=None, max_length=255)
+    contact_email: OptionalEmail = None

@@ -16,11 +16,14 @@ from kohort.checkout.schemas import (
 )
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.links import checkout_session_url
 from kohort.order.domain import Order, checkout_session_share_id
+from kohort.order.endpoints import INTAKE_ERRORS
+from kohort.order.repository import LIST_COLUMNS
 from kohort.runtime import get_runtime
 
 sessions_router = APIRouter(prefix="/checkout-sessions", tags=["Checkout sessions (legacy)"],
@@ -35,7 +38,10 @@ def _session(request: Request, order: Order) -> CheckoutSession:
                            url=checkout_session_url(get_runtime(request).settings.public_url, share_id))
 
 
-@sessions_router.post("", status_code=201, response_model=CheckoutSession)
+@sessions_router.post("", status_code=201, response_model=CheckoutSession, responses={
+    **errors(INTAKE_ERRORS),
+    200: {"model": CheckoutSession, "description": "The first session with this `client_reference_id`, again."},
+})
 async def create_checkout_session(
     request: Request,
     principal: Principal = Depends(secret_key),
@@ -49,7 +55,7 @@ async def create_checkout_session(
     return render(request, _session(request, intake.order), status_code=200 if intake.replayed else 201)
 
 
-@sessions_router.get("")
+@sessions_router.get("", **list_operation(CheckoutSession, order_by=LIST_COLUMNS, search=LIST_COLUMNS))
 async def list_checkout_sessions(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -57,7 +63,7 @@ async def list_checkout_sessions(request: Request, principal: Principal = Depend
     return render_list(request, [_session(request, order) for order in orders], count)
 
 
-@sessions_router.get("/{reference}", response_model=CheckoutSession)
+@sessions_router.get("/{reference}", response_model=CheckoutSession, responses=errors({404: ["NOT_FOUND"]}))
 async def get_checkout_session(
     reference: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
@@ -67,7 +73,10 @@ async def get_checkout_session(
     return render(request, _session(request, order))
 
 
-@payment_intents_router.post("", status_code=201, response_model=PaymentIntent)
+@payment_intents_router.post("", status_code=201, response_model=PaymentIntent, responses={
+    **errors({**INTAKE_ERRORS, 409: [*INTAKE_ERRORS[409], "PAYMENT_INTENT_MISMATCH"]}),
+    200: {"model": PaymentIntent, "description": "The named checkout session's payment intent, or a replayed order."},
+})
 async def create_payment_intent(
     request: Request,
     principal: Principal = Depends(secret_key),
@@ -79,7 +88,7 @@ async def create_payment_intent(
     return render(request, to_wire_payment_intent(intake.order), status_code=200 if intake.replayed else 201)
 
 
-@payment_intents_router.get("")
+@payment_intents_router.get("", **list_operation(PaymentIntent, order_by=LIST_COLUMNS, search=LIST_COLUMNS))
 async def list_payment_intents(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -87,7 +96,7 @@ async def list_payment_intents(request: Request, principal: Principal = Depends(
     return render_list(request, [to_wire_payment_intent(order) for order in orders], count)
 
 
-@payment_intents_router.get("/{reference}", response_model=PaymentIntent)
+@payment_intents_router.get("/{reference}", response_model=PaymentIntent, responses=errors({404: ["NOT_FOUND"]}))
 async def get_payment_intent(
     reference: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from kohort.errors import KohortError
-from kohort.http.schemas import Cents, MetadataContents, PluginMetadata, Timestamp, WireModel
+from kohort.http.schemas import CENTS, Cents, MetadataContents, PluginMetadata, Timestamp, WireModel
 from kohort.order import domain
 from kohort.order.schemas import URL_LENGTH, LineItem, OrderCreate, OrderIntakeFields, to_wire_line_items
 
@@ -72,7 +72,7 @@ class PaymentIntentCreate(LegacyIntakeFields):
     metadata?, status?}`. With a checkout session, it names that session's payment intent (every session
     has one); without, it reports a new order like `POST /orders`. `status` is read and dropped."""
 
-    amount: Cents | None = Field(default=None, gt=0)
+    amount: Annotated[int, Field(gt=0), CENTS] | None = None
     checkout_session_id: Reference = Field(default=None, max_length=100)
     status: Any = None
 

@@ -5,9 +5,11 @@ from fastapi import APIRouter, Depends, Request
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.customer import service
+from kohort.customer.repository import LIST_COLUMNS
 from kohort.customer.schemas import Customer, CustomerCreate, CustomerUpdate, to_wire_customer
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
@@ -15,7 +17,7 @@ from kohort.kit.listing import parse_list_params
 router = APIRouter(prefix="/customers", tags=["Customers"], route_class=JsonBodyRoute)
 
 
-@router.post("", status_code=201, response_model=Customer)
+@router.post("", status_code=201, response_model=Customer, responses=errors({409: ["CUSTOMER_ALREADY_EXISTS"]}))
 async def create_customer(
     request: Request, principal: Principal = Depends(secret_key), data: CustomerCreate = json_body(CustomerCreate)
 ) -> JsonResponse:
@@ -24,7 +26,7 @@ async def create_customer(
     return render(request, to_wire_customer(customer), status_code=201)
 
 
-@router.get("")
+@router.get("", **list_operation(Customer, order_by=LIST_COLUMNS, search=LIST_COLUMNS))
 async def list_customers(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -32,14 +34,15 @@ async def list_customers(request: Request, principal: Principal = Depends(secret
     return render_list(request, [to_wire_customer(customer) for customer in customers], count)
 
 
-@router.get("/{customer_id}", response_model=Customer)
+@router.get("/{customer_id}", response_model=Customer, responses=errors({404: ["NOT_FOUND"]}))
 async def get_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         customer = await service.get_customer(connection, principal.tenant, customer_id)
     return render(request, to_wire_customer(customer))
 
 
-@router.patch("/{customer_id}", response_model=Customer)
+@router.patch("/{customer_id}", response_model=Customer,
+              responses=errors({404: ["NOT_FOUND"], 409: ["CUSTOMER_ALREADY_EXISTS"]}))
 async def update_customer(
     customer_id: str,
     request: Request,
@@ -51,7 +54,7 @@ async def update_customer(
     return render(request, to_wire_customer(customer))
 
 
-@router.delete("/{customer_id}", response_model=Customer)
+@router.delete("/{customer_id}", response_model=Customer, responses=errors({404: ["NOT_FOUND"]}))
 async def delete_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
@@ -60,14 +63,14 @@ async def delete_customer(
     return render(request, to_wire_customer(customer))
 
 
-@router.patch("/{customer_id}/block", response_model=Customer)
+@router.patch("/{customer_id}/block", response_model=Customer, responses=errors({404: ["NOT_FOUND"]}))
 async def block_customer(customer_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         customer = await service.set_blocked(connection, principal.tenant, principal.key_id, customer_id, blocked=True)
     return render(request, to_wire_customer(customer))
 
 
-@router.patch("/{customer_id}/unblock", response_model=Customer)
+@router.patch("/{customer_id}/unblock", response_model=Customer, responses=errors({404: ["NOT_FOUND"]}))
 async def unblock_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:

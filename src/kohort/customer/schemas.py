@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from kohort.customer import domain
-from kohort.http.schemas import Locale, Metadata, MetadataContents, Timestamp, WireModel
+from kohort.http.schemas import Email, Locale, Metadata, MetadataContents, Timestamp, WireModel
 
 
 class Customer(WireModel):
@@ -34,7 +34,7 @@ def to_wire_customer(customer: domain.Customer) -> Customer:
 
 
 class CustomerCreate(WireModel):
-    email_address: EmailStr = Field(max_length=255)
+    email_address: Email
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
     phone_number: str | None = Field(default=None, max_length=40)
@@ -44,7 +44,7 @@ class CustomerCreate(WireModel):
 
 
 class CustomerUpdate(WireModel):
-    email_address: EmailStr | None = Field(default=None, max_length=255)
+    email_address: Email | None = None
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
     phone_number: str | None = Field(default=None, max_length=40)

@@ -7,7 +7,9 @@ from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.events import service
 from kohort.events.catalogue import DESCRIPTIONS
+from kohort.events.repository import LIST_COLUMNS
 from kohort.events.schemas import Event, to_wire_event
+from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
@@ -17,7 +19,14 @@ router = APIRouter(prefix="/events", tags=["Events"])
 CATALOGUE = "\n".join(f"* `{event_type}`: {description}" for event_type, description in DESCRIPTIONS.items())
 
 
-@router.get("", description=(
+_LIST = list_operation(Event, order_by=LIST_COLUMNS)
+_LIST["openapi_extra"]["parameters"].append({
+    "name": "type", "in": "query", "required": False, "description": "Only events of this type.",
+    "schema": {"type": "string", "enum": sorted(DESCRIPTIONS)},
+})
+
+
+@router.get("", **_LIST, description=(
     "Newest first. Filter with `type=order.created`; `take`, `skip` and `orderBy=createdAt:asc|desc` as "
     "elsewhere. `data.object` is the object as it was at the event, in the organization's API version then.\n\n"
     f"Event types:\n\n{CATALOGUE}"
@@ -31,7 +40,7 @@ async def list_events(request: Request, principal: Principal = Depends(secret_ke
     return render_list(request, [to_wire_event(event) for event in found], count)
 
 
-@router.get("/{event_id}", response_model=Event)
+@router.get("/{event_id}", response_model=Event, responses=errors({404: ["NOT_FOUND"]}))
 async def get_event(event_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         event = await service.get_event(connection, principal.tenant, event_id)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PlainSerializer, StringConstraints
+from typing_extensions import TypeForm
 
 from kohort.kit.casing import to_camel
 from kohort.kit.money import cents_from_number
@@ -107,14 +108,22 @@ _Untouched = Annotated[str, StringConstraints(strip_whitespace=False)]
 MetadataContents = dict[_Untouched, _Untouched]
 
 # Integer cents; accepts 3000, 3000.0, "3000" and rounds 1998.9999999999998 half-up (Magento sends it).
-Cents = Annotated[int, BeforeValidator(_cents)]
+# Bounds on an optional amount go before it, as for WHOLE_NUMBER below.
+CENTS = BeforeValidator(_cents)
+Cents = Annotated[int, CENTS]
 # The same, below zero too: a discount line's price (−1500).
 SignedCents = Annotated[int, BeforeValidator(_signed_cents)]
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+# Bounds go before it in an optional field (`Annotated[int, Field(ge=…), WHOLE_NUMBER] | None`): after it, pydantic
+# documents them with its own `ge`/`le` keys instead of JSON Schema's minimum/maximum.
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+WholeNumber = Annotated[int, WHOLE_NUMBER]
 Metadata = Annotated[MetadataContents | None, BeforeValidator(_metadata)]
 # What the shop plugins' legacy calls send as metadata (see _plugin_metadata).
 PluginMetadata = Annotated[MetadataContents | None, BeforeValidator(_plugin_metadata)]
 Timestamp = Annotated[datetime, PlainSerializer(iso_z, return_type=str)]
+# email-validator refuses an address longer than 254 characters (RFC 5321); the documented maxLength says so too.
+EMAIL_MAX_LENGTH = 254
+Email = Annotated[EmailStr, Field(max_length=EMAIL_MAX_LENGTH)]
 
 
 def _locale(value: Any) -> Any:
@@ -134,3 +143,18 @@ def _locale(value: Any) -> Any:
 
 
 Locale = Annotated[str | None, BeforeValidator(_locale)]
+
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class Page(WireModel, Generic[ItemT]):
+    """A page of a collection, as `kohort.http.rendering.list_envelope` writes it."""
+
+    data: list[ItemT]
+    count: int = Field(description="How many items match, on every page (not only this one).")
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[TypeForm[Any], ...]) -> str:
+        # `OrderList` rather than `Page_Order_`: the name generated clients give the class.
+        return f"{getattr(params[0], '__name__', 'Item')}List"

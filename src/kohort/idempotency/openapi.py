@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-
+from kohort.http.openapi import add_error_codes, operations
+from kohort.idempotency.middleware import REPLAYED_HEADER
 from kohort.idempotency.service import MAX_KEY_LENGTH
 
 PARAMETER = {
@@ -21,27 +21,20 @@ PARAMETER = {
         "`IDEMPOTENCY_KEY_IN_USE`. A 400 is not kept: the corrected request may reuse the key."
     ),
 }
-IN_USE = {"description": "`IDEMPOTENCY_KEY_IN_USE`: a request with this Idempotency-Key is still running."}
+CODES = {400: ("IDEMPOTENCY_KEY_REUSED", "INVALID_IDEMPOTENCY_KEY"), 409: ("IDEMPOTENCY_KEY_IN_USE",)}
+REPLAYED = {
+    "description": "`true` on an answer replayed for a retry under the same `Idempotency-Key`.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 
-def add_header(schema: dict[str, Any]) -> dict[str, Any]:
-    for path_item in schema.get("paths", {}).values():
-        operation = path_item.get("post")
-        if operation is None:
+def add_header(document: dict[str, Any]) -> None:
+    """A step of `kohort.http.openapi.document`."""
+    for _, method, operation in operations(document):
+        if method != "post":
             continue
         operation.setdefault("parameters", []).append(dict(PARAMETER))
-        operation.setdefault("responses", {}).setdefault("409", dict(IN_USE))
-    return schema
-
-
-def document(app: FastAPI) -> None:
-    """Wraps `app.openapi` (which builds the document once and caches it) to add the header, once."""
-    build = app.openapi
-    documented: list[dict[str, Any]] = []
-
-    def openapi() -> dict[str, Any]:
-        if not documented:
-            documented.append(add_header(build()))
-        return documented[0]
-
-    app.openapi = openapi  # type: ignore[method-assign]
+        add_error_codes(operation, CODES)
+        for status, response in operation.get("responses", {}).items():
+            if status.startswith("2"):
+                response.setdefault("headers", {})[REPLAYED_HEADER] = dict(REPLAYED)

@@ -3,11 +3,12 @@
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
-class JsonResponse(Response):
-    media_type = "application/json"
+class JsonResponse(JSONResponse):
+    """A JSONResponse, so that FastAPI documents the routes' response models with it (it documents a
+    bare string for any other default response class)."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)

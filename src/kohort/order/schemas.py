@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from kohort.http.schemas import Cents, Locale, Metadata, MetadataContents, SignedCents, Timestamp, WireModel
+from kohort.http.schemas import Cents, Email, Locale, Metadata, MetadataContents, SignedCents, Timestamp, WireModel
 from kohort.kit.money import round_half_up
 from kohort.kit.numbers import bounded_decimal
 from kohort.order import domain
@@ -128,7 +128,7 @@ class OrderIntakeFields(WireModel):
     """What every way of reporting an order sends besides its amount (`POST /orders`, the plugins'
     `POST /checkout-sessions`, the SDK's `POST /payment-intents`)."""
 
-    customer_email: EmailStr | None = Field(default=None, max_length=255)
+    customer_email: Email | None = None
     customer_first_name: str | None = Field(default=None, max_length=100)
     customer_last_name: str | None = Field(default=None, max_length=100)
     customer_phone_number: str | None = Field(default=None, max_length=40)

@@ -8,11 +8,13 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.models import ApiKeyKind
 from kohort.organization import service
+from kohort.organization.repository import KEY_LIST_COLUMNS
 from kohort.organization.schemas import (
     ApiKey,
     ApiKeyCreate,
@@ -28,14 +30,14 @@ from kohort.organization.schemas import (
 router = APIRouter(prefix="/payment-group-settings", tags=["Group settings"], route_class=JsonBodyRoute)
 
 
-@router.get("", response_model=GroupSettings)
+@router.get("", response_model=GroupSettings, responses=errors({400: ["SETTINGS_NOT_FOUND"]}))
 async def get_settings(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         settings = await service.get_group_settings(connection, principal.tenant)
     return render(request, to_wire_settings(settings))
 
 
-@router.patch("", response_model=GroupSettings)
+@router.patch("", response_model=GroupSettings, responses=errors({400: ["INVALID_LEVELS", "SETTINGS_NOT_FOUND"]}))
 async def update_settings(
     request: Request,
     principal: Principal = Depends(secret_key),
@@ -49,7 +51,7 @@ async def update_settings(
 api_keys_router = APIRouter(prefix="/api-keys", tags=["API keys"], route_class=JsonBodyRoute)
 
 
-@api_keys_router.get("")
+@api_keys_router.get("", **list_operation(ApiKey, order_by=KEY_LIST_COLUMNS, search=KEY_LIST_COLUMNS))
 async def list_api_keys(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     """The keys of the calling key's mode, newest first unless `orderBy` says otherwise; never their secrets."""
     params = parse_list_params(request.query_params)
@@ -58,7 +60,8 @@ async def list_api_keys(request: Request, principal: Principal = Depends(secret_
     return render_list(request, [to_wire_key(key) for key in keys], count)
 
 
-@api_keys_router.post("", status_code=201, response_model=IssuedApiKey)
+@api_keys_router.post("", status_code=201, response_model=IssuedApiKey,
+                      responses=errors({409: ["TOO_MANY_API_KEYS"]}))
 async def create_api_key(
     request: Request, principal: Principal = Depends(secret_key), data: ApiKeyCreate = json_body(ApiKeyCreate)
 ) -> JsonResponse:
@@ -68,7 +71,8 @@ async def create_api_key(
     return render(request, to_wire_issued_key(issued.key, issued.secret), status_code=201)
 
 
-@api_keys_router.post("/{key_id}/roll", status_code=201, response_model=IssuedApiKey)
+@api_keys_router.post("/{key_id}/roll", status_code=201, response_model=IssuedApiKey,
+                      responses=errors({404: ["NOT_FOUND"], 409: ["API_KEY_INACTIVE"]}))
 async def roll_api_key(
     key_id: str, request: Request, principal: Principal = Depends(secret_key), data: ApiKeyRoll = json_body(ApiKeyRoll)
 ) -> JsonResponse:
@@ -80,7 +84,8 @@ async def roll_api_key(
     return render(request, to_wire_issued_key(issued.key, issued.secret), status_code=201)
 
 
-@api_keys_router.post("/{key_id}/revoke", response_model=ApiKey)
+@api_keys_router.post("/{key_id}/revoke", response_model=ApiKey,
+                      responses=errors({404: ["NOT_FOUND"], 409: ["API_KEY_INACTIVE", "LAST_SECRET_KEY"]}))
 async def revoke_api_key(key_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     """Refused from the next request on, by every server process. The mode's last secret key cannot be
     revoked through the API (409 LAST_SECRET_KEY)."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kohort.http.schemas import Cents, Timestamp, WholeNumber, WireModel
+from kohort.http.schemas import WHOLE_NUMBER, Cents, Timestamp, WholeNumber, WireModel
 from kohort.organization import domain, ladder
 
 DiscountType = Literal["PERCENTAGE", "AMOUNT"]
@@ -68,8 +68,8 @@ def to_wire_settings(settings: domain.GroupSettings) -> GroupSettings:
 class GroupSettingsUpdate(WireModel):
     discount_type: DiscountType | None = None
     discount_levels: list[DiscountLevelInput] | None = Field(default=None, min_length=1, max_length=5)
-    max_participants: WholeNumber | None = Field(default=None, ge=2, le=1000)
-    minutes_duration: WholeNumber | None = Field(default=None, ge=1, le=129_600)
+    max_participants: Annotated[int, Field(ge=2, le=1000), WHOLE_NUMBER] | None = None
+    minutes_duration: Annotated[int, Field(ge=1, le=129_600), WHOLE_NUMBER] | None = None
     min_purchase_value: Cents | None = None
     share_code_prefix: ShareCodePrefix | None = None
 

@@ -6,10 +6,12 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.payout import service
+from kohort.payout.repository import BATCH_LIST_COLUMNS, PAYOUT_LIST_COLUMNS
 from kohort.payout.schemas import (
     Payout,
     PayoutBatch,
@@ -30,7 +32,8 @@ async def get_payout_settings(request: Request, principal: Principal = Depends(s
     return render(request, settings)
 
 
-@router.patch("/payout-settings", response_model=PayoutSettings)
+@router.patch("/payout-settings", response_model=PayoutSettings,
+              responses=errors({400: ["BIC_INVALID", "DEBTOR_NAME_INVALID", "IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA"]}))
 async def update_payout_settings(
     request: Request,
     principal: Principal = Depends(secret_key),
@@ -42,7 +45,8 @@ async def update_payout_settings(
     return render(request, settings)
 
 
-@router.post("/payout-batches", status_code=201, response_model=PayoutBatch)
+@router.post("/payout-batches", status_code=201, response_model=PayoutBatch,
+             responses=errors({400: ["PAYOUT_ACCOUNT_MISSING"], 409: ["NO_PENDING_PAYOUTS"]}))
 async def create_payout_batch(request: Request, principal: Principal = Depends(secret_key),
                               runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """A SEPA credit-transfer batch (pain.001) of every pending payout; upload `xml` to your bank, then
@@ -58,7 +62,7 @@ async def create_payout_batch(request: Request, principal: Principal = Depends(s
     return render(request, to_wire_batch(created.batch, created.payouts), status_code=201)
 
 
-@router.get("/payout-batches")
+@router.get("/payout-batches", **list_operation(PayoutBatch, order_by=BATCH_LIST_COLUMNS, search=BATCH_LIST_COLUMNS))
 async def list_payout_batches(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -70,14 +74,14 @@ async def list_payout_batches(request: Request, principal: Principal = Depends(s
     return render_list(request, wire_batches, count)
 
 
-@router.get("/payout-batches/{batch_id}", response_model=PayoutBatch)
+@router.get("/payout-batches/{batch_id}", response_model=PayoutBatch, responses=errors({404: ["NOT_FOUND"]}))
 async def get_payout_batch(batch_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         created = await service.get_batch(connection, principal.tenant, batch_id)
     return render(request, to_wire_batch(created.batch, created.payouts))
 
 
-@router.get("/payouts")
+@router.get("/payouts", **list_operation(Payout, order_by=PAYOUT_LIST_COLUMNS, search=PAYOUT_LIST_COLUMNS))
 async def list_payouts(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -85,7 +89,7 @@ async def list_payouts(request: Request, principal: Principal = Depends(secret_k
     return render_list(request, [to_wire_payout(payout) for payout in payouts], count)
 
 
-@router.get("/payouts/{payout_id}", response_model=Payout)
+@router.get("/payouts/{payout_id}", response_model=Payout, responses=errors({404: ["NOT_FOUND"]}))
 async def get_payout(payout_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         payout = await service.get_payout(connection, principal.tenant, payout_id)

@@ -8,15 +8,18 @@ from kohort.auth.dependencies import any_key, secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.errors import NotFound
-from kohort.expansion import expand_groups
+from kohort.expansion import GROUP_EXPANSIONS, expand_groups
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors, expand_parameter, list_operation
 from kohort.http.rendering import dump, render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
-from kohort.order.schemas import to_wire_order
+from kohort.order.repository import LIST_COLUMNS as ORDER_COLUMNS
+from kohort.order.schemas import Order, to_wire_order
 from kohort.ratelimit.limiter import subjects_of
 from kohort.referral_group import service, settlement
+from kohort.referral_group.repository import LIST_COLUMNS
 from kohort.referral_group.schemas import (
     GroupValidate,
     GroupValidation,
@@ -33,7 +36,10 @@ router = APIRouter(tags=["Referral groups"], route_class=JsonBodyRoute)
 test_helpers_router = APIRouter(prefix="/test-helpers", tags=["Test helpers"])
 
 
-@router.post("", status_code=201, response_model=PaymentGroup)
+@router.post("", status_code=201, response_model=PaymentGroup, responses=errors({
+    400: ["ORDER_MISMATCH", "CUSTOMER_BLOCKED", "SHARE_CODE_EXHAUSTED", "SETTINGS_NOT_FOUND"],
+    404: ["NOT_FOUND"], 409: ["ORDER_ALREADY_IN_GROUP"],
+}))
 async def create_group(
     request: Request,
     principal: Principal = Depends(secret_key),
@@ -44,7 +50,7 @@ async def create_group(
     return render(request, to_wire_group(group), status_code=201)
 
 
-@router.get("")
+@router.get("", **list_operation(PaymentGroup, order_by=LIST_COLUMNS, search=LIST_COLUMNS, expand=GROUP_EXPANSIONS))
 async def list_groups(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -55,7 +61,8 @@ async def list_groups(request: Request, principal: Principal = Depends(secret_ke
     return render_list(request, payloads, count)
 
 
-@router.get("/{reference}", response_model=PaymentGroup)
+@router.get("/{reference}", response_model=PaymentGroup, responses=errors({404: ["NOT_FOUND"]}),
+            openapi_extra={"parameters": [expand_parameter(GROUP_EXPANSIONS)]})
 async def get_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     """By id (`pg_…`) or share code, case-insensitively."""
     params = parse_list_params(request.query_params)
@@ -65,7 +72,7 @@ async def get_group(reference: str, request: Request, principal: Principal = Dep
     return render(request, payloads[0])
 
 
-@router.patch("/{reference}", response_model=PaymentGroup)
+@router.patch("/{reference}", response_model=PaymentGroup, responses=errors({404: ["NOT_FOUND"]}))
 async def update_group(
     reference: str,
     request: Request,
@@ -77,7 +84,8 @@ async def update_group(
     return render(request, to_wire_group(group))
 
 
-@router.get("/{reference}/participants")
+@router.get("/{reference}/participants",
+            **list_operation(Order, order_by=ORDER_COLUMNS, search=ORDER_COLUMNS, codes={404: ["NOT_FOUND"]}))
 async def list_participants(
     reference: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
@@ -91,21 +99,24 @@ async def list_participants(
     return render_list(request, [to_wire_order(order) for order in orders], count)
 
 
-@router.post("/{reference}/cancel", response_model=PaymentGroup)
+@router.post("/{reference}/cancel", response_model=PaymentGroup,
+             responses=errors({400: ["NOT_CANCELABLE"], 404: ["NOT_FOUND"]}))
 async def cancel_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         group = await service.cancel_group(connection, principal.tenant, principal.key_id, reference)
     return render(request, to_wire_group(group))
 
 
-@router.post("/{reference}/expire", response_model=PaymentGroup)
+@router.post("/{reference}/expire", response_model=PaymentGroup,
+             responses=errors({400: ["NOT_EXPIRABLE"], 404: ["NOT_FOUND"]}))
 async def expire_group(reference: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         group = await service.expire_group(connection, principal.tenant, principal.key_id, reference)
     return render(request, to_wire_group(group))
 
 
-@router.post("/{reference}/validate", response_model=GroupValidation)
+@router.post("/{reference}/validate", response_model=GroupValidation,
+             responses=errors({400: ["AMOUNT_TOO_LOW", "COMPLETED_EXPIRED_CANCELED", "MAX_PARTICIPANTS_REACHED", "EMAIL_ALREADY_USED", "CUSTOMER_BLOCKED"], 404: ["NOT_FOUND"]}))
 async def validate_group(
     reference: str,
     request: Request,
@@ -130,7 +141,7 @@ async def validate_group(
     return render(request, to_wire_validation(group, current_level=current_level))
 
 
-@test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup)
+@test_helpers_router.post("/groups/{reference}/end", response_model=PaymentGroup, responses=errors({404: ["NOT_FOUND"]}))
 async def end_group_now(reference: str, request: Request, principal: Principal = Depends(secret_key),
                         runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
     """Test mode only: ends the group now and settles it before answering (COMPLETED with cashback, or

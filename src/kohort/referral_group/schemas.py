@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import EmailStr, Field, model_validator
+from pydantic import Field, model_validator
 
-from kohort.http.schemas import Cents, Metadata, MetadataContents, Timestamp, WireModel
+from kohort.http.schemas import Cents, Email, Metadata, MetadataContents, Timestamp, WireModel
 from kohort.organization import ladder
 from kohort.organization.schemas import DiscountLevel, DiscountType, to_wire_levels
 from kohort.referral_group.domain import ReferralGroup
@@ -82,11 +82,11 @@ class PaymentGroupCreate(WireModel):
 
 class PaymentGroupUpdate(WireModel):
     metadata: Metadata = None
-    creator_email: EmailStr | None = Field(default=None, max_length=255)
+    creator_email: Email | None = None
 
 
 class GroupValidate(WireModel):
-    customer_email: EmailStr | None = Field(default=None, max_length=255)
+    customer_email: Email | None = None
     amount: Cents | None = None
 
 

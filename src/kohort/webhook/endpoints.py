@@ -6,12 +6,16 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import list_envelope, render, render_list
+from kohort.http.schemas import Page
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
 from kohort.runtime import Runtime, get_runtime
 from kohort.webhook import service
+from kohort.webhook.repository import DELIVERY_ORDER, ENDPOINT_ORDER
 from kohort.webhook.schemas import (
+    DeliveryOut,
     EventResend,
     WebhookEndpointCreate,
     WebhookEndpointOut,
@@ -25,7 +29,8 @@ router = APIRouter(prefix="/webhook-endpoints", tags=["Webhooks"], route_class=J
 resend_router = APIRouter(prefix="/events", tags=["Events"], route_class=JsonBodyRoute)
 
 
-@router.post("", status_code=201, response_model=WebhookEndpointWithSecret)
+@router.post("", status_code=201, response_model=WebhookEndpointWithSecret,
+             responses=errors({400: ["INVALID_WEBHOOK_URL", "TOO_MANY_WEBHOOK_ENDPOINTS"]}))
 async def create_endpoint(
     request: Request, principal: Principal = Depends(secret_key), runtime: Runtime = Depends(get_runtime),
     data: WebhookEndpointCreate = json_body(WebhookEndpointCreate),
@@ -36,7 +41,7 @@ async def create_endpoint(
     return render(request, to_wire_endpoint(created.endpoint, secret=created.secret), status_code=201)
 
 
-@router.get("")
+@router.get("", **list_operation(WebhookEndpointOut, order_by=ENDPOINT_ORDER))
 async def list_endpoints(request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     params = parse_list_params(request.query_params)
     async with unit_of_work(request) as connection:
@@ -44,14 +49,15 @@ async def list_endpoints(request: Request, principal: Principal = Depends(secret
     return render_list(request, [to_wire_endpoint(endpoint) for endpoint in found], count)
 
 
-@router.get("/{endpoint_id}", response_model=WebhookEndpointOut)
+@router.get("/{endpoint_id}", response_model=WebhookEndpointOut, responses=errors({404: ["NOT_FOUND"]}))
 async def get_endpoint(endpoint_id: str, request: Request, principal: Principal = Depends(secret_key)) -> JsonResponse:
     async with unit_of_work(request) as connection:
         endpoint = await service.get_endpoint(connection, principal.tenant, endpoint_id)
     return render(request, to_wire_endpoint(endpoint))
 
 
-@router.patch("/{endpoint_id}", response_model=WebhookEndpointOut)
+@router.patch("/{endpoint_id}", response_model=WebhookEndpointOut,
+              responses=errors({400: ["INVALID_WEBHOOK_URL"], 404: ["NOT_FOUND"]}))
 async def update_endpoint(
     endpoint_id: str, request: Request, principal: Principal = Depends(secret_key),
     changes: WebhookEndpointUpdate = json_body(WebhookEndpointUpdate),
@@ -61,7 +67,7 @@ async def update_endpoint(
     return render(request, to_wire_endpoint(endpoint))
 
 
-@router.delete("/{endpoint_id}", response_model=WebhookEndpointOut)
+@router.delete("/{endpoint_id}", response_model=WebhookEndpointOut, responses=errors({404: ["NOT_FOUND"]}))
 async def delete_endpoint(
     endpoint_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
@@ -70,7 +76,7 @@ async def delete_endpoint(
     return render(request, to_wire_endpoint(endpoint))
 
 
-@router.post("/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret)
+@router.post("/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret, responses=errors({404: ["NOT_FOUND"]}))
 async def rotate_secret(
     endpoint_id: str, request: Request, principal: Principal = Depends(secret_key),
     runtime: Runtime = Depends(get_runtime),
@@ -81,7 +87,7 @@ async def rotate_secret(
     return render(request, to_wire_endpoint(rotated.endpoint, secret=rotated.secret))
 
 
-@router.get("/{endpoint_id}/deliveries")
+@router.get("/{endpoint_id}/deliveries", **list_operation(DeliveryOut, order_by=DELIVERY_ORDER, codes={404: ["NOT_FOUND"]}))
 async def list_deliveries(
     endpoint_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
@@ -94,7 +100,8 @@ async def list_deliveries(
                        count)
 
 
-@resend_router.post("/{event_id}/resend", status_code=201)
+@resend_router.post("/{event_id}/resend", status_code=201, response_model=Page[DeliveryOut],
+                    responses=errors({400: ["WEBHOOK_ENDPOINT_DISABLED"], 404: ["NOT_FOUND"]}))
 async def resend_event(
     event_id: str, request: Request, principal: Principal = Depends(secret_key),
     data: EventResend = json_body(EventResend),

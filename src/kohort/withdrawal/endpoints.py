@@ -7,6 +7,7 @@ from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute, json_body
+from kohort.http.openapi import errors
 from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail, to_wire_batch, to_wire_payout
@@ -18,7 +19,10 @@ from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
 router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 
 
-@router.post("/withdrawals", status_code=201, response_model=Withdrawal)
+@router.post("/withdrawals", status_code=201, response_model=Withdrawal, responses=errors({
+    400: ["INVALID_WITHDRAWAL_TOKEN", "HOLDER_NAME_REQUIRED", "HOLDER_NAME_INVALID", "IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA"],
+    409: ["ALREADY_WITHDRAWN"],
+}))
 async def create_withdrawal(
     request: Request, runtime: Runtime = Depends(get_runtime), data: WithdrawalCreate = json_body(WithdrawalCreate)
 ) -> JsonResponse:
@@ -37,7 +41,8 @@ async def create_withdrawal(
                                       payout=to_wire_payout(payout)), status_code=201)
 
 
-@router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch)
+@router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch,
+             responses=errors({404: ["NOT_FOUND"], 409: ["BATCH_ALREADY_CONFIRMED"]}))
 async def confirm_payout_batch(
     batch_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:
@@ -47,7 +52,8 @@ async def confirm_payout_batch(
     return render(request, to_wire_batch(created.batch, created.payouts))
 
 
-@router.post("/payouts/{payout_id}/fail", response_model=Payout)
+@router.post("/payouts/{payout_id}/fail", response_model=Payout,
+             responses=errors({404: ["NOT_FOUND"], 409: ["PAYOUT_SETTLED"]}))
 async def fail_payout(
     payout_id: str,
     request: Request,
