@@ -116,7 +116,7 @@ async def expire_group(reference: str, request: Request, principal: Principal = 
 
 
 @router.post("/{reference}/validate", response_model=GroupValidation,
-             responses=errors({400: ["AMOUNT_TOO_LOW", "COMPLETED_EXPIRED_CANCELED", "MAX_PARTICIPANTS_REACHED", "EMAIL_ALREADY_USED", "CUSTOMER_BLOCKED"], 404: ["NOT_FOUND"]}))
+             responses=errors({400: ["AMOUNT_TOO_LOW", "COMPLETED_EXPIRED_CANCELED", "MAX_PARTICIPANTS_REACHED", "EMAIL_ALREADY_USED", "CUSTOMER_BLOCKED"], 404: ["NOT_FOUND"], 429: ["RATE_LIMITED"]}))
 async def validate_group(
     reference: str,
     request: Request,

@@ -22,6 +22,7 @@ router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 @router.post("/withdrawals", status_code=201, response_model=Withdrawal, responses=errors({
     400: ["INVALID_WITHDRAWAL_TOKEN", "HOLDER_NAME_REQUIRED", "HOLDER_NAME_INVALID", "IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA"],
     409: ["ALREADY_WITHDRAWN"],
+    429: ["RATE_LIMITED"],
 }))
 async def create_withdrawal(
     request: Request, runtime: Runtime = Depends(get_runtime), data: WithdrawalCreate = json_body(WithdrawalCreate)
