@@ -1,32 +1,38 @@
-"""Order throughput benchmark: orders/s and latency of `POST /orders`, opening and joining groups.
+"""Order throughput benchmark: orders/s of `POST /orders`, opening and joining groups, and the
+**sustained** rate once every order's background work (emails, webhooks, settlement) is done.
 
 It serves Kohort for real (`kohort serve --workers N`, a separate process tree) on PostgreSQL and on
-SQLite, creates one organization, raises its maxParticipants to 1000 (so no group fills during the
-run), and drives the API with `wrk` (C, event-driven, one thread) at a few concurrency levels:
+SQLite, creates one organization with a webhook endpoint, raises its maxParticipants to 1000 (so no
+group fills during the run), and drives the API with `wrk` (C, event-driven, one thread):
 
 * open: orders without a share code; each is a new shopper who opens a new group;
 * join: orders with a share code, spread round-robin over pre-opened groups; each is a new shopper.
 
-Every request is a distinct shopper (unique email), so each order inserts a customer and an order and
-inserts (open) or claims a seat in (join) a group: the full hot path, one transaction per order.
+Each run loads the API for `--duration` seconds, then keeps the clock running until no job is queued or
+running, no event waits to be fanned out and no webhook delivery is pending (the drain):
 
-On PostgreSQL the API processes run with `--no-worker` unless `--embedded-worker` is given: in that
-deployment the jobs each order queues (its emails, the full-group settlement) are run by separate
-`kohort worker` processes, and this measures what the API itself sustains. Settlement throughput is
-measured by `bench/settlement.py`.
+    API orders/s = orders written / load time
+    sustained    = orders written / (load time + drain time)
+
+Emails go to a real SMTP server and webhooks to a real HTTP receiver, both in a process of their own
+(`bench/sinks.py`): it counts what arrives and what arrives twice (which must be nothing). Two
+deployments, each on both backends:
+
+* embedded: `kohort serve --workers N`, the job runner inside each server process (the default);
+* separate: `kohort serve --workers N --no-worker` and `--worker-processes` `kohort worker` processes.
 
 Run it (needs `wrk`: `apt-get install -y wrk`; PostgreSQL on 127.0.0.1:5432, trust auth):
 
     .venv/bin/python bench/orders.py --help
-    .venv/bin/python bench/orders.py                                   # both backends, 8/32/64 clients
-    .venv/bin/python bench/orders.py --backend postgresql --workers 2 --concurrency 32 --duration 15
+    .venv/bin/python bench/orders.py                                   # both backends and deployments
+    .venv/bin/python bench/orders.py --backend postgresql --deployments separate --concurrency 32
 
-The PostgreSQL database `kohort_bench` is dropped and re-created at each run (`--postgres-url` to
-point elsewhere); SQLite runs in a temporary directory. The load generator shares the machine's
-cores with the server and the database, as it would in CI. Results print to stdout as a table and a
-bar chart (`cpu ms/ord` is the CPU time the server processes spent per
-order, the number that optimizations move even when other load on the machine shifts orders/s;
-`pg ms/ord` the same for the PostgreSQL backends of the bench database), and are also appended as JSON lines to bench/results/ (git-ignored). Nothing is asserted.
+The PostgreSQL database `kohort_bench` is dropped and re-created for each deployment (`--postgres-url`
+to point elsewhere); SQLite runs in a temporary directory. The load generator and the sinks share the
+machine's cores with the server and the database. `cpu ms/ord` is the CPU time the server processes
+(and workers) spent per order, `pg ms/ord` the same for the PostgreSQL backends of the bench database;
+the load average is printed beside the figures. Results are also appended as JSON lines to
+bench/results/ (git-ignored). Nothing is asserted but the absence of duplicates.
 """
 
 from __future__ import annotations
@@ -50,9 +56,13 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sinks import Sinks
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 KOHORT = Path(sys.executable).with_name("kohort")
+# A cold start of several server processes on a busy 2-core machine can take a minute.
+STARTUP_SECONDS = 180
 
 # wrk runs this per connection-thread: it builds each request (a new shopper every time) and prints a
 # machine-readable summary at the end. Arguments: mode, run id, API key, file of share codes (join).
@@ -105,6 +115,7 @@ end
 @dataclass
 class Result:
     backend: str
+    deployment: str
     workers: int
     scenario: str
     concurrency: int
@@ -119,6 +130,13 @@ class Result:
     socket_errors: int
     server_cpu_ms_per_order: float
     postgres_cpu_ms_per_order: float | None
+    drain_seconds: float
+    sustained_per_second: float
+    emails: int
+    emails_twice: int
+    webhooks: int
+    webhooks_twice: int
+    load_average: float
 
 
 def free_port() -> int:
@@ -154,6 +172,7 @@ async def _recreate_postgres_database(admin_url: str, name: str) -> None:
 
 def prepare_database(backend: str, args: argparse.Namespace, scratch: Path) -> str:
     if backend == "sqlite":
+        scratch.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{scratch / 'bench.db'}"
     admin_url = args.postgres_url
     asyncio.run(_recreate_postgres_database(admin_url, args.postgres_database))
@@ -164,10 +183,14 @@ def prepare_database(backend: str, args: argparse.Namespace, scratch: Path) -> s
 class Server:
     """`kohort serve` in its own process group, stopped (and its workers with it) on exit."""
 
-    def __init__(self, database_url: str, workers: int, log_path: Path, *, embedded_worker: bool) -> None:
+    def __init__(self, database_url: str, workers: int, log_path: Path, *, embedded_worker: bool,
+                 worker_processes: int = 0, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "KOHORT_DATABASE_URL": database_url, "KOHORT_LOG_LEVEL": "warning"}
+        self.env = {**os.environ, "KOHORT_DATABASE_URL": database_url, "KOHORT_LOG_LEVEL": "warning",
+                    "KOHORT_PUBLIC_URL": self.base_url, **(env or {})}
+        self.worker_processes = worker_processes
+        self.job_workers: list[subprocess.Popen[bytes]] = []
         self.workers = workers
         self.embedded_worker = embedded_worker
         self.log_path = log_path
@@ -180,18 +203,24 @@ class Server:
              *([] if self.embedded_worker else ["--no-worker"])],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"kohort serve exited early; see {self.log_path}")
             try:
                 if http_json("GET", f"{self.base_url}/health", timeout=2)[0] == 200:
+                    # Separate `kohort worker` processes, in the server's process group (counted in its CPU).
+                    self.job_workers = [
+                        subprocess.Popen([str(KOHORT), "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         process_group=self.process.pid)
+                        for _ in range(self.worker_processes)
+                    ]
                     return self
             except OSError:
                 pass
             time.sleep(0.2)
         self.__exit__(None, None, None)
-        raise RuntimeError(f"kohort serve not healthy after 60 s; see {self.log_path}")
+        raise RuntimeError(f"kohort serve not healthy after {STARTUP_SECONDS} s; see {self.log_path}")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the server's processes (Linux /proc), to tell the cost
@@ -213,6 +242,8 @@ class Server:
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
+            for worker in self.job_workers:
+                worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=5)
@@ -279,19 +310,67 @@ def run_wrk(server: Server, script: Path, *, key: str, mode: str, concurrency: i
     return dict(json.loads(match.group(1)))
 
 
-def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch: Path) -> list[Result]:
-    database_url = prepare_database(backend, args, scratch)
+BACKLOG_SQL = (
+    "SELECT (SELECT count(*) FROM jobs WHERE status IN ('queued', 'running'))"
+    " + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')"
+    " + (SELECT count(*) FROM events WHERE dispatched_at IS NULL)"
+)
+
+
+async def _postgres_backlog(url: str) -> int:
+    import asyncpg  # installed with kohort
+
+    connection = await asyncpg.connect(url)
+    try:
+        return int(await connection.fetchval(BACKLOG_SQL))
+    finally:
+        await connection.close()
+
+
+def backlog(database_url: str) -> int:
+    """Background work not done yet: jobs queued or running, events not fanned out, deliveries pending."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        path = database_url.removeprefix("sqlite:///")
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as connection:
+            return int(connection.execute(BACKLOG_SQL).fetchone()[0])
+    return asyncio.run(_postgres_backlog(database_url))
+
+
+def wait_drained(database_url: str, *, timeout: float) -> float:
+    """Seconds until no background work is left (polled every 0.1 s), or `timeout` if it never is."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if backlog(database_url) == 0:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    print(f"  (not drained after {timeout:g} s: {backlog(database_url)} left)", flush=True)
+    return timeout
+
+
+def bench_deployment(backend: str, deployment: str, args: argparse.Namespace, script: Path,
+                     scratch: Path) -> list[Result]:
+    database_url = prepare_database(backend, args, scratch / deployment)
     key = create_organization(database_url)
     workers = args.sqlite_workers if backend == "sqlite" else args.workers
     database_name = args.postgres_database if backend == "postgresql" else ""
     results = []
-    with Server(database_url, workers, scratch / f"serve-{backend}.log",
-                embedded_worker=args.embedded_worker or backend == "sqlite") as server:
+    with Sinks(scratch / f"sinks-{backend}-{deployment}.log") as sinks, Server(
+        database_url, workers, scratch / f"serve-{backend}-{deployment}.log",
+        embedded_worker=deployment == "embedded",
+        worker_processes=args.worker_processes if deployment == "separate" else 0,
+        env={"KOHORT_EMAIL_BACKEND": "smtp", "KOHORT_SMTP_HOST": "127.0.0.1", "KOHORT_SMTP_PORT": str(sinks.smtp_port)},
+    ) as server:
         status, body = http_json("PATCH", f"{server.base_url}/payment-group-settings", key=key,
                                  body={"maxParticipants": 1000})
         if status != 200:
             raise RuntimeError(f"could not set maxParticipants: {status} {body}")
-        codes_file = scratch / f"codes-{backend}.txt"
+        status, body = http_json("POST", f"{server.base_url}/webhook-endpoints", key=key, body={
+            "url": f"http://127.0.0.1:{sinks.http_port}/hooks/bench-shop", "enabledEvents": ["*"]})
+        if status != 201:
+            raise RuntimeError(f"could not create the webhook endpoint: {status} {body}")
+        codes_file = scratch / f"codes-{backend}-{deployment}.txt"
         codes_file.write_text("\n".join(open_groups(server, key, args.groups, secrets.token_hex(4))) + "\n")
         for scenario in args.scenarios:
             for concurrency in args.concurrency:
@@ -299,50 +378,63 @@ def bench_backend(backend: str, args: argparse.Namespace, script: Path, scratch:
                           "codes_file": codes_file, "show": args.show_wrk}
                 if args.warmup > 0:
                     run_wrk(server, script, seconds=args.warmup, **common)
+                wait_drained(database_url, timeout=args.drain_timeout)
+                received_before = sinks.stats()
                 cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_ticks(database_name)
                 raw = run_wrk(server, script, seconds=args.duration, **common)
+                drain = wait_drained(database_url, timeout=args.drain_timeout)
                 cpu_used = server.cpu_seconds() - cpu_before
                 pg_used = postgres_cpu_seconds_between(pg_before, postgres_cpu_ticks(database_name))
+                received = sinks.stats()
                 seconds = raw["duration_us"] / 1e6
+                orders = raw["requests"] - raw["status_errors"]
                 result = Result(
-                    backend=backend, workers=workers, scenario=scenario, concurrency=concurrency,
-                    requests=raw["requests"], seconds=round(seconds, 2),
-                    orders_per_second=round((raw["requests"] - raw["status_errors"]) / seconds, 1),
+                    backend=backend, deployment=deployment, workers=workers, scenario=scenario,
+                    concurrency=concurrency, requests=raw["requests"], seconds=round(seconds, 2),
+                    orders_per_second=round(orders / seconds, 1),
                     p50_ms=raw["p50_us"] / 1000, p90_ms=raw["p90_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
                     max_ms=raw["max_us"] / 1000, non_2xx=raw["status_errors"], socket_errors=raw["socket_errors"],
-                    server_cpu_ms_per_order=round(cpu_used * 1000 / max(raw["requests"], 1), 2),
-                    postgres_cpu_ms_per_order=(
-                        round(pg_used * 1000 / max(raw["requests"], 1), 2) if database_name else None
-                    ),
+                    server_cpu_ms_per_order=round(cpu_used * 1000 / max(orders, 1), 2),
+                    postgres_cpu_ms_per_order=round(pg_used * 1000 / max(orders, 1), 2) if database_name else None,
+                    drain_seconds=round(drain, 2), sustained_per_second=round(orders / (seconds + drain), 1),
+                    emails=received["messages"] - received_before["messages"], emails_twice=received["messages_twice"],
+                    webhooks=received["deliveries"] - received_before["deliveries"],
+                    webhooks_twice=received["deliveries_twice"], load_average=round(os.getloadavg()[0], 2),
                 )
-                print(f"  {backend:10} {scenario:4} c={concurrency:<3} {result.orders_per_second:8.1f} orders/s  "
-                      f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  non-2xx {result.non_2xx}  "
-                      f"server CPU {result.server_cpu_ms_per_order:.2f} ms/order"
-                      + (f", PostgreSQL {result.postgres_cpu_ms_per_order:.2f}" if database_name else ""),
-                      flush=True)
+                print(f"  {backend:10} {deployment:8} {scenario:4} c={concurrency:<3} API {result.orders_per_second:7.1f}/s"
+                      f"  drain {result.drain_seconds:6.1f} s  sustained {result.sustained_per_second:7.1f}/s"
+                      f"  emails {result.emails} (twice {result.emails_twice})  webhooks {result.webhooks} "
+                      f"(twice {result.webhooks_twice})  p99 {result.p99_ms:.0f} ms  non-2xx {result.non_2xx}"
+                      f"  cpu {result.server_cpu_ms_per_order:.2f} ms/ord"
+                      + (f", pg {result.postgres_cpu_ms_per_order:.2f}" if database_name else "")
+                      + f"  load {result.load_average}", flush=True)
                 results.append(result)
     return results
 
 
 def print_table(results: list[Result]) -> None:
-    header = (f"{'backend':10} {'workers':>7} {'scenario':8} {'clients':>7} {'orders':>8} {'orders/s':>9} "
-              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'non-2xx':>7} {'sock err':>8} {'cpu ms/ord':>10} {'pg ms/ord':>9}")
+    header = (f"{'backend':10} {'deploy':8} {'workers':>7} {'scenario':8} {'clients':>7} {'orders':>7} {'API/s':>7} "
+              f"{'drain s':>7} {'sustained':>9} {'p99 ms':>7} {'non-2xx':>7} {'emails':>7} {'twice':>5} "
+              f"{'hooks':>7} {'twice':>5} {'cpu ms/ord':>10} {'pg ms/ord':>9} {'load':>5}")
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r.backend:10} {r.workers:>7} {r.scenario:8} {r.concurrency:>7} {r.requests:>8} "
-              f"{r.orders_per_second:>9.1f} {r.p50_ms:>7.1f} {r.p90_ms:>7.1f} {r.p99_ms:>7.1f} {r.max_ms:>7.1f} "
-              f"{r.non_2xx:>7} {r.socket_errors:>8} {r.server_cpu_ms_per_order:>10.2f} "
-              f"{'-' if r.postgres_cpu_ms_per_order is None else f'{r.postgres_cpu_ms_per_order:.2f}':>9}")
+        print(f"{r.backend:10} {r.deployment:8} {r.workers:>7} {r.scenario:8} {r.concurrency:>7} {r.requests:>7} "
+              f"{r.orders_per_second:>7.1f} {r.drain_seconds:>7.1f} {r.sustained_per_second:>9.1f} {r.p99_ms:>7.1f} "
+              f"{r.non_2xx:>7} {r.emails:>7} {r.emails_twice:>5} {r.webhooks:>7} {r.webhooks_twice:>5} "
+              f"{r.server_cpu_ms_per_order:>10.2f} "
+              f"{'-' if r.postgres_cpu_ms_per_order is None else f'{r.postgres_cpu_ms_per_order:.2f}':>9} "
+              f"{r.load_average:>5.2f}")
 
 
 def print_chart(results: list[Result], width: int = 50) -> None:
     top = max((r.orders_per_second for r in results), default=1) or 1
-    print(f"orders/s (each # = {top / width:.0f} orders/s)")
+    print(f"sustained orders/s (#) within API orders/s (.) (each character = {top / width:.0f} orders/s)")
     for r in results:
-        label = f"{r.backend} {r.scenario} c={r.concurrency}"
-        bar = "#" * max(1, round(r.orders_per_second / top * width))
-        print(f"  {label:24} |{bar:<{width}}| {r.orders_per_second:7.1f}")
+        label = f"{r.backend} {r.deployment} {r.scenario} c={r.concurrency}"
+        sustained = max(1, round(r.sustained_per_second / top * width))
+        api = max(sustained, round(r.orders_per_second / top * width))
+        print(f"  {label:34} |{'#' * sustained + '.' * (api - sustained):<{width}}| {r.sustained_per_second:7.1f}")
 
 
 def main() -> int:
@@ -352,10 +444,17 @@ def main() -> int:
     parser.add_argument("--sqlite-workers", type=int, default=1,
                         help="kohort serve --workers on SQLite (default 1: SQLite has one writer at a time, "
                              "and processes wait for it in SQLite's busy handler)")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64],
-                        help="concurrent clients (keep-alive connections), one run each (default 8 32 64)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[32],
+                        help="concurrent clients (keep-alive connections), one run each (default 32)")
+    parser.add_argument("--deployments", nargs="+", choices=["embedded", "separate"], default=["embedded", "separate"],
+                        help="embedded: runners inside `kohort serve`; separate: `--no-worker` and `kohort worker` "
+                             "processes (default both)")
+    parser.add_argument("--worker-processes", type=int, default=1,
+                        help="`kohort worker` processes in the separate deployment (default 1)")
+    parser.add_argument("--drain-timeout", type=float, default=600.0,
+                        help="give up waiting for the background work after this many seconds (default 600)")
     parser.add_argument("--scenarios", nargs="+", choices=["open", "join"], default=["open", "join"])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run (default 10)")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per run (default 15)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run (default 2)")
     parser.add_argument("--groups", type=int, default=200, help="groups pre-opened for the join runs (default 200)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: one core is plenty)")
@@ -364,11 +463,6 @@ def main() -> int:
         "KOHORT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
                         help="an admin connection; the bench database is created on that server")
     parser.add_argument("--postgres-database", default="kohort_bench")
-    parser.add_argument(
-        "--embedded-worker", action="store_true",
-        help="on PostgreSQL, also run the job runner inside the API processes (default: API only, as deployed "
-             "with separate `kohort worker` processes; SQLite always runs it embedded, its only mode)",
-    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
@@ -383,14 +477,16 @@ def main() -> int:
                             text=True).stdout.strip()
     print(f"Kohort order benchmark {started}, commit {commit}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, {args.workers} server worker(s) on PostgreSQL, {args.sqlite_workers} on SQLite, wrk {args.wrk_threads} thread(s), "
-          f"{args.duration:g}s per run after {args.warmup:g}s warm-up", flush=True)
+          f"{args.duration:g}s of load per run after {args.warmup:g}s warm-up, load average "
+          f"{os.getloadavg()[0]:.2f}", flush=True)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="kohort-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
         script = scratch / "orders.lua"
         script.write_text(WRK_SCRIPT)
         for backend in backends:
-            results.extend(bench_backend(backend, args, script, scratch))
+            for deployment in args.deployments:
+                results.extend(bench_deployment(backend, deployment, args, script, scratch))
     print()
     print_table(results)
     print()

@@ -8,20 +8,30 @@ For each size it builds a scratch database (`kohort_settlement_bench`, dropped a
 N groups with three orders each (owner + two joiners with fees) directly in SQL, starts the workers,
 waits until they are idle, then makes every group due in one statement and times until none is OPEN.
 Afterwards it checks the books: one posting per group, the ledger audit finds nothing wrong.
+
+With `--email-workers N` it also starts an SMTP sink (`bench/sinks.py`, its own process) and N
+`kohort worker --only notify --only email` processes sending to it, and times until every "cashback
+available" email is handed to the sink (no job left queued or running), counting any sent twice:
+
+    .venv/bin/python bench/settlement.py --sizes 100000 --workers 1 --email-workers 1
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from sinks import Sinks
 from sqlalchemy.engine import make_url
 
 from kohort.db import Database
@@ -110,44 +120,75 @@ async def populate(url: str, groups: int) -> list[str]:
     return organization_ids
 
 
-async def run(url: str, groups: int, workers: int, batch: int) -> tuple[float, int]:
-    """Seconds from "every group is due" to "none is OPEN", and the number of postings."""
+@dataclass
+class Timings:
+    settled_seconds: float
+    postings: int
+    # None without email workers.
+    emails_seconds: float | None = None
+    emails: int = 0
+    emails_twice: int = 0
+
+
+async def run(url: str, workers: int, batch: int, email_workers: int, scratch: Path) -> Timings:
+    """Seconds from "every group is due" to "none is OPEN" (and, with email workers, to "every email is
+    handed to the SMTP sink"), and the number of postings."""
     parsed = make_url(url)
     connection = await asyncpg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
                                        database=parsed.database)
-    environment = {**os.environ, "KOHORT_DATABASE_URL": url, "KOHORT_LOG_LEVEL": "warning"}
-    processes = [
-        # Settlement workers (`--only referral_group`): the "cashback available" emails each batch queues
-        # are left to email workers, as a deployment would split them; settlement is what is timed here.
-        subprocess.Popen([str(KOHORT), "worker", "--only", "referral_group", "--sweep-batch-size", str(batch),
-                          "--sweep-every", "0.05"],
-                         env=environment, start_new_session=True)
-        for _ in range(workers)
-    ]
-    try:
-        await asyncio.sleep(3)  # imports and first (empty) sweeps
-        # Every group becomes due when this commits; the clock starts then (the workers may start a few
-        # milliseconds earlier, which is negligible next to the seconds measured).
-        await connection.execute("UPDATE payment_groups SET expires_at = now() - interval '1 second'")
-        started = time.perf_counter()
-        deadline = started + 600
-        # A cheap probe every 20 ms, not a count: counting 100 000 rows that often would load the server.
-        while await connection.fetchval("SELECT EXISTS (SELECT 1 FROM payment_groups WHERE status = 'OPEN')"):
-            if time.perf_counter() > deadline:
-                raise TimeoutError("settlement did not finish in 10 minutes")
-            await asyncio.sleep(0.02)
-        elapsed = time.perf_counter() - started
-        postings = await connection.fetchval("SELECT count(*) FROM ledger_transactions")
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        await connection.close()
-    return elapsed, postings
+    with contextlib.ExitStack() as stack:
+        environment = {**os.environ, "KOHORT_DATABASE_URL": url, "KOHORT_LOG_LEVEL": "warning"}
+        sinks = stack.enter_context(Sinks(scratch / "sinks.log")) if email_workers else None
+        processes = [
+            # Settlement workers (`--only referral_group`): the "cashback available" emails each batch queues
+            # are left to email workers, as a deployment would split them.
+            subprocess.Popen([str(KOHORT), "worker", "--only", "referral_group", "--sweep-batch-size", str(batch),
+                              "--sweep-every", "0.05"],
+                             env=environment, start_new_session=True)
+            for _ in range(workers)
+        ]
+        if sinks is not None:
+            mail = {**environment, "KOHORT_EMAIL_BACKEND": "smtp", "KOHORT_SMTP_HOST": "127.0.0.1",
+                    "KOHORT_SMTP_PORT": str(sinks.smtp_port)}
+            processes += [subprocess.Popen([str(KOHORT), "worker", "--only", "notify", "--only", "email"],
+                                           env=mail, start_new_session=True) for _ in range(email_workers)]
+        try:
+            await asyncio.sleep(3)  # imports and first (empty) sweeps
+            # Every group becomes due when this commits; the clock starts then (the workers may start a few
+            # milliseconds earlier, which is negligible next to the seconds measured).
+            await connection.execute("UPDATE payment_groups SET expires_at = now() - interval '1 second'")
+            started = time.perf_counter()
+            deadline = started + 600
+            # A cheap probe every 20 ms, not a count: counting 100 000 rows that often would load the server.
+            await _wait_until_none(connection, "SELECT EXISTS (SELECT 1 FROM payment_groups WHERE status = 'OPEN')",
+                                   deadline=deadline, pause=0.02)
+            timings = Timings(settled_seconds=time.perf_counter() - started,
+                              postings=await connection.fetchval("SELECT count(*) FROM ledger_transactions"))
+            if sinks is not None:
+                await _wait_until_none(
+                    connection, "SELECT EXISTS (SELECT 1 FROM jobs WHERE status IN ('queued', 'running'))",
+                    deadline=deadline, pause=0.2,
+                )
+                received = sinks.stats()
+                timings.emails_seconds = time.perf_counter() - started
+                timings.emails, timings.emails_twice = received["messages"], received["messages_twice"]
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            await connection.close()
+    return timings
+
+
+async def _wait_until_none(connection: asyncpg.Connection, probe: str, *, deadline: float, pause: float) -> None:
+    while await connection.fetchval(probe):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("not done in 10 minutes")
+        await asyncio.sleep(pause)
 
 
 async def check_books(url: str) -> list[str]:
@@ -173,6 +214,8 @@ async def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--batch", type=int, default=1000, help="groups settled per transaction")
+    parser.add_argument("--email-workers", type=int, default=0,
+                        help="also send the emails: this many `kohort worker` processes for them (default 0)")
     parser.add_argument("--admin-url", default=os.environ.get("KOHORT_TEST_POSTGRES_URL",
                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
     options = parser.parse_args()
@@ -180,19 +223,25 @@ async def main() -> None:
     worker_counts = [int(count) for count in options.workers.split(",")]
 
     results = []
-    print(f"{'groups':>8} {'orders':>8} {'workers':>7} {'seconds':>8} {'groups/s':>9} {'µs/group':>9}  books")
+    print(f"{'groups':>8} {'orders':>8} {'workers':>7} {'seconds':>8} {'groups/s':>9} {'µs/group':>9}  books"
+          + ("  emails sent by (s)  emails  twice" if options.email_workers else "")
+          + f"   (load average {os.getloadavg()[0]:.2f})")
     try:
         for groups in sizes:
             for workers in worker_counts:
                 url = await fresh_database(options.admin_url)
                 await populate(url, groups)
-                elapsed, postings = await run(url, groups, workers, options.batch)
+                with tempfile.TemporaryDirectory(prefix="kohort-settlement-") as scratch:
+                    timings = await run(url, workers, options.batch, options.email_workers, Path(scratch))
                 violations = await check_books(url)
+                elapsed, postings = timings.settled_seconds, timings.postings
                 books = "ok" if postings == groups and not violations else f"WRONG ({postings} postings, {violations[:3]})"
                 per_group = elapsed / groups * 1e6
                 results.append((groups, workers, per_group))
+                emails = ("" if timings.emails_seconds is None else
+                          f"  {timings.emails_seconds:>18.1f}  {timings.emails:>6}  {timings.emails_twice:>5}")
                 print(f"{groups:>8,} {3 * groups:>8,} {workers:>7} {elapsed:>8.2f} {groups / elapsed:>9,.0f} "
-                      f"{per_group:>9,.0f}  {books}", flush=True)
+                      f"{per_group:>9,.0f}  {books}{emails}", flush=True)
     finally:
         await admin(options.admin_url, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     print()

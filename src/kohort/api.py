@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 from kohort.brand.endpoints import router as brand_router
 from kohort.checkout.endpoints import payment_intents_router, sessions_router
 from kohort.customer.endpoints import router as customer_router
+from kohort.dashboard.endpoints import router as dashboard_router
 from kohort.events.endpoints import router as events_router
 from kohort.order.endpoints import router as order_router
 from kohort.organization.endpoints import api_keys_router
@@ -50,5 +51,6 @@ def include_routers(app: FastAPI) -> None:
             prefix=prefix,
             generate_unique_id_function=_operation_ids(prefix),
         )
+    app.include_router(dashboard_router)
     # Last: the shopper pages' `/{locale}/pg/{code}` must not shadow an API route.
     app.include_router(shopper_router)

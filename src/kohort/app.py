@@ -43,11 +43,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         stop = asyncio.Event()
         runner_task = None
         if own_settings.embedded_worker:
-            runner = Runner(
-                owned, batch_size=own_settings.worker_batch_size,
-                sweep_batch_size=own_settings.settle_batch_size, lease_seconds=own_settings.job_lease_seconds,
-                poll_interval=own_settings.worker_poll_interval,
-            )
+            runner = Runner.configured(owned)
             runner_task = asyncio.create_task(runner.run(stop), name="kohort-worker")
         try:
             yield

@@ -29,7 +29,10 @@ class Settings(BaseSettings):
     # `kohort serve` runs the job runner inside the app (the one-command embedded setup); set false
     # (`kohort serve --no-worker`) when separate `kohort worker` processes do the background work.
     embedded_worker: bool = True
-    worker_batch_size: int = 20
+    # Jobs a runner claims per turn, and how many it runs at once (emails are sent concurrently; at most a
+    # few of the jobs that need the database hold a connection).
+    worker_batch_size: int = 32
+    worker_concurrency: int = 32
     # Groups settled per transaction by the settlement sweep.
     settle_batch_size: int = 500
     # A claimed job whose worker does not finish within this is claimed again by another worker.
@@ -51,6 +54,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 10.0
+    # Open SMTP connections a process keeps and reuses (one message at a time on each).
+    smtp_pool_size: int = 16
     email_sender: str = "Kohort <no-reply@kohort.localhost>"
 
     # Rate limits (kohort.ratelimit), per minute: share-code look-ups that name no group, per client address

@@ -42,6 +42,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.limits.close()
+        await self.sender.aclose()
         if self.owns_database:
             await self.database.dispose()
 
@@ -50,7 +51,8 @@ def sender_from_settings(settings: Settings) -> EmailSender:
     if settings.email_backend == "smtp":
         return SmtpSender(host=settings.smtp_host, port=settings.smtp_port, tls=settings.smtp_tls,
                           username=settings.smtp_username, password=settings.smtp_password,
-                          sender=settings.email_sender, timeout=settings.smtp_timeout_seconds)
+                          sender=settings.email_sender, timeout=settings.smtp_timeout_seconds,
+                          pool_size=settings.smtp_pool_size)
     if settings.email_backend == "console":
         return ConsoleSender(settings.email_sender)
     raise ValueError("KOHORT_EMAIL_BACKEND must be smtp or console")

@@ -4,7 +4,8 @@ commit by the runner, retried when the server refuses, never twice for the same 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import smtplib
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from kohort.db import Database
 from kohort.email import outbox as email_outbox
-from kohort.email.sender import SmtpSender
+from kohort.email.sender import OutgoingEmail, SmtpSender
 from kohort.kit.clock import FrozenClock
 from kohort.models import jobs
 from kohort.runtime import Runtime
@@ -33,10 +34,11 @@ def inbox(smtp: tuple[Inbox, int]) -> Inbox:
 
 
 @pytest.fixture
-def smtp_runtime(runtime: Runtime, smtp: tuple[Inbox, int]) -> Runtime:
+async def smtp_runtime(runtime: Runtime, smtp: tuple[Inbox, int]) -> AsyncIterator[Runtime]:
     """The tests' runtime, sending through the loopback SMTP server instead of to memory."""
-    return dataclasses.replace(runtime, sender=SmtpSender(host="127.0.0.1", port=smtp[1],
-                                                           sender="Kohort <no-reply@kohort.test>"))
+    sender = SmtpSender(host="127.0.0.1", port=smtp[1], sender="Kohort <no-reply@kohort.test>")
+    yield dataclasses.replace(runtime, sender=sender)
+    await sender.aclose()
 
 
 async def _email_jobs(database: Database) -> list[dict]:
@@ -123,3 +125,43 @@ async def test_the_same_email_for_the_same_event_is_queued_once(database: Databa
     assert len(stored) == 1
     assert "example.com" not in str(stored[0]["payload"])
     assert "token=ab" not in str(stored[0]["payload"])
+
+
+async def test_an_hour_long_mail_outage_dead_letters_nothing(
+    database: Database, smtp_runtime: Runtime, merchant: Merchant, inbox: Inbox, frozen_clock: FrozenClock
+) -> None:
+    assert email_outbox.RETRY.total(email_outbox.MAX_ATTEMPTS) >= timedelta(hours=24)
+    inbox.refuse = True
+    email = unique_email()
+    order = await merchant.order(amount=3000, email=email)
+    key = email_outbox.dedupe_key("group_created", order["paymentGroupId"], email)
+    runner = Runner(smtp_runtime, batch_size=100)
+    for _ in range(13):  # the server refuses for 65 minutes, the runner tries whenever the job is due
+        await runner.drain()
+        frozen_clock.advance(timedelta(minutes=5))
+    [job] = [job for job in await _email_jobs(database) if job["dedupe_key"] == key]
+    assert job["status"] == "queued"
+    assert job["attempts"] >= 8
+    assert inbox.to(email) == []
+
+    inbox.refuse = False
+    frozen_clock.advance(timedelta(hours=2, minutes=30))
+    await runner.drain()
+    assert len(inbox.to(email)) == 1
+
+
+async def test_the_smtp_sender_reuses_its_connections(smtp_runtime: Runtime, inbox: Inbox) -> None:
+    for n in range(5):
+        await smtp_runtime.sender.send(OutgoingEmail(to=f"reuse{n}@example.com", subject="Hi", html="<p>Hi</p>",
+                                                     text="Hi", from_name="Shop"))
+    assert len(inbox.messages) == 5
+    assert len(set(inbox.peers)) == 1  # one after the other: all over one connection
+
+    inbox.refuse = True  # a failed conversation: that connection is closed, not reused
+    with pytest.raises(smtplib.SMTPDataError):
+        await smtp_runtime.sender.send(OutgoingEmail(to="refused@example.com", subject="Hi", html="", text="Hi",
+                                                     from_name="Shop"))
+    inbox.refuse = False
+    await smtp_runtime.sender.send(OutgoingEmail(to="after@example.com", subject="Hi", html="", text="Hi",
+                                                 from_name="Shop"))
+    assert inbox.peers[-1] != inbox.peers[0]

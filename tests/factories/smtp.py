@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from collections.abc import Iterator
@@ -17,15 +18,22 @@ from tests.factories.server import free_port
 class Inbox:
     """aiosmtpd handler: every accepted message, parsed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, delay: float = 0.0) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = False
+        # Seconds the server takes to accept each message (a slow mail server).
+        self.delay = delay
+        # The client port of the connection each message came over: tells reused connections apart.
+        self.peers: list[int] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse:
             return "451 4.3.0 try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
+        self.peers.append(int(session.peer[1]))
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -33,8 +41,8 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
+def smtp_server(*, delay: float = 0.0) -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox(delay=delay)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -233,3 +233,22 @@ async def test_a_runner_limited_by_prefix_leaves_other_kinds_queued(database: Da
     assert (await job_row(database, other_id)).status == JobStatus.QUEUED
     await drain_kind(runtime, other)
     assert calls[other] == [{"n": 2}]
+
+
+async def test_the_cli_retries_every_dead_job_of_a_kind_and_counts_them(database: Database, runtime: Runtime) -> None:
+    kind, other = new_kind("fail"), new_kind("fail")
+    async with database.transaction() as connection:
+        ids = [await enqueue(connection, kind, {"n": n}, max_attempts=1) for n in range(3)]
+        other_id = await enqueue(connection, other, {}, max_attempts=1)
+    await drain_kind(runtime, kind)
+    await drain_kind(runtime, other)
+    assert {(await job_row(database, job_id)).status for job_id in [*ids, other_id]} == {JobStatus.DEAD}
+
+    retried = subprocess.run(
+        [sys.executable, "-m", "kohort.cli.main", "jobs", "retry", "--all", "--kind", kind],
+        env={**os.environ, "KOHORT_DATABASE_URL": database.url}, capture_output=True, text=True, timeout=60,
+        check=True,
+    )
+    assert "3 dead job(s) queued again" in retried.stdout
+    assert [(await job_row(database, job_id)).status for job_id in ids] == [JobStatus.QUEUED] * 3
+    assert (await job_row(database, other_id)).status == JobStatus.DEAD

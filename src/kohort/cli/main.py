@@ -1,12 +1,14 @@
 """`kohort serve`, `kohort worker`, `kohort jobs …`, `kohort db upgrade`, `kohort orgs create` (and, in their
-own modules, `kohort payouts …`, `kohort cashback …` and `kohort keys …`)."""
+own modules, `kohort payouts …`, `kohort cashback …`, `kohort keys …` and `kohort users …`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import secrets
 import signal
+from typing import Any
 
 import typer
 import uvicorn
@@ -15,6 +17,7 @@ from kohort.cli.cashback import cashback_app
 from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.keys import keys_app
 from kohort.cli.payouts import payouts_app
+from kohort.cli.users import users_app
 from kohort.config import encryption_key, get_settings
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
@@ -22,6 +25,8 @@ from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
+from kohort.user import service as user_service
+from kohort.user.domain import Role
 from kohort.worker import service as job_service
 from kohort.worker.domain import JobStatus
 from kohort.worker.runner import Runner
@@ -30,6 +35,8 @@ app = typer.Typer(help="Kohort: referral groups and cashback for merchants.", no
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organizations (merchants).", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs: inspect, retry the dead.", no_args_is_help=True)
+# A worker's connections: a few jobs that need the database at once, the turn, the heartbeat and a sweep.
+WORKER_POOL_SIZE = 4
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
@@ -38,6 +45,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
 app.add_typer(cashback_app, name="cashback")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 
 async def _create_organization(
     runtime: Runtime, name: str, api_version: str
@@ -46,9 +54,19 @@ async def _create_organization(
         return await organization_service.create_organization(connection, name=name, api_version=api_version)
 
 
-async def _create_demo_if_empty(runtime: Runtime) -> organization_service.CreatedOrganization | None:
+DEMO_LOGIN = "demo@kohort.localhost"
+
+
+async def _create_demo_if_empty(runtime: Runtime) -> tuple[organization_service.CreatedOrganization, str] | None:
+    """The demo organization and the password of its dashboard owner (`DEMO_LOGIN`), on a first start."""
     async with session_scope(runtime) as connection:
-        return await organization_service.create_demo_organization(connection)
+        created = await organization_service.create_demo_organization(connection)
+        if created is None:
+            return None
+        password = secrets.token_urlsafe(12)
+        await user_service.create_user(connection, organization_id=created.id, email=DEMO_LOGIN, role=Role.OWNER,
+                                       password=password, locale="en_US")
+    return created, password
 
 
 def _print_organization(created: organization_service.CreatedOrganization) -> None:
@@ -105,7 +123,10 @@ def serve(
     demo = run_in_runtime(_create_demo_if_empty)
     if demo is not None:
         typer.echo("First start: created a demo organization.")
-        _print_organization(demo)
+        _print_organization(demo[0])
+        typer.echo(f"Dashboard: http://{host or settings.host}:{port or settings.port}/dashboard/login")
+        typer.echo(f"  email    {DEMO_LOGIN}")
+        typer.echo(f"  password {demo[1]}  (shown only now; change it with `kohort users set-password`)")
     uvicorn.run(
         "kohort.app:create_app",
         factory=True,
@@ -115,22 +136,15 @@ def serve(
         log_level=settings.log_level,
         log_config=None,  # uvicorn's records go through our handler (kohort.logs), one format for every line
         access_log=False,
+        # uvicorn kills a server process that has not answered its health check 5 s after being spawned;
+        # importing the app takes longer than that on a busy 2-core machine, which made it kill and respawn
+        # every process forever.
+        timeout_worker_healthcheck=60,
     )
 
 
-async def _run_worker(runtime: Runtime, *, drain: bool, batch_size: int | None, sweep_batch_size: int | None,
-                      lease_seconds: float | None, poll_interval: float | None, sweep_every: float | None,
-                      only: tuple[str, ...] = ()) -> None:
-    settings = runtime.settings
-    runner = Runner(
-        runtime,
-        batch_size=batch_size or settings.worker_batch_size,
-        sweep_batch_size=sweep_batch_size or settings.settle_batch_size,
-        lease_seconds=lease_seconds or settings.job_lease_seconds,
-        poll_interval=poll_interval or settings.worker_poll_interval,
-        sweep_every=sweep_every,
-        only=only,
-    )
+async def _run_worker(runtime: Runtime, *, drain: bool, **overrides: Any) -> None:
+    runner = Runner.configured(runtime, **overrides)
     if drain:
         await runner.drain()
         return
@@ -144,9 +158,11 @@ async def _run_worker(runtime: Runtime, *, drain: bool, batch_size: int | None, 
 @app.command("worker")
 def worker_command(
     drain: bool = typer.Option(False, "--drain", help="Do what is due now, then exit."),
-    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Jobs claimed per pass."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Jobs claimed per turn at most."),
+    concurrency: int = typer.Option(None, "--concurrency", min=1, max=256, help="Jobs running at once."),
     sweep_batch_size: int = typer.Option(None, "--sweep-batch-size", min=1, help="Groups settled per transaction."),
-    lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours."),
+    lease_seconds: float = typer.Option(None, "--lease-seconds", min=1, help="How long a claimed job stays ours "
+                                        "without a heartbeat."),
     poll_interval: float = typer.Option(None, "--poll-interval", min=0.01, help="Idle wait between passes."),
     sweep_every: float = typer.Option(None, "--sweep-every", min=0.01, help="Seconds between idle sweeps (default 2)."),
     only: list[str] = typer.Option(
@@ -157,9 +173,9 @@ def worker_command(
     """Run background jobs and sweeps (settlement) until SIGTERM/SIGINT. Any number may run side by side
     on PostgreSQL. Expects a migrated database (`kohort db upgrade`)."""
     run_in_runtime(lambda runtime: _run_worker(
-        runtime, drain=drain, batch_size=batch_size, sweep_batch_size=sweep_batch_size, lease_seconds=lease_seconds,
-        poll_interval=poll_interval, sweep_every=sweep_every, only=tuple(only),
-    ), pool_size=2)
+        runtime, drain=drain, batch_size=batch_size, concurrency=concurrency, sweep_batch_size=sweep_batch_size,
+        lease_seconds=lease_seconds, poll_interval=poll_interval, sweep_every=sweep_every, only=tuple(only),
+    ), pool_size=WORKER_POOL_SIZE)
 
 
 async def _list_jobs(runtime: Runtime, status: str | None, kind: str | None, limit: int) -> list[dict[str, object]]:
@@ -201,10 +217,40 @@ async def _retry_job(runtime: Runtime, job_id: str) -> bool:
         return await job_service.retry_dead_job(connection, job_id, now=runtime.clock.now())
 
 
+# Dead jobs revived per transaction: a long outage may have killed hundreds of thousands.
+RETRY_BATCH = 5_000
+
+
+async def _retry_dead_jobs(runtime: Runtime, kind: str | None) -> int:
+    total = 0
+    while True:
+        async with session_scope(runtime) as connection:
+            count = await job_service.retry_dead_batch(connection, kind=kind, now=runtime.clock.now(),
+                                                       limit=RETRY_BATCH)
+        if not count:
+            return total
+        total += count
+        typer.echo(f"  {total} so far", err=True)
+
+
 @jobs_app.command("retry")
-def jobs_retry(job_id: str = typer.Argument(..., help="The id of a dead job.")) -> None:
-    """Put a dead job back in the queue with a fresh set of attempts."""
-    if not run_in_runtime(lambda runtime: _retry_job(runtime, job_id)):
+def jobs_retry(
+    job_id: str | None = typer.Argument(None, help="The id of a dead job."),
+    retry_all: bool = typer.Option(False, "--all", help="Every dead job (of --kind, if given)."),
+    kind: str | None = typer.Option(None, "--kind", help="With --all: only dead jobs of this kind, e.g. email.send."),
+) -> None:
+    """Put dead jobs back in the queue with a fresh set of attempts: one by id, or all of them
+    (`kohort jobs retry --all --kind email.send` after a mail outage)."""
+    if retry_all == (job_id is not None):
+        raise typer.BadParameter("give either a job id or --all")
+    if kind is not None and not retry_all:
+        raise typer.BadParameter("--kind goes with --all", param_hint="--kind")
+    if retry_all:
+        count = run_in_runtime(lambda runtime: _retry_dead_jobs(runtime, kind))
+        typer.echo(f"{count} dead job(s) queued again")
+        return
+    dead_id = job_id or ""
+    if not run_in_runtime(lambda runtime: _retry_job(runtime, dead_id)):
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{job_id} queued")

@@ -11,14 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.kit.crypto import Cipher
 from kohort.worker import queue
+from kohort.worker.domain import Backoff
 
 JOB_KIND = "email.send"
+# A mail server down for an hour (or a night) must not dead-letter anything: 10 s, 20 s, 40 s … then
+# every 2 h, 25 attempts spanning about 31 h before an email is given up (`kohort jobs retry` revives it).
+RETRY = Backoff(first=timedelta(seconds=10), cap=timedelta(hours=2))
+MAX_ATTEMPTS = 25
 
 
 def dedupe_key(kind: str, event_id: str, to: str) -> str:
@@ -54,7 +60,7 @@ class Outbox:
     async def enqueue_many(self, connection: AsyncConnection, emails: list[QueuedEmail]) -> None:
         """Queue many emails in one statement (a settlement batch); same once-only rule as `enqueue`."""
         items = [self._sealed(email, email.to) for email in emails if email.to]
-        await queue.enqueue_many(connection, JOB_KIND, items)
+        await queue.enqueue_many(connection, JOB_KIND, items, max_attempts=MAX_ATTEMPTS)
 
     async def enqueue(
         self, connection: AsyncConnection, *, kind: str, event_id: str, to: str | None, locale: str,
@@ -66,7 +72,7 @@ class Outbox:
             return False
         email = QueuedEmail(kind=kind, event_id=event_id, to=to, locale=locale, context=context)
         payload, key = self._sealed(email, to)
-        job_id = await queue.enqueue(connection, JOB_KIND, payload, dedupe_key=key)
+        job_id = await queue.enqueue(connection, JOB_KIND, payload, dedupe_key=key, max_attempts=MAX_ATTEMPTS)
         return job_id is not None
 
     def unseal(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,9 @@ _environment = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    # The templates ship with the package: checking their files for changes at every email cost more
+    # than rendering it (a stat per template per email, on the sending path).
+    auto_reload=False,
 )
 
 

@@ -9,6 +9,9 @@ import re
 import smtplib
 import ssl
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
@@ -54,34 +57,88 @@ class EmailSender(Protocol):
         """Deliver or raise (the job is then retried with backoff)."""
         ...
 
+    async def aclose(self) -> None:
+        """Let go of what the sender holds open (connections)."""
+        ...
+
 
 class SmtpSender:
+    """Sends through an SMTP server, reusing up to `pool_size` open connections (one conversation at a
+    time on each): connecting, greeting and logging in cost more than the message itself.
+
+    smtplib blocks, so each conversation runs on one of the sender's own threads (the event loop, and the
+    API in the same process, stay responsive). A connection that failed in any way is closed rather than
+    reused, and one left idle longer than `max_idle_seconds` is replaced: servers drop idle clients, and
+    a message must never be resent on a fresh connection after an ambiguous failure."""
+
     def __init__(self, *, host: str, port: int, tls: str = "none", username: str | None = None,
-                 password: str | None = None, sender: str, timeout: float = 10.0) -> None:
+                 password: str | None = None, sender: str, timeout: float = 10.0, pool_size: int = 16,
+                 max_idle_seconds: float = 30.0) -> None:
         if tls not in ("none", "starttls", "ssl"):
             raise ValueError("smtp tls must be none, starttls or ssl")
         self.host, self.port, self.tls = host, port, tls
         self.username, self.password = username, password
         self.sender_address = sender_address(sender)
         self.timeout = timeout
+        self.max_idle_seconds = max_idle_seconds
+        self._threads = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="kohort-smtp")
+        # Idle connections with the monotonic time they were last used; taken and returned under the lock.
+        self._idle: list[tuple[smtplib.SMTP, float]] = []
+        self._lock = threading.Lock()
 
-    def _send_blocking(self, email: OutgoingEmail) -> None:
-        message = email.to_mime(self.sender_address)
+    def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
         if self.tls == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with client:
+        try:
             if self.tls == "starttls":
                 client.starttls(context=context)
             if self.username:
                 client.login(self.username, self.password or "")
+        except BaseException:
+            _close(client)
+            raise
+        return client
+
+    def _take(self) -> smtplib.SMTP:
+        with self._lock:
+            while self._idle:
+                client, used_at = self._idle.pop()
+                if time.monotonic() - used_at <= self.max_idle_seconds:
+                    return client
+                _close(client)
+        return self._connect()
+
+    def _send_blocking(self, email: OutgoingEmail) -> None:
+        message = email.to_mime(self.sender_address)
+        client = self._take()
+        try:
             client.send_message(message)
+        except BaseException:
+            _close(client)
+            raise
+        with self._lock:
+            self._idle.append((client, time.monotonic()))
 
     async def send(self, email: OutgoingEmail) -> None:
-        # smtplib blocks; a thread keeps the event loop (and the API in the same process) responsive.
-        await asyncio.to_thread(self._send_blocking, email)
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._send_blocking, email)
+
+    async def aclose(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for client, _ in idle:
+            _close(client)
+        self._threads.shutdown(wait=False)
+
+
+def _close(client: smtplib.SMTP) -> None:
+    """QUIT if the server still listens, and close the socket in any case."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 # The single-use withdrawal token in a link (`/w/ord_…?token=…`): whoever reads it can redirect a payout.
@@ -104,6 +161,9 @@ class ConsoleSender:
         log.warning("email.console_backend: emails are printed, not sent; set KOHORT_EMAIL_BACKEND=smtp to deliver "
                     "them (withdrawal links of live-mode emails are printed with their token masked)")
 
+    async def aclose(self) -> None:
+        return None
+
     async def send(self, email: OutgoingEmail) -> None:
         text = mask_link_tokens(email.text) if email.livemode else email.text
         print(f"----- email from {email.from_name} <{self.sender_address}> to {email.to}: {email.subject}\n"
@@ -118,3 +178,6 @@ class MemorySender:
 
     async def send(self, email: OutgoingEmail) -> None:
         self.sent.append(email)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,25 +1,24 @@
-"""The job that sends one queued email. It touches no table: rendering and SMTP only, so running it
-twice (a lease lost after sending) can at worst repeat one email, never corrupt anything."""
+"""The job that sends one queued email. A side-effect job: it touches no table and runs with no
+transaction open (rendering and SMTP only), so a slow mail server never holds a database lock; the
+runner keeps its lease alive while it sends, so another worker never sends it too."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from kohort.email import outbox
 from kohort.email.render import render
 from kohort.email.sender import OutgoingEmail
 from kohort.runtime import Runtime
-from kohort.worker.registry import task
+from kohort.worker.registry import side_effect_task
 
 log = logging.getLogger("kohort.email")
 
 
-@task(outbox.JOB_KIND)
-async def send_email(runtime: Runtime, connection: AsyncConnection, payload: dict[str, Any]) -> None:
-    del connection  # nothing to read: everything the email shows was sealed into the job
+@side_effect_task(outbox.JOB_KIND, backoff=outbox.RETRY)
+async def send_email(runtime: Runtime, payload: dict[str, Any]) -> None:
+    # Nothing to read: everything the email shows was sealed into the job.
     data = runtime.outbox.unseal(payload)
     rendered = render(payload["kind"], data["locale"], data["context"])
     await runtime.sender.send(OutgoingEmail(

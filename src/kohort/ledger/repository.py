@@ -82,6 +82,19 @@ async def entries_of(connection: AsyncConnection, transaction_id: str) -> list[L
     return [LedgerEntry.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
+async def postings_of_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> list[LedgerTransaction]:
+    """The postings with an entry about this order, oldest first (its history in the books)."""
+    about = select(ledger_entries.c.transaction_id).where(
+        tenant.owns(ledger_entries), ledger_entries.c.order_id == order_id
+    )
+    statement = (
+        select(ledger_transactions)
+        .where(tenant.owns(ledger_transactions), ledger_transactions.c.id.in_(about))
+        .order_by(ledger_transactions.c.created_at, ledger_transactions.c.id)
+    )
+    return [LedgerTransaction.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
 async def balance(connection: AsyncConnection, tenant: Tenant, account: Account, *, order_id: str | None = None) -> int:
     statement = select(func.coalesce(func.sum(ledger_entries.c.amount), 0)).where(
         tenant.owns(ledger_entries), ledger_entries.c.account == account

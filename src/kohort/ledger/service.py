@@ -21,12 +21,15 @@ from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.ledger import accounts, repository
 from kohort.ledger.accounts import Account
-from kohort.ledger.domain import Entry, Posting, PostingKind
+from kohort.ledger.domain import Entry, LedgerTransaction, Posting, PostingKind
 from kohort.ledger.errors import DuplicatePosting, UnbalancedPosting
 from kohort.tenant import Tenant
 
 # Callers build postings through this module (`ledger.Posting(…)`, `ledger.Entry(…)`).
-__all__ = ["Entry", "Posting", "PostingKind", "balance", "balances", "check_balanced", "post", "post_many", "reverse"]
+__all__ = [
+    "Entry", "Posting", "PostingKind", "balance", "balances", "check_balanced", "post", "post_many", "postings_of_order",
+    "reverse",
+]
 
 
 def check_balanced(posting: Posting) -> list[Entry]:
@@ -92,3 +95,8 @@ async def balance(connection: AsyncConnection, tenant: Tenant, account: Account,
 async def balances(connection: AsyncConnection, tenant: Tenant) -> dict[Account, int]:
     """Every account of the tenant that has entries, with its balance."""
     return await repository.balances(connection, tenant)
+
+
+async def postings_of_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> list[LedgerTransaction]:
+    """What the books recorded about one order (settled, withdrawn, paid, their corrections), oldest first."""
+    return await repository.postings_of_order(connection, tenant, order_id)

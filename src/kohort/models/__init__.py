@@ -12,6 +12,7 @@ from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, gr
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.ratelimit import rate_limit_counters
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
+from kohort.models.user import Role, login_throttles, user_sessions, users
 from kohort.models.webhook import webhook_attempts, webhook_deliveries, webhook_endpoints
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "OrderStatus",
     "PayoutStatus",
     "ReminderState",
+    "Role",
     "ShareCodePrefix",
     "api_keys",
     "brand_settings",
@@ -33,6 +35,7 @@ __all__ = [
     "jobs",
     "ledger_entries",
     "ledger_transactions",
+    "login_throttles",
     "metadata",
     "orders",
     "organizations",
@@ -41,6 +44,8 @@ __all__ = [
     "payout_batches",
     "payouts",
     "rate_limit_counters",
+    "user_sessions",
+    "users",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",

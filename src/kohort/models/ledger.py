@@ -39,6 +39,8 @@ ledger_entries = Table(
     Column("amount", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_ledger_entries_tenant_account", "organization_id", "livemode", "account"),
+    # The dashboard's figures: an account's entries in a period.
+    Index("ix_ledger_entries_tenant_account_created", "organization_id", "livemode", "account", "created_at"),
     # Only entries about one order (what a shopper is owed) are looked up by order.
     Index("ix_ledger_entries_order", "order_id", postgresql_where=text("order_id IS NOT NULL"),
           sqlite_where=text("order_id IS NOT NULL")),

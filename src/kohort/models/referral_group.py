@@ -60,4 +60,7 @@ payment_groups = Table(
     Column("updated_by", String(40)),
     Index("ix_payment_groups_tenant_created", "organization_id", "livemode", "created_at"),
     Index("ix_payment_groups_status_expires", "status", "expires_at"),
+    # The dashboard's figures: groups completed, or expired, in a period.
+    Index("ix_payment_groups_tenant_completed", "organization_id", "livemode", "completed_at"),
+    Index("ix_payment_groups_tenant_status_expires", "organization_id", "livemode", "status", "expires_at"),
 )

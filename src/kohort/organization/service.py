@@ -18,7 +18,7 @@ from kohort.kit.text import SINGLE_LINE_MESSAGE, has_control_characters
 from kohort.models import ApiKeyKind, ShareCodePrefix
 from kohort.organization import repository
 from kohort.organization.domain import ApiKey, GroupSettings, GroupSettingsChanges, Organization
-from kohort.organization.ladder import DiscountLevel, DiscountType
+from kohort.organization.ladder import DiscountLevel, DiscountType, Ladder
 from kohort.organization.schemas import GroupSettingsUpdate
 from kohort.tenant import Tenant
 
@@ -106,11 +106,9 @@ def check_discount_levels(discount_type: DiscountType, levels: Sequence[Discount
         raise KohortError("discountLevels: a percentage value cannot exceed 100.", code="INVALID_LEVELS")
 
 
-async def update_group_settings(
-    connection: AsyncConnection, tenant: Tenant, *, changes: GroupSettingsUpdate
-) -> GroupSettings:
-    """Later changes only affect new groups: each group keeps the copy taken at its creation."""
-    current = await get_group_settings(connection, tenant)
+def proposed_ladder(current: GroupSettings, changes: GroupSettingsUpdate) -> Ladder:
+    """The ladder these changes would make of the current settings, checked against the ladder rules
+    (KohortError INVALID_LEVELS if they break one). The dashboard's preview asks it before anything is saved."""
     discount_type = DiscountType(changes.discount_type) if changes.discount_type else current.discount_type
     levels = (
         tuple(
@@ -121,8 +119,17 @@ async def update_group_settings(
         else current.discount_levels
     )
     check_discount_levels(discount_type, levels)
+    return Ladder(discount_type=discount_type, levels=levels)
+
+
+async def update_group_settings(
+    connection: AsyncConnection, tenant: Tenant, *, changes: GroupSettingsUpdate
+) -> GroupSettings:
+    """Later changes only affect new groups: each group keeps the copy taken at its creation."""
+    current = await get_group_settings(connection, tenant)
+    ladder = proposed_ladder(current, changes)
     values: GroupSettingsChanges = {
-        "discount_type": discount_type, "discount_levels": levels, "updated_at": clock.now()
+        "discount_type": ladder.discount_type, "discount_levels": ladder.levels, "updated_at": clock.now()
     }
     if changes.max_participants is not None:
         values["max_participants"] = changes.max_participants
@@ -141,6 +148,10 @@ async def organization_summary(connection: AsyncConnection, tenant: Tenant) -> d
     if organization is None:
         raise KohortError("Organization not found.", code="NOT_FOUND")
     return {"id": organization.id, "name": organization.name, "livemode": tenant.livemode}
+
+
+async def find_organization(connection: AsyncConnection, organization_id: str) -> Organization | None:
+    return await repository.get_organization(connection, organization_id)
 
 
 async def create_demo_organization(connection: AsyncConnection) -> CreatedOrganization | None:

@@ -35,11 +35,14 @@ async def enqueue(
     )
 
 
-async def enqueue_many(connection: AsyncConnection, kind: str, items: list[tuple[JobPayload, str]]) -> None:
+async def enqueue_many(
+    connection: AsyncConnection, kind: str, items: list[tuple[JobPayload, str]], *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> None:
     """Queue many jobs of `kind` in one statement: `items` are (payload, dedupe_key); keys already used
     are skipped, as with `enqueue`."""
     now = clock.now()
     await repository.insert_jobs_unless_duplicate(
         connection, kind=kind, items=[(new_id("job"), payload, key) for payload, key in items],
-        max_attempts=DEFAULT_MAX_ATTEMPTS, now=now,
+        max_attempts=max_attempts, now=now,
     )

@@ -1,4 +1,4 @@
-"""The job table as operators see it (`kohort jobs …`): the newest jobs, and a dead job put back in the queue."""
+"""The job table as operators see it (`kohort jobs …`): the newest jobs, and dead jobs put back in the queue."""
 
 from __future__ import annotations
 
@@ -20,3 +20,10 @@ async def list_jobs(
 async def retry_dead_job(connection: AsyncConnection, job_id: str, *, now: datetime) -> bool:
     """Put a dead job back in the queue with a fresh set of attempts; False if `job_id` is not a dead job."""
     return await repository.requeue_dead(connection, job_id, now=now)
+
+
+
+async def retry_dead_batch(connection: AsyncConnection, *, kind: str | None, now: datetime, limit: int) -> int:
+    """Up to `limit` dead jobs (of `kind`, or of every kind) back in the queue with a fresh set of
+    attempts; returns how many (0: none left)."""
+    return await repository.requeue_dead_batch(connection, kind=kind, now=now, limit=limit)

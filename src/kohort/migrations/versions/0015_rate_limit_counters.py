@@ -1,7 +1,7 @@
 """rate limit counters
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 11:40:00.000000
 
 Counters of the rate limits, shared by every server process on PostgreSQL (SQLite keeps them in the
@@ -15,8 +15,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0014'
-down_revision: str | None = '0013'
+revision: str = '0015'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,370 @@
+"""The dashboard's routes: thin, each one a service call and a template. HTML only, out of the OpenAPI
+schema. A refusal (not signed in, another organization's object, a role or CSRF check) is a page, never
+the API's JSON."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+
+from kohort.customer import service as customer_service
+from kohort.dashboard import forms, pages, static, views
+from kohort.dashboard.access import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    LoginRequired,
+    acting,
+    check_login_csrf,
+    form_field,
+    visit,
+)
+from kohort.dashboard.pages import Visit
+from kohort.db import unit_of_work
+from kohort.errors import KohortError, NotFound
+from kohort.kit import formatting as fmt
+from kohort.kit.i18n import translator
+from kohort.order.domain import OrderStatus
+from kohort.organization import service as organization_service
+from kohort.organization.ladder import Ladder
+from kohort.payout import service as payout_service
+from kohort.payout.schemas import PayoutSettingsUpdate
+from kohort.referral_group import service as group_service
+from kohort.referral_group import settlement
+from kohort.referral_group.domain import GroupStatus
+from kohort.reporting import service as reporting_service
+from kohort.runtime import get_runtime
+from kohort.user import service as user_service
+from kohort.user.domain import SESSION_LIFETIME, Role
+from kohort.webhook import service as webhook_service
+from kohort.webhook.schemas import WebhookEndpointCreate
+from kohort.withdrawal import service as withdrawal_service
+
+LOGIN_PATH = "/dashboard/login"
+
+
+def _request_locale(request: Request) -> str:
+    """The signed-in user's language, else the browser's."""
+    known = getattr(request.state, "dashboard_locale", None)
+    return str(known) if known else fmt.locale_from_accept_language(request.headers.get("accept-language"))
+
+
+def error_page(request: Request, error: KohortError) -> Response:
+    context = {**pages.formatters(_request_locale(request)), "status": error.status_code, "message": error.message,
+               "not_found": isinstance(error, NotFound)}
+    return pages.html("error.html", context, status_code=error.status_code)
+
+
+class DashboardRoute(APIRoute):
+    """Turns the dashboard's refusals into pages: the login form when signed out, else an error page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                if request.headers.get("hx-request"):
+                    return Response(status_code=204, headers={"HX-Redirect": LOGIN_PATH})
+                return RedirectResponse(LOGIN_PATH, status_code=303)
+            except KohortError as error:
+                return error_page(request, error)
+
+        return route
+
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False, route_class=DashboardRoute)
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+@router.get("/static/{name}")
+async def static_file(name: str, v: str = "") -> Response:
+    found = static.files().get(name)
+    if found is None:
+        raise NotFound("Page not found.")
+    path, digest = found
+    cache = static.IMMUTABLE if v == digest else "no-cache"
+    return FileResponse(path, media_type=static.MEDIA_TYPES[path.suffix],
+                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("")
+@router.get("/")
+async def root() -> Response:
+    return RedirectResponse("/dashboard/live/", status_code=303)
+
+
+def _login_form(request: Request, *, error: str | None = None, email: str = "", status_code: int = 200) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    context = {**pages.formatters(_request_locale(request)), "csrf_token": token, "error": error, "email": email}
+    response = pages.html("login.html", context, status_code=status_code)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, path=LOGIN_PATH, httponly=True, samesite="lax",
+                        secure=_secure(request))
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    return _login_form(request)
+
+
+@router.post("/login", dependencies=[Depends(check_login_csrf)])
+async def log_in(request: Request) -> Response:
+    email = await form_field(request, "email", limit=255)
+    password = await form_field(request, "password", limit=2000)
+    try:
+        started = await user_service.log_in(get_runtime(request).database, email=email, password=password)
+    except user_service.LoginRefused:
+        message = translator(_request_locale(request)).gettext(
+            "Wrong email or password, or too many attempts. Try again later.")
+        return _login_form(request, error=message, email=email, status_code=401)
+    response = RedirectResponse("/dashboard/live/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, started.token, max_age=int(SESSION_LIFETIME.total_seconds()),
+                        path="/dashboard", httponly=True, samesite="lax", secure=_secure(request))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+@router.post("/{mode}/logout")
+async def log_out(request: Request, current: Visit = Depends(acting(Role.VIEWER))) -> Response:
+    async with unit_of_work(request) as connection:
+        await user_service.log_out(connection, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse(LOGIN_PATH, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/dashboard")
+    return response
+
+
+@router.get("/{mode}/")
+async def home(request: Request, current: Visit = Depends(visit)) -> Response:
+    """The period's figures (the last 30 days unless `from`/`to` say otherwise) and their charts."""
+    today = get_runtime(request).clock.now().date()
+    period = views.period_from(request.query_params, today=today)
+    async with unit_of_work(request) as connection:
+        figures = await reporting_service.figures(connection, current.tenant, period)
+    return pages.page(current, "home.html", views.home_context(figures, current.locale), section="home")
+
+
+@router.get("/{mode}/orders")
+async def orders(request: Request, current: Visit = Depends(visit)) -> Response:
+    filters = views.Filters.read(request.query_params, frozenset(OrderStatus))
+    async with unit_of_work(request) as connection:
+        context = await views.orders_page(connection, current.tenant, filters)
+    return pages.page(current, "orders.html", context, section="orders")
+
+
+@router.get("/{mode}/orders/{order_id}")
+async def order(order_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.order_detail(connection, current.tenant, order_id, current.locale)
+    return pages.page(current, "order.html", context, section="orders")
+
+
+@router.get("/{mode}/groups")
+async def groups(request: Request, current: Visit = Depends(visit)) -> Response:
+    filters = views.Filters.read(request.query_params, frozenset(GroupStatus))
+    async with unit_of_work(request) as connection:
+        context = await views.groups_page(connection, current.tenant, filters)
+    return pages.page(current, "groups.html", context, section="groups")
+
+
+@router.get("/{mode}/groups/{reference}")
+async def group(reference: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.group_detail(connection, current.tenant, reference, current.locale,
+                                           get_runtime(request).clock.now())
+    return pages.page(current, "group.html", context, section="groups")
+
+
+@router.post("/{mode}/groups/{reference}/{action}")
+async def group_action(reference: str, action: str, request: Request,
+                       current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """Cancel (open, alone), expire (past its end, alone), or end now and settle (test mode only)."""
+    runtime = get_runtime(request)
+    async with unit_of_work(request) as connection:
+        if action == "cancel":
+            changed = await group_service.cancel_group(connection, current.tenant, current.actor, reference)
+        elif action == "expire":
+            changed = await group_service.expire_group(connection, current.tenant, current.actor, reference)
+        elif action == "end" and not current.tenant.livemode:
+            changed = await settlement.end_group_now(connection, current.tenant, reference, now=runtime.clock.now())
+        else:
+            raise NotFound("Page not found.")
+    return RedirectResponse(current.path(f"groups/{changed.id}"), status_code=303)
+
+
+@router.get("/{mode}/customers")
+async def customers(request: Request, current: Visit = Depends(visit)) -> Response:
+    filters = views.Filters.read(request.query_params, frozenset())
+    async with unit_of_work(request) as connection:
+        context = await views.customers_page(connection, current.tenant, filters)
+    return pages.page(current, "customers.html", context, section="customers")
+
+
+@router.get("/{mode}/customers/{customer_id}")
+async def customer(customer_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.customer_detail(connection, current.tenant, customer_id)
+    return pages.page(current, "customer.html", context, section="customers")
+
+
+@router.post("/{mode}/customers/{customer_id}/{action}")
+async def customer_action(customer_id: str, action: str, request: Request,
+                          current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    if action not in ("block", "unblock"):
+        raise NotFound("Page not found.")
+    async with unit_of_work(request) as connection:
+        await customer_service.set_blocked(connection, current.tenant, current.actor, customer_id,
+                                           blocked=action == "block")
+    return RedirectResponse(current.path(f"customers/{customer_id}"), status_code=303)
+
+
+async def _settings_page(request: Request, current: Visit, *, form: Any = None, error: str | None = None,
+                         saved: bool = False, status_code: int = 200) -> Response:
+    runtime = get_runtime(request)
+    async with unit_of_work(request) as connection:
+        settings = await organization_service.get_group_settings(connection, current.tenant)
+        preview = await reporting_service.cost_preview(
+            connection, current.tenant, Ladder(settings.discount_type, settings.discount_levels),
+            today=runtime.clock.now().date(), max_participants=settings.max_participants)
+    context = {"settings": settings, "preview": views.preview_context(preview, current.locale), "error": error,
+               "saved": saved, "form": form or views.settings_form(settings)}
+    return pages.page(current, "settings.html", context, section="settings", status_code=status_code)
+
+
+@router.get("/{mode}/settings")
+async def settings_page(request: Request, current: Visit = Depends(visit)) -> Response:
+    return await _settings_page(request, current, saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/{mode}/settings/ladder")
+async def save_ladder(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    form = await request.form()
+    try:
+        changes = forms.ladder_update(form)
+        async with unit_of_work(request) as connection:
+            await organization_service.update_group_settings(connection, current.tenant, changes=changes)
+    except KohortError as error:
+        return await _settings_page(request, current, form=views.posted_form(form), error=error.message,
+                                    status_code=400)
+    return RedirectResponse(current.path("settings?saved=1"), status_code=303)
+
+
+@router.post("/{mode}/settings/preview")
+async def ladder_preview(request: Request, current: Visit = Depends(acting(Role.VIEWER))) -> Response:
+    """The cost preview of the ladder being edited (htmx, as the fields change); nothing is saved."""
+    runtime = get_runtime(request)
+    try:
+        changes = forms.ladder_update(await request.form())
+        async with unit_of_work(request) as connection:
+            settings = await organization_service.get_group_settings(connection, current.tenant)
+            ladder = organization_service.proposed_ladder(settings, changes)
+            preview = await reporting_service.cost_preview(
+                connection, current.tenant, ladder, today=runtime.clock.now().date(),
+                max_participants=changes.max_participants or settings.max_participants)
+    except KohortError as error:
+        return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": error.message})
+    return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": None,
+                                       "preview": views.preview_context(preview, current.locale)})
+
+
+@router.get("/{mode}/payouts")
+async def payouts(request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.payouts_page(connection, current.tenant)
+    return pages.page(current, "payouts.html", context, section="payouts")
+
+
+@router.post("/{mode}/payouts/batches")
+async def create_payout_batch(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """Every pending payout into a new SEPA file, as `POST /payout-batches` does (unpayable ones set aside first,
+    in their own transaction, so that they stay set aside even when nothing is left to pay)."""
+    runtime = get_runtime(request)
+    async with unit_of_work(request) as connection:
+        await payout_service.set_aside_unpayable(connection, current.tenant, runtime.cipher)
+    async with unit_of_work(request) as connection:
+        created = await payout_service.create_batch(connection, current.tenant, runtime.cipher, runtime.payout_provider,
+                                                    execution_days=runtime.settings.payout_execution_days)
+    return RedirectResponse(current.path(f"payouts?batch={created.batch.id}"), status_code=303)
+
+
+@router.get("/{mode}/payouts/batches/{batch_id}/pain.001.xml")
+async def download_batch(batch_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        created = await payout_service.get_batch(connection, current.tenant, batch_id)
+    return Response(created.batch.document.encode(), media_type="application/xml",
+                    headers={**pages.HEADERS, "Content-Disposition": f'attachment; filename="{created.batch.id}.xml"'})
+
+
+@router.post("/{mode}/payouts/batches/{batch_id}/confirm")
+async def confirm_batch(batch_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    async with unit_of_work(request) as connection:
+        await withdrawal_service.confirm_batch(connection, current.tenant, batch_id)
+    return RedirectResponse(current.path("payouts"), status_code=303)
+
+
+@router.post("/{mode}/payouts/{payout_id}/fail")
+async def fail_payout(payout_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    reason = (await form_field(request, "reason", limit=200)).strip() or "Failed by the merchant"
+    async with unit_of_work(request) as connection:
+        await withdrawal_service.fail_payout(connection, current.tenant, payout_id, reason=reason)
+    return RedirectResponse(current.path("payouts"), status_code=303)
+
+
+@router.post("/{mode}/payouts/settings")
+async def save_payout_settings(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    form = await request.form()
+    body = {"debtorName": views.posted_form(form, limit=70).get("debtor_name", ""),
+            "iban": views.posted_form(form, limit=50).get("iban", ""),
+            "bic": views.posted_form(form, limit=11).get("bic") or None}
+    try:
+        changes = forms.validated(PayoutSettingsUpdate, body)
+        async with unit_of_work(request) as connection:
+            await payout_service.update_payout_settings(connection, current.tenant, changes=changes)
+    except KohortError as error:
+        async with unit_of_work(request) as connection:
+            context = await views.payouts_page(connection, current.tenant)
+        return pages.page(current, "payouts.html", {**context, "error": error.message}, section="payouts",
+                          status_code=400)
+    return RedirectResponse(current.path("payouts"), status_code=303)
+
+
+@router.get("/{mode}/developers")
+async def developers(request: Request, current: Visit = Depends(visit)) -> Response:
+    async with unit_of_work(request) as connection:
+        context = await views.developers_page(connection, current.tenant)
+    return pages.page(current, "developers.html", context, section="developers")
+
+
+@router.post("/{mode}/developers/webhooks")
+async def create_webhook(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """A new endpoint for every event; its signing secret is shown once, on the page this answers."""
+    body = {"url": await form_field(request, "url", limit=2048),
+            "description": (await form_field(request, "description", limit=500)) or None}
+    try:
+        data = forms.validated(WebhookEndpointCreate, body)
+        async with unit_of_work(request) as connection:
+            created = await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher,
+                                                            data)
+    except KohortError as error:
+        async with unit_of_work(request) as connection:
+            context = await views.developers_page(connection, current.tenant)
+        return pages.page(current, "developers.html", {**context, "error": error.message}, section="developers",
+                          status_code=400)
+    async with unit_of_work(request) as connection:
+        context = await views.developers_page(connection, current.tenant)
+    return pages.page(current, "developers.html", {**context, "new_secret": created.secret}, section="developers")
+
+
+@router.post("/{mode}/developers/events/{event_id}/resend")
+async def resend_event(event_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    async with unit_of_work(request) as connection:
+        await webhook_service.resend_event(connection, current.tenant, event_id, endpoint_id=None)
+    return RedirectResponse(current.path("developers"), status_code=303)
