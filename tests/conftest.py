@@ -108,7 +108,8 @@ def outbox() -> MemorySender:
 @pytest.fixture(scope="session")
 def runtime(database: Database, outbox: MemorySender) -> Runtime:
     """The process's collaborators as the tests run them: the current backend, a fixed key, emails to memory."""
-    return build_runtime(Settings(database_url=database.url), database=database,
+    # Rate limits off: every test client shares one address, and tests/ratelimit builds limited runtimes itself.
+    return build_runtime(Settings(database_url=database.url, rate_limits_enabled=False), database=database,
                          cipher=Cipher(os.environ["KOHORT_ENCRYPTION_KEY"]), sender=outbox)
 
 

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     smtp_pool_size: int = 16
     email_sender: str = "Kohort <no-reply@kohort.localhost>"
 
+    # Rate limits (kohort.ratelimit), per minute: share-code look-ups that name no group, per client address
+    # and per API key; withdrawals with an unknown order or a wrong token, per client address. Counters
+    # live in the process ("memory"), in PostgreSQL ("database", shared by every process) or in Redis;
+    # "auto" picks Redis when `redis_url` is set, else the database on PostgreSQL, else memory.
+    rate_limits_enabled: bool = True
+    rate_limit_backend: str = "auto"
+    redis_url: str | None = None
+    rate_limit_share_code_misses_per_ip: int = 60
+    rate_limit_share_code_misses_per_key: int = 600
+    rate_limit_withdrawal_failures_per_ip: int = 10
+
     # SEPA credit transfers: the requested execution date is this many business days ahead.
     payout_execution_days: int = 1
 

@@ -7,6 +7,7 @@ Every error reaches the client as `{"error": {"type", "message", "code"}}`:
     ├── PermissionDenied        403 permission_error       SECRET_KEY_REQUIRED
     ├── NotFound                404 not_found_error        NOT_FOUND
     ├── Conflict                409 invalid_request_error  CONFLICT
+    ├── TooManyRequests         429 rate_limit_error       RATE_LIMITED         (with Retry-After)
     └── ServiceUnavailable      503 api_error              SERVICE_UNAVAILABLE  (with Retry-After)
 
 A database that cannot be reached (refused, dropped, pool exhausted) is a ServiceUnavailable too: the
@@ -67,6 +68,18 @@ class Conflict(KohortError):
     default_code = "CONFLICT"
 
 
+class TooManyRequests(KohortError):
+    """Raised when a rate limit's budget is spent (kohort.ratelimit); the client retries after `retry_after` s."""
+
+    status_code = 429
+    error_type = "rate_limit_error"
+    default_code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(KohortError):
     """Raised when a dependency (the database) cannot answer now; the client retries after a while."""
 
@@ -122,7 +135,11 @@ _STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KohortError)
     async def _kohort_error(_: Request, exc: KohortError) -> JsonResponse:
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, ServiceUnavailable) else None
+        headers = None
+        if isinstance(exc, ServiceUnavailable):
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        elif isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JsonResponse(error_body(exc.error_type, exc.message, exc.code), status_code=exc.status_code,
                             headers=headers)
 

@@ -19,6 +19,7 @@ from kohort.kit import clock as process_clock
 from kohort.kit.clock import Clock
 from kohort.kit.crypto import Cipher
 from kohort.payout.provider import PayoutProvider, SepaFileProvider
+from kohort.ratelimit.limiter import RateLimits, limits_from_settings
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Runtime:
     sender: EmailSender
     payout_provider: PayoutProvider
     clock: Clock
+    # Rate limits and the store of their counters (kohort.ratelimit).
+    limits: RateLimits
     # Whether `close` disposes the database: a runtime built around a caller's database (tests) leaves it open.
     owns_database: bool = True
 
@@ -38,6 +41,7 @@ class Runtime:
         return Outbox(cipher=self.cipher, public_url=self.settings.public_url)
 
     async def close(self) -> None:
+        await self.limits.close()
         await self.sender.aclose()
         if self.owns_database:
             await self.database.dispose()
@@ -65,15 +69,18 @@ def build_runtime(
     clock: Clock | None = None,
 ) -> Runtime:
     """The process's runtime from `settings`; tests pass fakes (a memory sender, their own database)."""
+    owned = database is None
+    database = database or Database(settings.database_url, pool_size=pool_size or settings.db_pool_size)
     return Runtime(
         settings=settings,
-        database=database or Database(settings.database_url, pool_size=pool_size or settings.db_pool_size),
+        database=database,
         cipher=cipher or Cipher(encryption_key(settings)),
         sender=sender or sender_from_settings(settings),
         payout_provider=payout_provider or SepaFileProvider(),
         # By default the clock installed process-wide (kit.clock), which services read too.
         clock=clock or process_clock.Installed(),
-        owns_database=database is None,
+        limits=limits_from_settings(settings, database),
+        owns_database=owned,
     )
 
 

@@ -10,6 +10,7 @@ from kohort.models.ledger import ledger_entries, ledger_transactions
 from kohort.models.order import LineItemType, OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
+from kohort.models.ratelimit import rate_limit_counters
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
 from kohort.models.refund import refunds
 from kohort.models.user import Role, login_throttles, user_sessions, users
@@ -43,6 +44,7 @@ __all__ = [
     "payout_accounts",
     "payout_batches",
     "payouts",
+    "rate_limit_counters",
     "refunds",
     "user_sessions",
     "users",

@@ -17,6 +17,7 @@ from kohort.kit.listing import parse_list_params
 from kohort.order import service as order_service
 from kohort.order.repository import LIST_COLUMNS as ORDER_COLUMNS
 from kohort.order.schemas import Order, to_wire_order
+from kohort.ratelimit.limiter import subjects_of
 from kohort.referral_group import service, settlement
 from kohort.referral_group.repository import LIST_COLUMNS
 from kohort.referral_group.schemas import (
@@ -28,6 +29,7 @@ from kohort.referral_group.schemas import (
     to_wire_group,
     to_wire_validation,
 )
+from kohort.referral_group.service import GroupNotFound
 from kohort.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["Referral groups"], route_class=JsonBodyRoute)
@@ -114,7 +116,7 @@ async def expire_group(reference: str, request: Request, principal: Principal = 
 
 
 @router.post("/{reference}/validate", response_model=GroupValidation,
-             responses=errors({400: ["AMOUNT_TOO_LOW", "COMPLETED_EXPIRED_CANCELED", "MAX_PARTICIPANTS_REACHED", "EMAIL_ALREADY_USED", "CUSTOMER_BLOCKED"], 404: ["NOT_FOUND"]}))
+             responses=errors({400: ["AMOUNT_TOO_LOW", "COMPLETED_EXPIRED_CANCELED", "MAX_PARTICIPANTS_REACHED", "EMAIL_ALREADY_USED", "CUSTOMER_BLOCKED"], 404: ["NOT_FOUND"], 429: ["RATE_LIMITED"]}))
 async def validate_group(
     reference: str,
     request: Request,
@@ -122,8 +124,11 @@ async def validate_group(
     data: GroupValidate = json_body(GroupValidate),
 ) -> JsonResponse:
     """Whether a shopper can use this code now, and the level joining would unlock. Accepts publishable
-    keys and an empty body (WooCommerce sends none). Has no side effects."""
-    async with unit_of_work(request) as connection:
+    keys and an empty body (WooCommerce sends none). Has no side effects but on the rate limit: codes that
+    name no group spend the client's and the key's budget, and a spent budget refuses every code (429)."""
+    limits = get_runtime(request).limits
+    with_limit = limits.guard(limits.share_code_misses, subjects_of(request, principal.key_id), counts=(GroupNotFound,))
+    async with with_limit, unit_of_work(request) as connection:
         group = await service.validate_code(
             connection,
             principal.tenant,

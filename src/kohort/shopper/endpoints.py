@@ -19,6 +19,7 @@ from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
 from kohort.links import group_page_url, with_payment_id
 from kohort.order.domain import payment_intent_id
+from kohort.ratelimit.limiter import subjects_of
 from kohort.referral_group.service import GroupNotFound
 from kohort.runtime import get_runtime
 from kohort.shopper import views
@@ -49,8 +50,10 @@ def not_found(locale: str) -> HTMLResponse:
 
 async def _group_page(request: Request, locale: str, code: str) -> HTMLResponse:
     invite_mode = request.query_params.get("inviteMode", "").lower() == "true"
+    limits = get_runtime(request).limits
     try:
-        async with unit_of_work(request) as connection:
+        async with limits.guard(limits.share_code_misses, subjects_of(request), counts=(GroupNotFound,)), \
+                unit_of_work(request) as connection:
             page = await views.group_page(connection, code, locale=locale,
                                           public_url=get_runtime(request).settings.public_url, invite_mode=invite_mode)
     except GroupNotFound:
@@ -115,8 +118,12 @@ def _withdrawal_context(state: withdrawal_service.WithdrawalState, *, token: str
 @router.get("/w/{order_id}", response_class=HTMLResponse)
 async def withdrawal_page(order_id: str, request: Request) -> HTMLResponse:
     token = request.query_params.get("token", "")
+    limits, who = get_runtime(request).limits, subjects_of(request)
+    await limits.limiter.check(limits.withdrawal_failures, who)
     async with unit_of_work(request) as connection:
         state = await withdrawal_service.state_for(connection, order_id, token)
+    if state.state == "invalid":  # a wrong token or order counts as a failed attempt
+        await limits.limiter.spend(limits.withdrawal_failures, who)
     context = _withdrawal_context(state, token=token, order_id=order_id)
     return html("withdrawal.html", context, status_code=404 if state.state == "invalid" else 200)
 
@@ -127,11 +134,14 @@ async def withdrawal_submit(order_id: str, request: Request) -> Response:
     token = str(form.get("token") or "")[:200]
     iban = str(form.get("iban") or "")[:60]
     holder_name = str(form.get("holderName") or "")[:70]
+    limits, who = get_runtime(request).limits, subjects_of(request)
+    await limits.limiter.check(limits.withdrawal_failures, who)  # outside the try: a 429, not a form error
     try:
         async with unit_of_work(request) as connection:
             await withdrawal_service.withdraw(connection, get_runtime(request).cipher, order_id=order_id, token=token,
                                               iban=iban, holder_name=holder_name)
     except withdrawal_service.InvalidWithdrawal:
+        await limits.limiter.spend(limits.withdrawal_failures, who)
         state = withdrawal_service.WithdrawalState(state="invalid")
         return html("withdrawal.html", _withdrawal_context(state, token="", order_id=order_id), status_code=404)
     except withdrawal_service.AlreadyWithdrawn:

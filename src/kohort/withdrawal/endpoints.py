@@ -11,6 +11,7 @@ from kohort.http.openapi import errors
 from kohort.http.rendering import render
 from kohort.kit.json_response import JsonResponse
 from kohort.payout.schemas import Payout, PayoutBatch, PayoutFail, to_wire_batch, to_wire_payout
+from kohort.ratelimit.limiter import subjects_of
 from kohort.runtime import Runtime, get_runtime
 from kohort.withdrawal import service
 from kohort.withdrawal.schemas import Withdrawal, WithdrawalCreate
@@ -21,14 +22,17 @@ router = APIRouter(tags=["Payouts"], route_class=JsonBodyRoute)
 @router.post("/withdrawals", status_code=201, response_model=Withdrawal, responses=errors({
     400: ["INVALID_WITHDRAWAL_TOKEN", "HOLDER_NAME_REQUIRED", "HOLDER_NAME_INVALID", "IBAN_REQUIRED", "IBAN_INVALID", "IBAN_INVALID_CHECKSUM", "IBAN_NOT_SEPA"],
     409: ["ALREADY_WITHDRAWN"],
+    429: ["RATE_LIMITED"],
 }))
 async def create_withdrawal(
     request: Request, runtime: Runtime = Depends(get_runtime), data: WithdrawalCreate = json_body(WithdrawalCreate)
 ) -> JsonResponse:
     """Withdraw an order's available cashback to the shopper's IBAN. No API key: the single-use token
     from the shopper's withdrawal link is the credential. A wrong token is a 400 that reveals nothing;
-    a token already used is a 409."""
-    async with unit_of_work(request) as connection:
+    a token already used is a 409. Wrong tokens spend the client's budget of failures (429 once spent)."""
+    limits = runtime.limits
+    with_limit = limits.guard(limits.withdrawal_failures, subjects_of(request), counts=(service.InvalidWithdrawal,))
+    async with with_limit, unit_of_work(request) as connection:
         order, payout = await service.withdraw(
             connection, runtime.cipher, order_id=data.order_id, token=data.token, iban=data.iban,
             holder_name=data.holder_name,

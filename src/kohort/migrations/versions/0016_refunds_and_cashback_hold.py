@@ -1,7 +1,7 @@
 """refunds and the cashback hold
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 10:45:00.000000
 
 Refunds of orders (an order's `amount_refunded`, the fee rate it joined with), and the holding period
@@ -16,8 +16,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0015'
-down_revision: str | None = '0014'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
