@@ -76,8 +76,10 @@ async def test_a_merchant_runs_the_programme_from_the_dashboard(tmp_path: Path) 
     async with running_server(env, log_path=log_path) as base_url:
         api = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {keys['sk_test']}"}, timeout=30)
         for path, body in (
+            # No holding period: this journey goes on to withdraw the cashback the same day.
             ("/payment-group-settings", {"discountLevels": [{"participantsToUnlock": 2, "value": 10},
-                                                            {"participantsToUnlock": 3, "value": 15}]}),
+                                                            {"participantsToUnlock": 3, "value": 15}],
+                                         "cashbackHoldDays": 0}),
             ("/payout-settings", {"debtorName": "Maison Lune SAS", "iban": "DE89370400440532013000",
                                   "bic": "COBADEFFXXX"}),
         ):
