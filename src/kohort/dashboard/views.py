@@ -216,15 +216,15 @@ def home_context(figures: Figures, locale: str) -> dict[str, Any]:
     tr = translator(locale)
     charts = {
         "orders": {"labels": [fmt.date(day.day, locale) for day in figures.orders_per_day],
-                   "series": [{"label": tr.gettext("Own orders"), "data": [day.own for day in figures.orders_per_day]},
+                   "series": [{"label": tr.gettext("Own orders"), "values": [day.own for day in figures.orders_per_day]},
                               {"label": tr.gettext("Referred orders"),
-                               "data": [day.referred for day in figures.orders_per_day]}]},
+                               "values": [day.referred for day in figures.orders_per_day]}]},
         "sizes": {"labels": [str(size) for size, _count in figures.size_distribution],
-                  "series": [{"label": tr.gettext("Groups"), "data": [count for _size, count in figures.size_distribution]}]},
+                  "series": [{"label": tr.gettext("Groups"), "values": [count for _size, count in figures.size_distribution]}]},
         # Euros, not cents, on the axis; the figures above stay exact.
         "money": {"labels": [fmt.date(week.monday, locale) for week in figures.money_per_week],
-                  "series": [{"label": tr.gettext("Cashback"), "data": [week.cashback / 100 for week in figures.money_per_week]},
-                             {"label": tr.gettext("Fees"), "data": [week.fees / 100 for week in figures.money_per_week]}]},
+                  "series": [{"label": tr.gettext("Cashback"), "values": [week.cashback / 100 for week in figures.money_per_week]},
+                             {"label": tr.gettext("Fees"), "values": [week.fees / 100 for week in figures.money_per_week]}]},
     }
     return {
         "figures": figures, "charts": charts,

@@ -12,7 +12,7 @@ document.addEventListener("DOMContentLoaded", function () {
       data: {
         labels: chart.labels,
         datasets: chart.series.map(function (series, index) {
-          return { label: series.label, data: series.data, backgroundColor: colors[index % colors.length],
+          return { label: series.label, data: series.values, backgroundColor: colors[index % colors.length],
                    borderColor: colors[index % colors.length] };
         })
       },
