@@ -10,10 +10,11 @@ with what the ledger recorded. One tenant (organization, mode) at a time:
   entries on a shopper's account name an order of the tenant; no entry lacks its posting;
 * every order, whatever its status: its refunds add up to `amount_refunded` ≤ `amount`; its fee is the
   fee rule on its net amount (amount − refunds) at the rate it joined with; once its group completed, what
-  it earned (`amount_cashback`, plus any part that went to a receivable) is the cashback rule on its net
-  amount at the level its group reached, counted from the orders that still take part; and the ledger holds
-  exactly that in the place its status says (owed while held or available, in transit while paid out,
-  paid once sent); receivables are never negative;
+  it earned (`amount_cashback`, plus what was netted against the shopper's debts, less what a refund after
+  payout made them owe back) is the cashback rule on its net amount at the level its group reached,
+  counted from the orders that still take part; and the ledger holds `amount_cashback` in the place its
+  status says (owed while held or available, in transit while paid out, paid once sent); receivables are
+  never negative;
 * groups: the participant count is the number of its orders still taking part;
 * every payout: the ledger moved exactly its amount when it was withdrawn, paid it iff it is PAID,
   reversed it iff it FAILED; an order being paid has exactly one payout under way, for its cashback, a
@@ -133,6 +134,7 @@ class _Books:
     paid: Counter[str] = field(default_factory=Counter)  # moved out of transit by CASHBACK_PAID, per order
     receivable: Counter[str] = field(default_factory=Counter)  # per order
     receivable_raised: Counter[str] = field(default_factory=Counter)  # by refunds (and their corrections)
+    netted: Counter[str] = field(default_factory=Counter)  # cashback that paid a receivable back, per order
     withdrawn: dict[str, int] = field(default_factory=dict)  # payout id → what its withdrawal moved to transit
     reversed_withdrawals: dict[str, int] = field(default_factory=dict)  # payout id → what its failure moved back
     paid_payouts: dict[str, int] = field(default_factory=dict)  # payout id → what its payment moved
@@ -253,7 +255,7 @@ def _read_posting(
     if header.line is None:
         report.add(Finding.POSTING, f"posting {transaction_id} ({kind}, {key}) has no entries")
         return
-    source = _source_problem(kind, key, groups=groups, payouts=payouts, refund_ids=refund_ids)
+    source = _source_problem(kind, key, orders=orders, groups=groups, payouts=payouts, refund_ids=refund_ids)
     if source:
         report.add(Finding.POSTING, f"posting {transaction_id} ({kind}, {key}): {source}")
     if kind != base:
@@ -274,6 +276,8 @@ def _read_posting(
                 continue
             if account == Account.CASHBACK_LIABILITY:
                 books.owed[order_id] -= amount
+                if base == PostingKind.RECEIVABLE_NETTED:
+                    books.netted[order_id] += amount
             elif account == Account.CASHBACK_IN_TRANSIT:
                 books.in_transit[order_id] -= amount
                 transit += amount
@@ -293,7 +297,8 @@ def _read_posting(
 
 
 def _source_problem(
-    kind: str, key: str, *, groups: dict[str, AuditGroup], payouts: dict[str, AuditPayout], refund_ids: set[str]
+    kind: str, key: str, *, orders: dict[str, AuditOrder], groups: dict[str, AuditGroup],
+    payouts: dict[str, AuditPayout], refund_ids: set[str],
 ) -> str | None:
     """Why the posting does not trace back to what caused it; None when it does."""
     prefix, _, reference = key.partition(":")
@@ -310,6 +315,8 @@ def _source_problem(
             return "no payout of the tenant caused it"
     elif kind == PostingKind.REFUND_ADJUSTED and (prefix != "refund" or reference not in refund_ids):
         return "no refund of the tenant caused it"
+    elif kind == PostingKind.RECEIVABLE_NETTED and (prefix != "netting" or reference.split(":")[0] not in orders):
+        return "no order of the tenant had cashback netted by it"
     return None
 
 
@@ -368,7 +375,9 @@ def _audit_order(
     ladder = Ladder.of(group.discount_type, group.discount_levels)
     level = ladder.reached(participants[group.id])
     due = ladder.cashback(level, net)
-    earned = cashback - books.receivable_raised[order.id]
+    # What the order earned: what is left to withdraw (or was), what went to pay a receivable back, less what
+    # a refund after payout made the shopper owe.
+    earned = cashback + books.netted[order.id] - books.receivable_raised[order.id]
     if earned != due:
         report.add(Finding.ORDER, f"order {order.id}: earned {earned} (amountCashback {cashback}) but net amount "
                                   f"{net} at the group's level ({level.value if level else 0}) earns {due}")
