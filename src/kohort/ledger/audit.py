@@ -356,6 +356,9 @@ def _audit_order(
     cashback = order.amount_cashback or 0
     owed, in_transit, paid = books.owed[order.id], books.in_transit[order.id], books.paid[order.id]
     receivable = books.receivable[order.id]
+    if order.cashback_netted != books.netted[order.id]:
+        report.add(Finding.ORDER, f"order {order.id}: cashbackNetted {order.cashback_netted} but the ledger netted "
+                                  f"{books.netted[order.id]}")
     if receivable < 0:
         report.add(Finding.ORDER, f"order {order.id}: the shopper's receivable is negative ({receivable})")
     completed = group is not None and group.status == GroupStatus.COMPLETED

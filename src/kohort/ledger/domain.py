@@ -113,6 +113,8 @@ class AuditOrder(NamedTuple):
     application_fee_amount: int
     application_fee_basis_points: int | None
     status: str
+    # Cashback that went to pay the shopper's debts back (the ledger's RECEIVABLE_NETTED postings say how much).
+    cashback_netted: int
 
 
 class AuditGroup(NamedTuple):

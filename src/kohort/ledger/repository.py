@@ -257,6 +257,7 @@ async def audited_orders(connection: AsyncConnection, tenant: Tenant) -> list[Au
     statement = select(
         orders.c.id, orders.c.payment_group_id, orders.c.amount, orders.c.amount_refunded, orders.c.amount_cashback,
         orders.c.application_fee_amount, orders.c.application_fee_basis_points, orders.c.status,
+        orders.c.cashback_netted,
     ).where(tenant.owns(orders))
     return [AuditOrder(*row) for row in (await connection.execute(statement)).all()]
 
@@ -341,3 +342,33 @@ async def transaction_kinds(connection: AsyncConnection, transaction_ids: Sequen
         ledger_transactions.c.kind,
     ).where(ledger_transactions.c.id.in_(transaction_ids))
     return {row[0]: (row[1], bool(row[2]), row[3]) for row in (await connection.execute(statement)).all()}
+
+
+async def receivables_of_customers(
+    connection: AsyncConnection, tenant: Tenant, customer_ids: Sequence[str]
+) -> list[tuple[str, str, int]]:
+    """(customer id, order id, balance) of every order of these customers whose receivable is not settled,
+    oldest order first: what each shopper owes back, order by order."""
+    if not customer_ids:
+        return []
+    total = func.sum(ledger_entries.c.amount)
+    statement = (
+        select(orders.c.customer_id, orders.c.id, total)
+        .select_from(ledger_entries.join(orders, orders.c.id == ledger_entries.c.order_id))
+        .where(
+            tenant.owns(ledger_entries), tenant.owns(orders), orders.c.customer_id.in_(customer_ids),
+            ledger_entries.c.account == Account.CASHBACK_RECEIVABLE,
+        )
+        .group_by(orders.c.customer_id, orders.c.id, orders.c.created_at)
+        .having(total != 0)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return [(row[0], row[1], int(row[2])) for row in (await connection.execute(statement)).all()]
+
+
+async def receivable_raised(connection: AsyncConnection, tenant: Tenant, order_id: str) -> int:
+    statement = select(func.coalesce(func.sum(ledger_entries.c.amount), 0)).where(
+        tenant.owns(ledger_entries), ledger_entries.c.order_id == order_id,
+        ledger_entries.c.account == Account.CASHBACK_RECEIVABLE, ledger_entries.c.amount > 0,
+    )
+    return int((await connection.execute(statement)).scalar_one())
