@@ -21,7 +21,9 @@ with what the ledger recorded. One tenant (organization, mode) at a time:
   sent order one PAID payout;
 * every batch: its total and count are those of its payouts, and its status agrees with theirs;
 * per tenant: cashback expense = what the orders earned, fees payable = fees of the completed groups'
-  orders, merchant funds = what the PAID payouts took.
+  orders, merchant funds = what the PAID payouts took;
+* the tenant's hash chain (kohort.ledger.chain): recomputed from its first link, the first broken one is
+  reported. Postings not sealed yet are checked by everything above, not by the chain.
 
 The first `REPORT_LIMIT` findings of each kind are reported, then how many more there were.
 """
@@ -35,7 +37,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.ledger import repository
+from kohort.ledger import chain, repository
 from kohort.ledger.accounts import ALL as ACCOUNTS
 from kohort.ledger.accounts import Account
 from kohort.ledger.domain import AuditGroup, AuditOrder, AuditPayout, AuditRefunds, PostingKind, PostingLine
@@ -61,6 +63,7 @@ class Finding(StrEnum):
     PAYOUT = "payout"
     BATCH = "batch"
     BOOKS = "books"
+    CHAIN = "chain"
 
 
 # Accounts holding what one shopper is owed, owes or is being paid: their entries must name the order.
@@ -197,6 +200,9 @@ async def _audit_tenant(
         fees_total += fee
     paid_total = _audit_payouts(orders, payouts, books, report)
     await _audit_batches(connection, tenant, payouts, report)
+    broken = await chain.broken_links(connection, tenant)
+    if broken is not None:
+        report.add(Finding.CHAIN, f"{_name(tenant)}: {broken}")
     for account in sorted(set(books.accounts) - ACCOUNTS):
         report.add(Finding.BOOKS, f"{_name(tenant)}: entries on unknown account {account!r}")
     expected = {

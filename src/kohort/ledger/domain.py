@@ -160,3 +160,41 @@ class PostingLine(NamedTuple):
     account: str | None
     order_id: str | None
     amount: int | None
+
+
+# The hash chain (kohort.ledger.chain).
+
+
+class ChainHead(NamedTuple):
+    """Where a tenant's chain ends: its last position and hash, and the newest posting time sealed."""
+
+    position: int
+    hash: str
+    sealed_through: datetime | None
+
+
+class SealedPosting(NamedTuple):
+    transaction_id: str
+    position: int
+    hash: str
+
+
+class ChainLine(NamedTuple):
+    """One entry of a posting with its header (and its seal when read from the chain). Header fields are
+    None for a seal whose posting is gone, entry fields for a posting without entries."""
+
+    position: int | None
+    hash: str | None
+    transaction_id: str
+    organization_id: str | None
+    livemode: bool | None
+    kind: str | None
+    idempotency_key: str | None
+    reverses_id: str | None
+    created_at: datetime | None
+    line: int | None
+    account: str | None
+    order_id: str | None
+    amount: int | None
+    entry_organization_id: str | None
+    entry_livemode: bool | None

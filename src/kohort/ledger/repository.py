@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, true, union
+from sqlalchemy import ColumnElement, and_, case, func, select, true, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import bulk_insert, insert_ignoring_conflicts
@@ -17,17 +17,22 @@ from kohort.ledger.domain import (
     AuditOrder,
     AuditPayout,
     AuditRefunds,
+    ChainHead,
+    ChainLine,
     Entry,
     LedgerEntry,
     LedgerTransaction,
     Posting,
     PostingLine,
+    SealedPosting,
 )
 from kohort.models import (
     GroupStatus,
     OrderStatus,
     RefundStage,
+    ledger_chain_heads,
     ledger_entries,
+    ledger_seals,
     ledger_transactions,
     orders,
     payment_groups,
@@ -372,3 +377,148 @@ async def receivable_raised(connection: AsyncConnection, tenant: Tenant, order_i
         ledger_entries.c.account == Account.CASHBACK_RECEIVABLE, ledger_entries.c.amount > 0,
     )
     return int((await connection.execute(statement)).scalar_one())
+
+
+# The hash chain (kohort.ledger.chain): seals are only ever inserted; a tenant's head is updated by the
+# sweep holding its row lock.
+
+_CHAIN_HEADER = (
+    ledger_transactions.c.id, ledger_transactions.c.organization_id, ledger_transactions.c.livemode,
+    ledger_transactions.c.kind, ledger_transactions.c.idempotency_key, ledger_transactions.c.reverses_id,
+    ledger_transactions.c.created_at,
+)
+_CHAIN_ENTRY = (
+    ledger_entries.c.line, ledger_entries.c.account, ledger_entries.c.order_id, ledger_entries.c.amount,
+    ledger_entries.c.organization_id, ledger_entries.c.livemode,
+)
+
+
+def _grouped(rows: Sequence[Any], *, sealed: bool) -> list[list[ChainLine]]:
+    """Rows (seal?, header, entry) in posting order → one list of lines per posting."""
+    postings: list[list[ChainLine]] = []
+    for row in rows:
+        values = tuple(row) if sealed else (None, None, *row)
+        line = ChainLine(*values)
+        key = (line.position, line.transaction_id)
+        if postings and (postings[-1][0].position, postings[-1][0].transaction_id) == key:
+            postings[-1].append(line)
+        else:
+            postings.append([line])
+    return postings
+
+
+async def sealing_since(connection: AsyncConnection, *, lookback: timedelta, now: datetime) -> datetime | None:
+    """Where a sealing sweep starts looking: `lookback` before the newest posting sealed anywhere, or before
+    `now` if that is earlier (a posting stamped in the future by a clock that jumped must not hide the
+    ones after it); None before the first seal: from the beginning."""
+    newest = (await connection.execute(select(func.max(ledger_chain_heads.c.sealed_through)))).scalar_one_or_none()
+    return min(newest, now) - lookback if newest is not None else None
+
+
+def _unsealed(since: datetime | None, before: datetime) -> list[ColumnElement[bool]]:
+    sealed = select(ledger_seals.c.transaction_id).where(ledger_seals.c.transaction_id == ledger_transactions.c.id)
+    conditions = [ledger_transactions.c.created_at < before, ~sealed.exists()]
+    if since is not None:
+        conditions.append(ledger_transactions.c.created_at >= since)
+    return conditions
+
+
+async def tenants_with_unsealed(
+    connection: AsyncConnection, *, since: datetime | None, before: datetime, limit: int
+) -> list[Tenant]:
+    """The tenants of the next `limit` unsealed postings created in [since, before), oldest first."""
+    next_postings = (
+        select(ledger_transactions.c.organization_id, ledger_transactions.c.livemode, ledger_transactions.c.created_at)
+        .where(*_unsealed(since, before))
+        .order_by(ledger_transactions.c.created_at, ledger_transactions.c.id)
+        .limit(limit)
+        .subquery()
+    )
+    statement = select(next_postings.c.organization_id, next_postings.c.livemode, func.min(next_postings.c.created_at)).group_by(
+        next_postings.c.organization_id, next_postings.c.livemode).order_by(func.min(next_postings.c.created_at))
+    return [Tenant(row[0], bool(row[1])) for row in (await connection.execute(statement)).all()]
+
+
+async def chain_head(connection: AsyncConnection, tenant: Tenant) -> ChainHead | None:
+    statement = select(ledger_chain_heads.c.position, ledger_chain_heads.c.hash, ledger_chain_heads.c.sealed_through).where(
+        tenant.owns(ledger_chain_heads))
+    row = (await connection.execute(statement)).first()
+    return ChainHead(int(row[0]), row[1], row[2]) if row is not None else None
+
+
+async def chain_heads(connection: AsyncConnection, *, organization_id: str | None) -> list[tuple[Tenant, ChainHead]]:
+    statement = select(
+        ledger_chain_heads.c.organization_id, ledger_chain_heads.c.livemode, ledger_chain_heads.c.position,
+        ledger_chain_heads.c.hash, ledger_chain_heads.c.sealed_through,
+    ).where(_only(ledger_chain_heads, organization_id)).order_by(ledger_chain_heads.c.organization_id,
+                                                                 ledger_chain_heads.c.livemode)
+    return [(Tenant(row[0], bool(row[1])), ChainHead(int(row[2]), row[3], row[4]))
+            for row in (await connection.execute(statement)).all()]
+
+
+async def lock_chain_head(connection: AsyncConnection, tenant: Tenant, *, genesis: str, now: datetime) -> ChainHead | None:
+    """The tenant's head, created at the genesis if missing, locked until commit; None when another
+    transaction holds it (SKIP LOCKED: that sweeper seals this tenant)."""
+    await connection.execute(
+        insert_ignoring_conflicts(connection, ledger_chain_heads, ["organization_id", "livemode"]),
+        {**tenant.stamp(), "position": 0, "hash": genesis, "sealed_through": None, "updated_at": now},
+    )
+    statement = (
+        select(ledger_chain_heads.c.position, ledger_chain_heads.c.hash, ledger_chain_heads.c.sealed_through)
+        .where(tenant.owns(ledger_chain_heads))
+        .with_for_update(skip_locked=True)
+    )
+    row = (await connection.execute(statement)).first()
+    return ChainHead(int(row[0]), row[1], row[2]) if row is not None else None
+
+
+async def advance_chain_head(connection: AsyncConnection, tenant: Tenant, head: ChainHead, *, now: datetime) -> None:
+    statement = update(ledger_chain_heads).where(tenant.owns(ledger_chain_heads)).values(
+        position=head.position, hash=head.hash, sealed_through=head.sealed_through, updated_at=now)
+    await connection.execute(statement)
+
+
+async def unsealed_postings(
+    connection: AsyncConnection, tenant: Tenant, *, since: datetime | None, before: datetime, limit: int
+) -> list[list[ChainLine]]:
+    """Up to `limit` unsealed postings of the tenant created in [since, before), oldest first (then by id),
+    each with its entries in line order."""
+    chosen = (
+        select(ledger_transactions.c.id)
+        .where(tenant.owns(ledger_transactions), *_unsealed(since, before))
+        .order_by(ledger_transactions.c.created_at, ledger_transactions.c.id)
+        .limit(limit)
+        .subquery()
+    )
+    statement = (
+        select(*_CHAIN_HEADER, *_CHAIN_ENTRY)
+        .select_from(ledger_transactions.join(chosen, chosen.c.id == ledger_transactions.c.id).outerjoin(
+            ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id))
+        .order_by(ledger_transactions.c.created_at, ledger_transactions.c.id, ledger_entries.c.line)
+    )
+    return _grouped((await connection.execute(statement)).all(), sealed=False)
+
+
+async def insert_seals(connection: AsyncConnection, tenant: Tenant, seals: Sequence[SealedPosting], *,
+                       now: datetime) -> None:
+    await bulk_insert(connection, ledger_seals, [
+        {"transaction_id": seal.transaction_id, **tenant.stamp(), "position": seal.position, "hash": seal.hash,
+         "sealed_at": now}
+        for seal in seals
+    ])
+
+
+async def sealed_lines(connection: AsyncConnection, tenant: Tenant, *, after: int, limit: int) -> list[list[ChainLine]]:
+    """The tenant's seals at positions after `after` (at most `limit` positions), in chain order, each with
+    its posting and entries as they are now."""
+    statement = (
+        select(ledger_seals.c.position, ledger_seals.c.hash, ledger_seals.c.transaction_id, *_CHAIN_HEADER[1:],
+               *_CHAIN_ENTRY)
+        .select_from(
+            ledger_seals.outerjoin(ledger_transactions, ledger_transactions.c.id == ledger_seals.c.transaction_id)
+            .outerjoin(ledger_entries, ledger_entries.c.transaction_id == ledger_seals.c.transaction_id))
+        .where(tenant.owns(ledger_seals), ledger_seals.c.position > after,
+               ledger_seals.c.position <= after + limit)
+        .order_by(ledger_seals.c.position, ledger_entries.c.line)
+    )
+    return _grouped((await connection.execute(statement)).all(), sealed=True)

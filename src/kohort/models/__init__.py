@@ -6,7 +6,7 @@ from kohort.models.customer import customers
 from kohort.models.event import events
 from kohort.models.idempotency import idempotency_keys
 from kohort.models.job import JobStatus, jobs
-from kohort.models.ledger import ledger_entries, ledger_transactions
+from kohort.models.ledger import ledger_chain_heads, ledger_entries, ledger_seals, ledger_transactions
 from kohort.models.order import LineItemType, OrderStatus, orders
 from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, group_settings, organizations
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
@@ -35,7 +35,9 @@ __all__ = [
     "group_settings",
     "idempotency_keys",
     "jobs",
+    "ledger_chain_heads",
     "ledger_entries",
+    "ledger_seals",
     "ledger_transactions",
     "login_throttles",
     "metadata",

@@ -20,6 +20,8 @@ ledger_transactions = Table(
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("reverses_id", ForeignKey("ledger_transactions.id")),
     Column("created_at", UTCDateTime, nullable=False),
+    # The hash chain's sweep looks for the newest unsealed postings (kohort.ledger.chain).
+    Index("ix_ledger_transactions_created", "created_at"),
 )
 
 ledger_entries = Table(
@@ -44,4 +46,33 @@ ledger_entries = Table(
     # Only entries about one order (what a shopper is owed) are looked up by order.
     Index("ix_ledger_entries_order", "order_id", postgresql_where=text("order_id IS NOT NULL"),
           sqlite_where=text("order_id IS NOT NULL")),
+)
+
+
+# The hash chain over postings (kohort.ledger.chain). A seal is only ever inserted: posting
+# `transaction_id` is link `position` of its tenant's chain, and `hash` covers it and the link before.
+# No foreign key, as for entries: the audit finds a seal whose posting is gone.
+ledger_seals = Table(
+    "ledger_seals",
+    metadata,
+    Column("transaction_id", String(40), primary_key=True),
+    Column("organization_id", String(40), nullable=False),
+    Column("livemode", Boolean, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("sealed_at", UTCDateTime, nullable=False),
+    Index("uq_ledger_seals_tenant_position", "organization_id", "livemode", "position", unique=True),
+)
+
+# Where each tenant's chain ends; only the sealing sweep, holding the row's lock, moves it.
+ledger_chain_heads = Table(
+    "ledger_chain_heads",
+    metadata,
+    Column("organization_id", String(40), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    # The newest posting time sealed: the next sweep looks for unsealed postings from a margin before it.
+    Column("sealed_through", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
