@@ -101,10 +101,12 @@ class DeliveryPump:
 
     async def wait_idle(self) -> None:
         """Until every send has ended and its outcome is recorded."""
-        while self._in_flight or self._recording is not None:
+        while self._in_flight or self._is_recording():
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
             if self._recording is not None:
                 await asyncio.gather(self._recording, return_exceptions=True)
+                if self._recording is not None and self._recording.done():
+                    self._recording = None
 
     async def drain(self, *, limit: int = 100) -> None:
         """Until nothing is due: claim, send, wait (tests and `kohort worker --drain`)."""
@@ -144,10 +146,13 @@ class DeliveryPump:
                                             livemode=endpoint.livemode)
             self._outcomes.append(Outcome(delivery, lease, outcome(delivery, attempt, now=clock.now()),
                                           real=not endpoint.disabled))
-            if self._recording is None:
+            if not self._is_recording():
                 self._recording = asyncio.create_task(self._record())
         except Exception:  # a bug here must not kill the pump; the lease expires and it is retried
             log.exception("webhook.delivery_crashed", extra={"delivery_id": delivery.id})
+
+    def _is_recording(self) -> bool:
+        return self._recording is not None and not self._recording.done()
 
     async def _record(self) -> None:
         """Write the finished attempts, batch after batch, until none is waiting."""
