@@ -190,8 +190,9 @@ async def test_d_a_refund_after_payout_is_owed_then_netted_on_the_next_cashback(
     if after_netting["shown"]:
         assert [link.order_id for link in new_links] == [second["id"]]
         available = [email for email in outbox.sent if email.to == ann and second["id"] in email.text][-1]
-        assert "1,00\u00a0€" in available.text
-        assert "5,00\u00a0€" not in available.text
+        # Earned 5.00, 4.00 of it paid her debt, 1.00 to withdraw: the email says all three, truthfully.
+        assert "vous a fait gagner 5,00\u00a0€ de cashback, dont 4,00\u00a0€" in available.text
+        assert "les 1,00\u00a0€ restants" in available.text
     else:
         assert new_links == []
 
