@@ -21,9 +21,10 @@ from kohort.db import Database
 from kohort.kit import clock
 from kohort.models import payment_groups, payouts
 from kohort.referral_group import settlement
-from tests.factories.merchant import Merchant
+from kohort.tenant import Tenant
+from tests.factories.merchant import Merchant, unique_email
 from tests.factories.referral_group import books, end_now, group_with_orders, set_settings
-from tests.factories.refund import order
+from tests.factories.refund import order, refund
 from tests.factories.server import running_server
 from tests.factories.withdrawal import GOOD_IBAN, set_payout_account
 
@@ -156,3 +157,49 @@ async def test_two_refunds_of_the_same_order_racing(
         assert (after["amountRefunded"], after["amountCashback"]) == (6_000, 400)
         assert await _cashback(merchant, placed[:1]) == [1_000]
     await books(database, merchant)
+
+
+async def test_two_releases_for_one_indebted_shopper_net_the_debt_once(
+    database: Database, merchant: Merchant
+) -> None:
+    """Two held groups of the same shopper released at once (two sweeps): her debt is deducted once, from
+    whichever release locks her first, the rest from the other."""
+    await set_payout_account(merchant)
+    await set_settings(merchant, discountLevels=[{"participantsToUnlock": 2, "value": 10}], maxParticipants=10,
+                       cashbackHoldDays=0)
+    tenant = Tenant(merchant.id, False)
+    for _ in range(ROUNDS // 2):
+        ann = unique_email("ann")
+        first, _ = await group_with_orders_of(merchant, ann, 10_000)
+        await end_now(merchant, first["paymentGroupId"])
+        async with database.transaction() as connection:
+            tokens = await cashback_service.issue_withdrawal_tokens(connection, [first["id"]], now=clock.now())
+        withdrawn = await merchant.client.post("/withdrawals", json={
+            "orderId": first["id"], "token": tokens[first["id"]], "iban": GOOD_IBAN, "holderName": "Ann Lee"})
+        assert withdrawn.status_code == 201, withdrawn.text
+        await refund(merchant, first["id"], 7_000)  # paid 10.00 in a transfer under way, 3.00 due: owes 7.00
+
+        await set_settings(merchant, cashbackHoldDays=14)
+        second, _ = await group_with_orders_of(merchant, ann, 5_000)  # 5.00 each
+        third, _ = await group_with_orders_of(merchant, ann, 5_000)
+        for placed in (second, third):
+            await end_now(merchant, placed["paymentGroupId"])
+        await set_settings(merchant, cashbackHoldDays=0)
+
+        async def release(group_id: str) -> None:
+            async with database.transaction() as connection:
+                await settlement.release_group_now(connection, tenant, group_id, now=clock.now())
+
+        await asyncio.gather(release(second["paymentGroupId"]), release(third["paymentGroupId"]))
+        released = [await order(merchant, placed["id"]) for placed in (second, third)]
+        assert sorted(item["cashbackNetted"] for item in released) == [200, 500]  # 7.00 owed: 5.00, then 2.00
+        assert sorted(item["amountCashback"] for item in released) == [0, 300]
+        assert (await merchant.get(f"/customers/{first['customerId']}")).json()["cashbackOwed"] == 0
+    assert (await books(database, merchant))["cashback_receivable"] == 0
+
+
+async def group_with_orders_of(merchant: Merchant, email: str, amount: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A group opened by `email`'s order of `amount`, joined by a friend's of the same amount."""
+    owner = await merchant.order(amount=amount, email=email)
+    friend = await merchant.order(amount=amount, share_code=owner["paymentGroupShareId"])
+    return owner, friend
