@@ -201,6 +201,14 @@ async def test_d_a_refund_after_payout_is_owed_then_netted_on_the_next_cashback(
     assert (await order(merchant, second["id"]))["cashbackNetted"] == after_netting["netted"]
     assert (await books(database, merchant))["cashback_receivable"] == after_netting["owed"]
 
+    # The second order returned in full: the cashback that paid her debt is not due any more, so the debt
+    # is back whole (and nothing is left to withdraw).
+    await refund(merchant, second["id"])
+    returned = await order(merchant, second["id"])
+    assert (returned["amountCashback"], returned["cashbackNetted"]) == (0, after_netting["netted"])
+    assert await _owed(merchant, paid["customerId"]) == owed_after_refund
+    assert (await books(database, merchant))["cashback_receivable"] == owed_after_refund
+
 
 async def test_d_a_held_cashback_is_netted_when_its_hold_ends(
     database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
