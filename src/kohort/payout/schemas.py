@@ -61,7 +61,15 @@ class PayoutBatch(WireModel):
     total_amount: int
     created_at: Timestamp
     confirmed_at: Timestamp | None
+    # True once the batch is confirmed: the stored file (GET /payout-batches/{id}/file) then keeps masked IBANs.
+    ibans_masked: bool
     payouts: list[Payout]
+
+
+class CreatedPayoutBatch(PayoutBatch):
+    """The batch just created, with its file: the one response that carries it inline (afterwards,
+    GET /payout-batches/{id}/file)."""
+
     # The pain.001 file to upload to the bank.
     xml: str
 
@@ -82,8 +90,12 @@ def to_wire_batch(batch: domain.PayoutBatch, payouts: Sequence[domain.Payout]) -
         status=batch.status.value,
         provider=batch.provider, message_id=batch.message_id, payout_count=batch.payout_count,
         total_amount=batch.total_amount, created_at=batch.created_at, confirmed_at=batch.confirmed_at,
-        payouts=[to_wire_payout(payout) for payout in payouts], xml=batch.document,
+        ibans_masked=batch.ibans_masked, payouts=[to_wire_payout(payout) for payout in payouts],
     )
+
+
+def to_wire_created_batch(batch: domain.PayoutBatch, payouts: Sequence[domain.Payout], xml: str) -> CreatedPayoutBatch:
+    return CreatedPayoutBatch(**to_wire_batch(batch, payouts).__dict__, xml=xml)
 
 
 class PayoutFail(WireModel):
