@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from kohort.db import Database
 from kohort.email.sender import MemorySender
 from kohort.kit.crypto import DecryptionError
-from kohort.models import payout_batches
+from kohort.models import idempotency_keys, payout_batches
 from kohort.payout.batch_file import MASKED_NOTICE, masked_document, masked_iban
 from kohort.runtime import Runtime, secure_at_rest
 from tests.factories.merchant import Merchant
@@ -25,13 +25,17 @@ async def _stored(database: Database, batch_id: str) -> dict[str, object]:
     return dict(row)
 
 
-async def _batch(runtime: Runtime, merchant: Merchant, outbox: MemorySender, amounts: list[int]) -> dict[str, object]:
+async def _batch(runtime: Runtime, merchant: Merchant, outbox: MemorySender, amounts: list[int],
+                 **headers: str) -> dict[str, object]:
+    """A new batch of one withdrawal per order, with the file downloaded (`xml`) while it is still the original."""
     placed = await settled_group(runtime, merchant, outbox, amounts)
     for order in placed:
         assert (await withdraw(merchant, order["link"])).status_code == 201
-    created = await merchant.post("/payout-batches")
+    created = await merchant.post("/payout-batches", headers=headers)
     assert created.status_code == 201, created.text
     batch: dict[str, object] = created.json()
+    assert "xml" not in batch  # never inline: answers are kept (idempotency keys) and logged
+    batch["xml"] = (await merchant.get(f"/payout-batches/{batch['id']}/file")).text
     return batch
 
 
@@ -59,7 +63,7 @@ async def test_the_file_is_stored_encrypted_bound_to_its_batch_and_downloaded_on
     assert MERCHANT_IBAN not in document
     assert "<" not in document
     # Bound to its batch: the same ciphertext on another batch does not decrypt.
-    assert runtime.cipher.decrypt(document, associated_data=f"payout-batch:{batch['id']}").strip() == batch["xml"]
+    assert runtime.cipher.decrypt(document, associated_data=f"payout-batch:{batch['id']}")== batch["xml"]
     with pytest.raises(DecryptionError):
         runtime.cipher.decrypt(document, associated_data="payout-batch:pob_other")
 
@@ -75,12 +79,24 @@ async def test_the_file_is_stored_encrypted_bound_to_its_batch_and_downloaded_on
     assert download.headers["content-type"].startswith("application/xml")
     assert download.headers["content-disposition"] == f'attachment; filename="{batch["id"]}.xml"'
     assert "kohort-document" not in download.headers
-    assert download.text.strip() == batch["xml"]  # the JSON answer trims the final newline
+    assert download.text == batch["xml"]
     PAIN_001.validate(download.text)
     assert GOOD_IBAN in download.text
 
     legacy = await merchant.get(f"/payout-batches/{batch['id']}", headers={"Kohort-Version": "2024-01-01"})
     assert legacy.json()["ibans_masked"] is False
+
+
+async def test_a_retried_creation_keeps_no_file_in_the_idempotency_store(
+    database: Database, runtime: Runtime, merchant: Merchant, outbox: MemorySender
+) -> None:
+    batch = await _batch(runtime, merchant, outbox, [3000, 8000], **{"Idempotency-Key": "batch-run-1"})
+    async with database.transaction() as connection:
+        kept = (await connection.execute(select(idempotency_keys.c.response_body).where(
+            idempotency_keys.c.organization_id == merchant.id, idempotency_keys.c.key == "batch-run-1"))).scalar_one()
+    assert str(batch["id"]).encode() in kept
+    assert GOOD_IBAN.encode() not in kept
+    assert b"<IBAN>" not in kept
 
 
 async def test_the_file_needs_the_secret_key_of_its_own_tenant(
@@ -137,7 +153,7 @@ async def test_files_stored_in_clear_by_an_older_version_are_sealed_when_a_proce
         stored = await _stored(database, str(batch["id"]))
         assert str(stored["document"]).startswith("v1:")
         assert GOOD_IBAN not in str(stored["document"])
-    assert (await merchant.get(f"/payout-batches/{exported['id']}/file")).text.strip() == exported["xml"]
+    assert (await merchant.get(f"/payout-batches/{exported['id']}/file")).text == exported["xml"]
     masked = await merchant.get(f"/payout-batches/{confirmed['id']}/file")
     assert masked.headers["kohort-document"] == "masked-after-confirmation"
     assert GOOD_IBAN not in masked.text

@@ -13,13 +13,11 @@ from kohort.kit.listing import parse_list_params
 from kohort.payout import batch_file, service
 from kohort.payout.repository import BATCH_LIST_COLUMNS, PAYOUT_LIST_COLUMNS
 from kohort.payout.schemas import (
-    CreatedPayoutBatch,
     Payout,
     PayoutBatch,
     PayoutSettings,
     PayoutSettingsUpdate,
     to_wire_batch,
-    to_wire_created_batch,
     to_wire_payout,
 )
 from kohort.runtime import Runtime, get_runtime
@@ -47,12 +45,12 @@ async def update_payout_settings(
     return render(request, settings)
 
 
-@router.post("/payout-batches", status_code=201, response_model=CreatedPayoutBatch,
+@router.post("/payout-batches", status_code=201, response_model=PayoutBatch,
              responses=errors({400: ["PAYOUT_ACCOUNT_MISSING"], 409: ["NO_PENDING_PAYOUTS"]}))
 async def create_payout_batch(request: Request, principal: Principal = Depends(secret_key),
                               runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
-    """A SEPA credit-transfer batch (pain.001) of every pending payout; upload `xml` to your bank (or download it
-    later from `/payout-batches/{id}/file`), then confirm the batch once executed."""
+    """A SEPA credit-transfer batch (pain.001) of every pending payout: download its file from
+    `/payout-batches/{id}/file`, upload it to your bank, then confirm the batch once executed."""
     async with unit_of_work(request) as connection:
         # Committed on its own: what is set aside stays so even when nothing payable is left (409).
         await service.set_aside_unpayable(connection, principal.tenant, runtime.cipher)
@@ -61,7 +59,7 @@ async def create_payout_batch(request: Request, principal: Principal = Depends(s
             connection, principal.tenant, runtime.cipher, runtime.payout_provider,
             execution_days=runtime.settings.payout_execution_days,
         )
-    return render(request, to_wire_created_batch(created.batch, created.payouts, created.file or ""), status_code=201)
+    return render(request, to_wire_batch(created.batch, created.payouts), status_code=201)
 
 
 @router.get("/payout-batches", **list_operation(PayoutBatch, order_by=BATCH_LIST_COLUMNS, search=BATCH_LIST_COLUMNS))

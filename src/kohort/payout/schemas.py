@@ -61,17 +61,11 @@ class PayoutBatch(WireModel):
     total_amount: int
     created_at: Timestamp
     confirmed_at: Timestamp | None
-    # True once the batch is confirmed: the stored file (GET /payout-batches/{id}/file) then keeps masked IBANs.
+    # The pain.001 file is downloaded from GET /payout-batches/{id}/file, never carried inline: answers are
+    # kept (idempotency keys) and logged where files must not be. True once the batch is confirmed: the stored
+    # file then keeps masked IBANs only.
     ibans_masked: bool
     payouts: list[Payout]
-
-
-class CreatedPayoutBatch(PayoutBatch):
-    """The batch just created, with its file: the one response that carries it inline (afterwards,
-    GET /payout-batches/{id}/file)."""
-
-    # The pain.001 file to upload to the bank.
-    xml: str
 
 
 def to_wire_payout(payout: domain.Payout) -> Payout:
@@ -92,10 +86,6 @@ def to_wire_batch(batch: domain.PayoutBatch, payouts: Sequence[domain.Payout]) -
         total_amount=batch.total_amount, created_at=batch.created_at, confirmed_at=batch.confirmed_at,
         ibans_masked=batch.ibans_masked, payouts=[to_wire_payout(payout) for payout in payouts],
     )
-
-
-def to_wire_created_batch(batch: domain.PayoutBatch, payouts: Sequence[domain.Payout], xml: str) -> CreatedPayoutBatch:
-    return CreatedPayoutBatch(**to_wire_batch(batch, payouts).__dict__, xml=xml)
 
 
 class PayoutFail(WireModel):
