@@ -93,7 +93,11 @@ class DeliveryPump:
         for delivery, event, endpoint in claimed:
             body = bodies.get(event.id)
             if body is None:
-                body = bodies[event.id] = payload(event)
+                try:
+                    body = bodies[event.id] = payload(event)
+                except Exception:  # a bug here must not hold back the others; the lease expires, it is retried
+                    log.exception("webhook.delivery_crashed", extra={"delivery_id": delivery.id})
+                    continue
             task = asyncio.create_task(self._deliver(delivery, event, endpoint, lease, body))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
