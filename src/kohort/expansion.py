@@ -28,7 +28,12 @@ async def _customers(
     connection: AsyncConnection, tenant: Tenant, owners: Sequence[Order | ReferralGroup]
 ) -> dict[str, Any]:
     found = await customer_service.get_customers(connection, tenant, {owner.customer_id for owner in owners})
-    return {customer_id: dump(to_wire_customer(customer)) for customer_id, customer in found.items()}
+    # A soft-deleted customer is hidden: `customer` expands to null (the object keeps its customerId).
+    return {
+        customer_id: dump(to_wire_customer(customer))
+        for customer_id, customer in found.items()
+        if not customer.is_deleted
+    }
 
 
 async def expand_orders(

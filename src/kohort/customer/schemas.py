@@ -27,6 +27,9 @@ class Customer(WireModel):
     blocked_at: Timestamp | None
     blocked_by: str | None
     deleted_at: Timestamp | None
+    # A GDPR erasure (POST /customers/{id}/erase): the personal fields then hold a pseudonym.
+    erased_at: Timestamp | None
+    erased_by: str | None
 
 
 def to_wire_customer(customer: domain.Customer) -> Customer:

@@ -27,10 +27,20 @@ RETRY = Backoff(first=timedelta(seconds=10), cap=timedelta(hours=2))
 MAX_ATTEMPTS = 25
 
 
+def recipient_digest(to: str) -> str:
+    """What the jobs table holds of a recipient's address: a digest, never the address."""
+    return hashlib.sha256(to.strip().lower().encode()).hexdigest()[:24]
+
+
 def dedupe_key(kind: str, event_id: str, to: str) -> str:
-    # The address itself never lands in clear in the jobs table: only a digest of it.
-    recipient = hashlib.sha256(to.strip().lower().encode()).hexdigest()[:24]
-    return f"email:{kind}:{event_id}:{recipient}"
+    return f"email:{kind}:{event_id}:{recipient_digest(to)}"
+
+
+def subject_of_dedupe_key(key: str) -> tuple[str, str] | None:
+    """(what the email is about: an event, order, group or payout id; the recipient's digest), read back
+    from an email job's dedupe key."""
+    parts = key.split(":")
+    return (parts[2], parts[-1]) if len(parts) >= 4 and parts[0] == "email" else None
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,11 @@ class Outbox:
         payload, key = self._sealed(email, to)
         job_id = await queue.enqueue(connection, JOB_KIND, payload, dedupe_key=key, max_attempts=MAX_ATTEMPTS)
         return job_id is not None
+
+    def reseal(self, payload: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """`payload` holding `data` instead (an erasure's pseudonym in place of personal data)."""
+        sealed = self.cipher.encrypt(json.dumps(data, default=str), associated_data=payload["dedupe"])
+        return {**payload, "sealed": sealed}
 
     def unseal(self, payload: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.cipher.decrypt(payload["sealed"], associated_data=payload["dedupe"]))

@@ -204,3 +204,39 @@ async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> P
     """A batch by id, whatever its tenant: for the operator's CLI (`kohort payouts confirm`)."""
     statement = select(payout_batches).where(payout_batches.c.id == batch_id)
     return _batch((await connection.execute(statement)).first())
+
+
+async def payouts_of_orders(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str]) -> list[Payout]:
+    if not order_ids:
+        return []
+    statement = (
+        select(payouts)
+        .where(tenant.owns(payouts), payouts.c.order_id.in_(order_ids))
+        .order_by(payouts.c.created_at, payouts.c.id)
+    )
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def erase_holders(connection: AsyncConnection, tenant: Tenant, payout_ids: Sequence[str], *, masked: str) -> None:
+    """The holder's name and IBAN (encrypted and masked) gone from these payouts; amounts and statuses stay."""
+    if payout_ids:
+        await connection.execute(
+            update(payouts)
+            .where(tenant.owns(payouts), payouts.c.id.in_(payout_ids))
+            .values(holder_name=None, iban_encrypted=None, iban_masked=masked)
+        )
+
+
+async def batches_by_ids(connection: AsyncConnection, tenant: Tenant, batch_ids: Sequence[str]) -> list[PayoutBatch]:
+    if not batch_ids:
+        return []
+    statement = select(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id.in_(batch_ids))
+    return [PayoutBatch.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def replace_document(connection: AsyncConnection, tenant: Tenant, batch_id: str, document: str) -> None:
+    await connection.execute(
+        update(payout_batches)
+        .where(tenant.owns(payout_batches), payout_batches.c.id == batch_id)
+        .values(document=document)
+    )

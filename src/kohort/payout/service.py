@@ -40,6 +40,17 @@ def _iban_context(payout_id: str) -> str:
     return f"payout:{payout_id}"
 
 
+def stored_iban(cipher: Cipher, payout: Payout) -> str | None:
+    """The payout's IBAN in clear while it is kept (until the payout is settled); None after, or when it
+    does not decrypt with this key."""
+    if payout.iban_encrypted is None:
+        return None
+    try:
+        return cipher.decrypt(payout.iban_encrypted, associated_data=_iban_context(payout.id))
+    except DecryptionError:
+        return None
+
+
 async def get_payout_settings(connection: AsyncConnection, tenant: Tenant) -> PayoutSettings:
     account = await repository.get_account(connection, tenant)
     if account is None:

@@ -256,3 +256,22 @@ async def set_participant_count(
         .returning(payment_groups)
     )
     return ReferralGroup.from_row((await connection.execute(statement)).one())
+
+
+async def groups_of_owner(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> list[ReferralGroup]:
+    """The groups a customer created, oldest first."""
+    statement = (
+        select(payment_groups)
+        .where(tenant.owns(payment_groups), payment_groups.c.customer_id == customer_id)
+        .order_by(payment_groups.c.created_at, payment_groups.c.id)
+    )
+    return [ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def erase_creator_email(connection: AsyncConnection, tenant: Tenant, customer_id: str, *, email: str) -> None:
+    """The owner's email copied on their groups replaced by the erasure's pseudonym."""
+    await connection.execute(
+        update(payment_groups)
+        .where(tenant.owns(payment_groups), payment_groups.c.customer_id == customer_id)
+        .values(creator_email=email)
+    )

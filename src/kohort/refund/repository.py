@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -53,3 +55,14 @@ async def list_refunds(
     return await fetch_page(
         connection, refunds, columns=LIST_COLUMNS, params=params, conditions=conditions, build=Refund.from_row
     )
+
+
+async def refunds_of_orders(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str]) -> list[Refund]:
+    if not order_ids:
+        return []
+    statement = (
+        select(refunds)
+        .where(tenant.owns(refunds), refunds.c.order_id.in_(order_ids))
+        .order_by(refunds.c.created_at, refunds.c.id)
+    )
+    return [Refund.from_row(row) for row in (await connection.execute(statement)).all()]

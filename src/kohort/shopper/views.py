@@ -89,6 +89,9 @@ async def group_page(
 
     def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
+        if person is not None and (person.is_deleted or person.is_erased):
+            # Deleted or erased: other shoppers see an anonymous participant, not the order's copy of the name.
+            return _("Friend")
         name = display_name(person.first_name, person.last_name) if person else None
         if name is None and order is not None:
             name = display_name(order.customer_first_name, order.customer_last_name)
