@@ -167,9 +167,11 @@ async def test_after_erase_no_table_holds_the_email_names_phone_or_iban(
     erased = await merchant.post(f"/customers/{customer_id}/erase")
     assert erased.status_code == 200, erased.text
     body = erased.json()
-    assert body["emailAddress"].startswith("erased-") and body["emailAddress"].endswith("@erased.invalid")
+    assert body["emailAddress"].startswith("erased-")
+    assert body["emailAddress"].endswith("@erased.invalid")
     assert (body["firstName"], body["lastName"], body["phoneNumber"]) == (None, None, None)
-    assert body["erasedAt"] is not None and body["erasedBy"].startswith("key_")
+    assert body["erasedAt"] is not None
+    assert body["erasedBy"].startswith("key_")
 
     assert await scan(database, merchant, shopper.needles) == []
     # Amounts and the books are untouched.
@@ -177,7 +179,7 @@ async def test_after_erase_no_table_holds_the_email_names_phone_or_iban(
     async with database.transaction() as connection:
         amounts = (await connection.execute(select(orders.c.amount, orders.c.amount_cashback).where(
             orders.c.customer_id == customer_id).order_by(orders.c.created_at))).all()
-    assert [tuple(row) for row in amounts][0][0] == 4000
+    assert [row.amount for row in amounts] == [4000, 3000]
     # Irreversible and idempotent: the second erase answers the same customer.
     again = await merchant.post(f"/customers/{customer_id}/erase")
     assert again.status_code == 200
@@ -185,7 +187,7 @@ async def test_after_erase_no_table_holds_the_email_names_phone_or_iban(
     # The group page shows an anonymous participant; the old email finds no order.
     page = await merchant.client.get(f"/pg/{made['owned']['paymentGroupShareId']}")
     assert page.status_code == 200
-    assert shopper.first not in page.text and shopper.first.lower() not in page.text.lower()
+    assert shopper.first.lower() not in page.text.lower()
     searched = await merchant.get("/orders", params={"search": f"customerEmail:{shopper.email}"})
     assert searched.json()["count"] == 0
     # The export still answers, with the pseudonym only.
@@ -260,7 +262,8 @@ async def test_the_export_holds_orders_groups_payouts_cashback_and_emails(
     assert payout["iban"].endswith(shopper.iban[-4:])
     [cashback] = export["cashback"]
     assert cashback == {"currency": "EUR", "earned": 400, "paid": 400}
-    assert export["emails"] and all(email["kind"] for email in export["emails"])
+    assert export["emails"]
+    assert all(email["kind"] for email in export["emails"])
     assert export["consents"] == {"isBlocked": False, "blockedAt": None, "deletedAt": None, "erasedAt": None}
 
 
