@@ -283,3 +283,15 @@ async def test_a_soft_deleted_customer_is_hidden_from_expand_search_and_the_grou
     assert page.status_code == 200
     assert "Ann L." in page.text  # the other participant, not deleted
     assert page.text.count("Ann L.") == 1
+
+
+async def test_no_email_is_queued_for_an_erased_customer(
+    runtime: Runtime, merchant: Merchant, outbox: MemorySender
+) -> None:
+    shopper = Shopper()
+    owned = (await merchant.post("/orders", json=shopper.order_body(4000))).json()
+    erased = (await merchant.post(f"/customers/{owned['customerId']}/erase")).json()
+    await merchant.order(share_code=owned["paymentGroupShareId"])  # the owner would be told someone joined
+    await Runner(runtime, batch_size=100).drain()
+    assert outbox.sent  # the runner did send (to the other shopper)
+    assert not [email for email in outbox.sent if email.to == erased["emailAddress"]]

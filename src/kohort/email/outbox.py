@@ -27,6 +27,12 @@ RETRY = Backoff(first=timedelta(seconds=10), cap=timedelta(hours=2))
 MAX_ATTEMPTS = 25
 
 
+def deliverable(to: str | None) -> bool:
+    """Whether an address can receive mail: `.invalid` is reserved (RFC 2606) and is what an erased
+    customer's pseudonym ends with, so nothing is queued for it to fail 25 times."""
+    return bool(to) and not str(to).strip().lower().endswith(".invalid")
+
+
 def recipient_digest(to: str) -> str:
     """What the jobs table holds of a recipient's address: a digest, never the address."""
     return hashlib.sha256(to.strip().lower().encode()).hexdigest()[:24]
@@ -69,7 +75,7 @@ class Outbox:
 
     async def enqueue_many(self, connection: AsyncConnection, emails: list[QueuedEmail]) -> None:
         """Queue many emails in one statement (a settlement batch); same once-only rule as `enqueue`."""
-        items = [self._sealed(email, email.to) for email in emails if email.to]
+        items = [self._sealed(email, email.to) for email in emails if email.to and deliverable(email.to)]
         await queue.enqueue_many(connection, JOB_KIND, items, max_attempts=MAX_ATTEMPTS)
 
     async def enqueue(
@@ -78,7 +84,7 @@ class Outbox:
     ) -> bool:
         """Queue email `kind` about `event_id` for `to`. False when there is no address or it was queued
         already for this event and recipient."""
-        if not to:
+        if not to or not deliverable(to):
             return False
         email = QueuedEmail(kind=kind, event_id=event_id, to=to, locale=locale, context=context)
         payload, key = self._sealed(email, to)
