@@ -138,8 +138,11 @@ async def _a_shopper_everywhere(runtime: Runtime, merchant: Merchant, outbox: Me
     await merchant.order(amount=6000, share_code=owned["paymentGroupShareId"])
     other_owner = await merchant.order(amount=5000)
     joined = await merchant.post("/orders", json=shopper.order_body(
-        3000, paymentGroupShareId=other_owner["paymentGroupShareId"]))
+        3000, paymentGroupShareId=other_owner["paymentGroupShareId"], metadata={"giftFor": shopper.first}))
     assert joined.status_code == 201, joined.text
+    refund = await merchant.post(f"/orders/{joined.json()['id']}/refunds", json={
+        "amount": 500, "reason": f"Returned by {shopper.first} {shopper.last} ({shopper.email})"})
+    assert refund.status_code == 201, refund.text
     await end_now(merchant, owned["paymentGroupId"])
     await Runner(runtime, batch_size=100).drain()
     await _withdraw(merchant, outbox, shopper)
@@ -161,7 +164,8 @@ async def test_after_erase_no_table_holds_the_email_names_phone_or_iban(
     # The scan sees the data where it is: in the customer, orders, groups, events, emails, payouts, the file.
     assert {place.split(":")[0] for place in before} >= {
         "customers.email_address", "orders.customer_email", "payment_groups.creator_email", "events.data",
-        "jobs.payload", "payout_batches.document", "idempotency_keys.response_body"}, before
+        "jobs.payload", "payout_batches.document", "idempotency_keys.response_body", "refunds.reason",
+        "orders.metadata"}, before
     books_before = await books(database, merchant)
 
     erased = await merchant.post(f"/customers/{customer_id}/erase")
@@ -254,6 +258,7 @@ async def test_the_export_holds_orders_groups_payouts_cashback_and_emails(
     assert export["object"] == "customer_export"
     assert export["customer"]["emailAddress"] == shopper.email
     assert {order["id"] for order in export["orders"]} == {made["owned"]["id"], made["joined"]["id"]}
+    assert [refund["amount"] for refund in export["refunds"]] == [500]
     assert [group["id"] for group in export["groupsOwned"]] == [made["owned"]["paymentGroupId"]]
     assert [group["id"] for group in export["groupsJoined"]] == [made["joined"]["paymentGroupId"]]
     [payout] = export["payouts"]

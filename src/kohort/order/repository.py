@@ -255,3 +255,9 @@ async def erase_customer_copies(connection: AsyncConnection, tenant: Tenant, cus
         .where(tenant.owns(orders), orders.c.customer_id == customer_id)
         .values(customer_email=email, customer_first_name=None, customer_last_name=None, customer_phone_number=None)
     )
+
+
+async def replace_metadata(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, metadata: dict[str, Any] | None
+) -> None:
+    await connection.execute(update(orders).where(tenant.owns(orders), orders.c.id == order_id).values(metadata=metadata))

@@ -36,12 +36,12 @@ class PersonalData:
     copies on their orders and groups, their payouts' holder names and IBANs)."""
 
     emails: frozenset[str]
-    # Names, phone numbers, holder names, display names ("Ann L."), masked IBANs: a stored text equal to
-    # one of them becomes null.
+    # Names, phone numbers, holder names, display names ("Ann L."): a stored text equal to one of them
+    # becomes null.
     values: frozenset[str]
     # Names and phone numbers: replaced where they stand as whole words inside a longer text.
     words: frozenset[str]
-    # Full IBANs: replaced wherever they appear inside a text.
+    # IBANs, full or masked: replaced wherever they appear inside a text.
     ibans: frozenset[str]
     pseudonym: str
 
@@ -68,11 +68,12 @@ class PersonalData:
             if words else None,
         )
 
-    def scrub_text(self, text: str) -> str | None:
-        """`text` without the personal data: a text equal to a name or phone becomes None; an email inside
-        it becomes the pseudonym, an IBAN, a name or a phone number `ERASED`."""
+    def scrub_text(self, text: str, *, nullable: bool = True) -> str | None:
+        """`text` without the personal data: a text equal to a name or phone becomes None (`ERASED` where
+        a text must remain: metadata); an email inside it becomes the pseudonym, an IBAN, a name or a phone
+        number `ERASED`."""
         if text.strip().casefold() in {value.casefold() for value in self.values}:
-            return None
+            return None if nullable else ERASED
         inside, words = self._patterns()
         emails = {email.casefold() for email in self.emails}
         if inside is not None:
@@ -81,14 +82,14 @@ class PersonalData:
             text = words.sub(ERASED, text)
         return text
 
-    def scrub(self, value: Any) -> Any:
+    def scrub(self, value: Any, *, nullable: bool = True) -> Any:
         """A JSON value (an event's object, a stored answer, an email's context) without the personal data."""
         if isinstance(value, str):
-            return self.scrub_text(value)
+            return self.scrub_text(value, nullable=nullable)
         if isinstance(value, dict):
-            return {key: self.scrub(item) for key, item in value.items()}
+            return {key: self.scrub(item, nullable=nullable) for key, item in value.items()}
         if isinstance(value, list):
-            return [self.scrub(item) for item in value]
+            return [self.scrub(item, nullable=nullable) for item in value]
         return value
 
 

@@ -130,10 +130,10 @@ def _personal_data(
             *names, *phones, *holders,
             *(display_name(first, last) for first, last in people),
             *(" ".join(part for part in person if part) for person in people),
-            *(payout.iban_masked for payout in payouts if payout.iban_masked != ERASED),
         ],
         words=[*names, *phones, *holders],
-        ibans=[payout_service.stored_iban(cipher, payout) for payout in payouts],
+        ibans=[*(payout_service.stored_iban(cipher, payout) for payout in payouts),
+               *(payout.iban_masked for payout in payouts if payout.iban_masked != ERASED)],
         pseudonym=pseudonym_email(customer.id),
     )
 
@@ -178,6 +178,7 @@ async def erase_customer(
         return await _customer(connection, tenant, customer.id)
     await order_repository.erase_customer_copies(connection, tenant, customer.id, email=personal.pseudonym)
     await group_repository.erase_creator_email(connection, tenant, customer.id, email=personal.pseudonym)
+    await _erase_merchant_texts(connection, tenant, personal, orders, groups)
     await payout_repository.erase_holders(connection, tenant, [payout.id for payout in payouts], masked=ERASED)
     for batch in batches:
         theirs = [payout.end_to_end_id for payout in payouts if payout.batch_id == batch.id]
@@ -192,6 +193,22 @@ async def erase_customer(
         await idempotency_repository.rewrite_response(connection, tenant, key, _scrubbed_body(personal, body))
     await _erase_emails(connection, outbox, personal, emails)
     return erased
+
+
+async def _erase_merchant_texts(
+    connection: AsyncConnection, tenant: Tenant, personal: PersonalData, orders: list[Order],
+    groups: list[ReferralGroup],
+) -> None:
+    """What the merchant wrote about the customer in free text (metadata, refund reasons) loses their data too."""
+    for order in orders:
+        if order.metadata and (metadata := personal.scrub(order.metadata, nullable=False)) != order.metadata:
+            await order_repository.replace_metadata(connection, tenant, order.id, metadata)
+    for group in groups:
+        if group.metadata and (metadata := personal.scrub(group.metadata, nullable=False)) != group.metadata:
+            await group_repository.replace_metadata(connection, tenant, group.id, metadata)
+    for refund in await refund_repository.refunds_of_orders(connection, tenant, [order.id for order in orders]):
+        if refund.reason and (reason := personal.scrub_text(refund.reason)) != refund.reason:
+            await refund_repository.replace_reason(connection, tenant, refund.id, reason)
 
 
 async def _erase_emails(connection: AsyncConnection, outbox: Outbox, personal: PersonalData, jobs: list[Job]) -> None:

@@ -275,3 +275,11 @@ async def erase_creator_email(connection: AsyncConnection, tenant: Tenant, custo
         .where(tenant.owns(payment_groups), payment_groups.c.customer_id == customer_id)
         .values(creator_email=email)
     )
+
+
+async def replace_metadata(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, metadata: dict[str, Any] | None
+) -> None:
+    await connection.execute(
+        update(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id == group_id).values(metadata=metadata)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,3 +66,8 @@ async def refunds_of_orders(connection: AsyncConnection, tenant: Tenant, order_i
         .order_by(refunds.c.created_at, refunds.c.id)
     )
     return [Refund.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def replace_reason(connection: AsyncConnection, tenant: Tenant, refund_id: str, reason: str | None) -> None:
+    """The one change a refund ever sees: an erasure taking the shopper's data out of the merchant's reason."""
+    await connection.execute(update(refunds).where(tenant.owns(refunds), refunds.c.id == refund_id).values(reason=reason))
