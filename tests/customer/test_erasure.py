@@ -284,6 +284,7 @@ async def test_a_soft_deleted_customer_is_hidden_from_expand_search_and_the_grou
     assert expanded.json()["customerId"] == owner["customerId"]
     assert (await merchant.get("/orders", params={"search": f"customerEmail:{email}"})).json()["count"] == 0
     assert (await merchant.get("/customers", params={"search": f"emailAddress:{email}"})).json()["count"] == 0
+    assert (await merchant.get("/payment-groups", params={"search": f"creatorEmail:{email}"})).json()["count"] == 0
     page = await merchant.client.get(f"/pg/{owner['paymentGroupShareId']}")
     assert page.status_code == 200
     assert "Ann L." in page.text  # the other participant, not deleted

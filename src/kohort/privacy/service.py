@@ -7,6 +7,7 @@ what is written instead (kohort.privacy.domain), in the one transaction of the r
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -40,9 +41,12 @@ from kohort.worker.domain import Job
 _UNSETTLED = frozenset({PayoutStatus.PENDING, PayoutStatus.IN_BATCH, PayoutStatus.REQUIRES_ATTENTION})
 
 
-async def _customer(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> Customer:
+async def _customer(connection: AsyncConnection, tenant: Tenant, customer_id: str, *, lock: bool) -> Customer:
     # Deleted customers included: a soft delete hides them, it does not remove their data.
-    customer = await customer_repository.lock(connection, tenant, customer_id)
+    if lock:
+        customer = await customer_repository.lock(connection, tenant, customer_id)
+    else:
+        customer = await customer_repository.get(connection, tenant, customer_id, include_deleted=True)
     if customer is None:
         raise NotFound(f"Customer {customer_id} not found.")
     return customer
@@ -65,22 +69,33 @@ def _addressed_to(jobs: list[Job], addresses: set[str]) -> list[Job]:
     return [job for job in jobs if _subject(job)[1] in digests]
 
 
-async def _subjects(
+@dataclass(frozen=True)
+class _Traces:
+    """Where the customer's data may be copied: `needles` (their ids and texts) find the events and stored
+    answers showing it; `subjects` (those ids, the events', the other members' orders') find the emails."""
+
+    needles: list[str]
+    events: list[Event]
+    subjects: set[str]
+
+
+async def _traces(
     connection: AsyncConnection, tenant: Tenant, customer: Customer, orders: list[Order],
     groups: list[ReferralGroup], payouts: list[Payout], texts: list[str],
-) -> tuple[set[str], list[Event]]:
-    """The ids that name the customer's data, and the events about it (found by those ids and `texts`:
-    payout events name no customer, only the order)."""
+) -> _Traces:
     group_ids = {*(group.id for group in groups), *(order.payment_group_id for order in orders if order.payment_group_id)}
-    # The other members' orders too: their emails name the group's owner and members.
+    # Payout events name no customer, only the order; the other members' order events name the group.
+    ids = {customer.id, *(order.id for order in orders), *group_ids, *(payout.id for payout in payouts)}
+    needles = [*sorted(ids), *texts]
+    events = await events_repository.mentioning(connection, tenant, needles)
+    # The other members' emails about their own orders name the group's owner and members.
     members = await order_repository.orders_of_groups(connection, sorted(group_ids))
-    ids = {customer.id, *(order.id for order in [*orders, *members]), *group_ids, *(payout.id for payout in payouts)}
-    events = await events_repository.mentioning(connection, tenant, [*sorted(ids), *texts])
-    return ids | {event.id for event in events}, events
+    return _Traces(needles=needles, events=events,
+                   subjects=ids | {order.id for order in members} | {event.id for event in events})
 
 
 async def export_customer(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> CustomerRecord:
-    customer = await _customer(connection, tenant, customer_id)
+    customer = await _customer(connection, tenant, customer_id, lock=False)
     orders = await order_repository.orders_of_customer(connection, tenant, customer.id)
     order_ids = [order.id for order in orders]
     owned = await group_repository.groups_of_owner(connection, tenant, customer.id)
@@ -88,7 +103,7 @@ async def export_customer(connection: AsyncConnection, tenant: Tenant, customer_
     joined = await group_repository.get_many(connection, tenant, joined_ids)
     payouts = await payout_repository.payouts_of_orders(connection, tenant, order_ids)
     addresses = {customer.email_address, *(order.customer_email for order in orders if order.customer_email)}
-    subjects, _ = await _subjects(connection, tenant, customer, orders, owned, payouts, sorted(addresses))
+    traces = await _traces(connection, tenant, customer, orders, owned, payouts, sorted(addresses))
     return CustomerRecord(
         customer=customer,
         orders=orders,
@@ -96,7 +111,7 @@ async def export_customer(connection: AsyncConnection, tenant: Tenant, customer_
         groups_joined=sorted(joined.values(), key=lambda group: (group.created_at, group.id)),
         refunds=await refund_repository.refunds_of_orders(connection, tenant, order_ids),
         payouts=payouts,
-        emails=_addressed_to(await _emails_about(connection, subjects), addresses),
+        emails=_addressed_to(await _emails_about(connection, traces.subjects), addresses),
     )
 
 
@@ -150,7 +165,7 @@ async def erase_customer(
 ) -> Customer:
     """Replace the customer's personal data everywhere it is held with a stable pseudonym (amounts, the
     ledger and ids stay). Irreversible; erasing again returns the erased customer unchanged."""
-    customer = await _customer(connection, tenant, customer_id)
+    customer = await _customer(connection, tenant, customer_id, lock=True)
     if customer.is_erased:
         return customer
     orders = await order_repository.orders_of_customer(connection, tenant, customer.id)
@@ -161,11 +176,9 @@ async def erase_customer(
     _refuse_money_in_flight(payouts, batches)
     groups = await group_repository.groups_of_owner(connection, tenant, customer.id)
     personal = _personal_data(outbox.cipher, customer, orders, groups, payouts)
-    subjects, events = await _subjects(connection, tenant, customer, orders, groups, payouts, personal.search_texts)
-    stale_keys = await idempotency_repository.responses_containing(
-        connection, tenant, [*sorted(subjects), *personal.search_texts]
-    )
-    emails = await _emails_about(connection, subjects)
+    traces = await _traces(connection, tenant, customer, orders, groups, payouts, personal.search_texts)
+    stale_keys = await idempotency_repository.responses_containing(connection, tenant, traces.needles)
+    emails = await _emails_about(connection, traces.subjects)
 
     now = clock.now()
     changes: CustomerChanges = {
@@ -175,7 +188,7 @@ async def erase_customer(
     }
     erased = await customer_repository.erase_once(connection, tenant, customer.id, changes)
     if erased is None:  # erased by a concurrent request meanwhile (SQLite takes no row lock)
-        return await _customer(connection, tenant, customer.id)
+        return await _customer(connection, tenant, customer.id, lock=False)
     await order_repository.erase_customer_copies(connection, tenant, customer.id, email=personal.pseudonym)
     await group_repository.erase_creator_email(connection, tenant, customer.id, email=personal.pseudonym)
     await _erase_merchant_texts(connection, tenant, personal, orders, groups)
@@ -185,7 +198,7 @@ async def erase_customer(
         document = redact_transfers(batch.document, theirs, placeholder=ERASED)
         if document != batch.document:
             await payout_repository.replace_document(connection, tenant, batch.id, document)
-    for event in events:
+    for event in traces.events:
         data, refs = personal.scrub(event.data), personal.scrub(event.refs)
         if (data, refs) != (event.data, event.refs):
             await events_repository.rewrite(connection, tenant, event.id, data=data, refs=refs)
