@@ -18,7 +18,8 @@ from kohort.models import OrderStatus, customers, orders
 from kohort.order.domain import Order
 from kohort.tenant import Tenant
 
-LIST_COLUMNS = wire_columns(orders)
+# The withdrawal token's hash is a secret of the shopper's link: never sortable or searchable.
+LIST_COLUMNS = wire_columns(orders, exclude=frozenset({"withdrawal_token_hash"}))
 # A search by the shopper's email (`customerEmail:…`, `customer_email~…`).
 _EMAIL_SEARCH = re.compile(r"customer_?email", re.IGNORECASE)
 # The order's customer was soft-deleted: a search by email must not find them through their orders.
