@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.customer.schemas import to_wire_customer
 from kohort.http.rendering import dump
@@ -29,11 +30,10 @@ async def _customers(
 ) -> dict[str, Any]:
     found = await customer_service.get_customers(connection, tenant, {owner.customer_id for owner in owners})
     # A soft-deleted customer is hidden: `customer` expands to null (the object keeps its customerId).
-    return {
-        customer_id: dump(to_wire_customer(customer))
-        for customer_id, customer in found.items()
-        if not customer.is_deleted
-    }
+    shown = {customer_id: customer for customer_id, customer in found.items() if not customer.is_deleted}
+    owed = await cashback_service.cashback_owed(connection, tenant, sorted(shown))
+    return {customer_id: dump(to_wire_customer(customer, cashback_owed=owed[customer_id]))
+            for customer_id, customer in shown.items()}
 
 
 async def expand_orders(

@@ -214,3 +214,33 @@ async def order_liability_mismatches(
         .limit(limit)
     )
     return [(row[0], int(row[1]), int(row[2])) for row in (await connection.execute(statement)).all()]
+
+
+async def receivables_of_customers(
+    connection: AsyncConnection, tenant: Tenant, customer_ids: Sequence[str]
+) -> list[tuple[str, str, int]]:
+    """(customer id, order id, balance) of every order of these customers whose receivable is not settled,
+    oldest order first: what each shopper owes back, order by order."""
+    if not customer_ids:
+        return []
+    total = func.sum(ledger_entries.c.amount)
+    statement = (
+        select(orders.c.customer_id, orders.c.id, total)
+        .select_from(ledger_entries.join(orders, orders.c.id == ledger_entries.c.order_id))
+        .where(
+            tenant.owns(ledger_entries), tenant.owns(orders), orders.c.customer_id.in_(customer_ids),
+            ledger_entries.c.account == Account.CASHBACK_RECEIVABLE,
+        )
+        .group_by(orders.c.customer_id, orders.c.id, orders.c.created_at)
+        .having(total != 0)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return [(row[0], row[1], int(row[2])) for row in (await connection.execute(statement)).all()]
+
+
+async def receivable_raised(connection: AsyncConnection, tenant: Tenant, order_id: str) -> int:
+    statement = select(func.coalesce(func.sum(ledger_entries.c.amount), 0)).where(
+        tenant.owns(ledger_entries), ledger_entries.c.order_id == order_id,
+        ledger_entries.c.account == Account.CASHBACK_RECEIVABLE, ledger_entries.c.amount > 0,
+    )
+    return int((await connection.execute(statement)).scalar_one())

@@ -104,3 +104,5 @@ class CustomerRecord:
     refunds: list[Refund]
     payouts: list[Payout]
     emails: list[Job]
+    # What the shopper owes the merchant back, in cents (receivables from refunds, read from the ledger).
+    cashback_owed: int

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Request
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
+from kohort.cashback import service as cashback_service
 from kohort.customer.schemas import Customer, to_wire_customer
 from kohort.db import unit_of_work
 from kohort.http.body import JsonBodyRoute
@@ -37,7 +38,8 @@ async def erase_customer(
         customer = await service.erase_customer(
             connection, principal.tenant, principal.key_id, customer_id, runtime.outbox
         )
-    return render(request, to_wire_customer(customer))
+        owed = await cashback_service.cashback_owed(connection, principal.tenant, [customer.id])
+    return render(request, to_wire_customer(customer, cashback_owed=owed[customer.id]))
 
 
 @router.get(

@@ -76,7 +76,7 @@ def to_wire_export(record: CustomerRecord, *, exported_at: datetime) -> Customer
     customer = record.customer
     return CustomerExport(
         exported_at=exported_at,
-        customer=to_wire_customer(customer),
+        customer=to_wire_customer(customer, cashback_owed=record.cashback_owed),
         orders=[to_wire_order(order) for order in record.orders],
         groups_owned=[to_wire_group(group) for group in record.groups_owned],
         groups_joined=[to_wire_group(group) for group in record.groups_joined],

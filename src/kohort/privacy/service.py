@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.cashback import service as cashback_service
 from kohort.customer import repository as customer_repository
 from kohort.customer.domain import Customer, CustomerChanges
 from kohort.customer.names import display_name
@@ -112,6 +113,7 @@ async def export_customer(connection: AsyncConnection, tenant: Tenant, customer_
         refunds=await refund_repository.refunds_of_orders(connection, tenant, order_ids),
         payouts=payouts,
         emails=_addressed_to(await _emails_about(connection, traces.subjects), addresses),
+        cashback_owed=(await cashback_service.cashback_owed(connection, tenant, [customer.id]))[customer.id],
     )
 
 
