@@ -93,7 +93,7 @@ async def scan(database: Database, merchant: Merchant, needles: set[str]) -> lis
             for row in (await connection.execute(select(table))).mappings():
                 row_texts = [text for column in table.columns for text in _strings(row[column.name])]
                 candidates = ["", *row_texts, *(f"{prefix}:{text}" for text in row_texts
-                                                for prefix in ("payout", "webhook", table.name))]
+                                                for prefix in ("payout", "payout-batch", "webhook", table.name))]
                 ours = row.get("organization_id") == merchant.id
                 for column in textual:
                     for text in _strings(row[column.name]):
@@ -148,7 +148,7 @@ async def _a_shopper_everywhere(runtime: Runtime, merchant: Merchant, outbox: Me
     await _withdraw(merchant, outbox, shopper)
     batch = await merchant.post("/payout-batches")
     assert batch.status_code == 201, batch.text
-    assert shopper.iban in batch.json()["xml"]
+    assert shopper.iban in (await merchant.get(f"/payout-batches/{batch.json()['id']}/file")).text
     assert (await merchant.post(f"/payout-batches/{batch.json()['id']}/confirm")).status_code == 200
     await Runner(runtime, batch_size=100).drain()
     return {"owned": owned, "joined": joined.json(), "batch": batch.json()}
@@ -194,6 +194,11 @@ async def test_after_erase_no_table_holds_the_email_names_phone_or_iban(
     assert shopper.first.lower() not in page.text.lower()
     searched = await merchant.get("/orders", params={"search": f"customerEmail:{shopper.email}"})
     assert searched.json()["count"] == 0
+    # The batch's stored file (masked after confirmation) no longer names the shopper.
+    batch_file = await merchant.get(f"/payout-batches/{made['batch']['id']}/file")
+    assert batch_file.status_code == 200
+    assert shopper.last.lower() not in batch_file.text.lower()
+    assert "<Nm>ERASED</Nm>" in batch_file.text
     # The export still answers, with the pseudonym only.
     export = await merchant.get(f"/customers/{customer_id}/export")
     assert export.status_code == 200

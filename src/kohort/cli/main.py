@@ -16,15 +16,15 @@ import uvicorn
 from kohort.cli.cashback import cashback_app
 from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.keys import keys_app
+from kohort.cli.ledger import ledger_app
 from kohort.cli.payouts import payouts_app
 from kohort.cli.users import users_app
 from kohort.config import encryption_key, get_settings
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
-from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
-from kohort.runtime import Runtime, session_scope
+from kohort.runtime import Runtime, secure_at_rest, session_scope
 from kohort.user import service as user_service
 from kohort.user.domain import Role
 from kohort.worker import service as job_service
@@ -37,7 +37,6 @@ orgs_app = typer.Typer(help="Organizations (merchants).", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs: inspect, retry the dead.", no_args_is_help=True)
 # A worker's connections: a few jobs that need the database at once, the turn, the heartbeat and a sweep.
 WORKER_POOL_SIZE = 4
-ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(jobs_app, name="jobs")
@@ -76,10 +75,17 @@ def _print_organization(created: organization_service.CreatedOrganization) -> No
         typer.echo(f"  {name:8} {key}")
 
 
+async def _secure_at_rest(runtime: Runtime) -> None:
+    sealed = await secure_at_rest(runtime)
+    if sealed:
+        typer.echo(f"encrypted {sealed} payout batch file(s) stored in clear by an older version", err=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations."""
+    """Apply pending migrations (and encrypt what older versions stored in clear: it needs the key)."""
     upgrade(get_settings().database_url)
+    run_in_runtime(_secure_at_rest)
     typer.echo("database is up to date")
 
 
@@ -120,6 +126,7 @@ def serve(
     setup_logging(settings)
     encryption_key(settings)  # create the development key (if needed) before the server processes start
     upgrade(settings.database_url)
+    run_in_runtime(_secure_at_rest)
     demo = run_in_runtime(_create_demo_if_empty)
     if demo is not None:
         typer.echo("First start: created a demo organization.")
@@ -144,6 +151,7 @@ def serve(
 
 
 async def _run_worker(runtime: Runtime, *, drain: bool, **overrides: Any) -> None:
+    await _secure_at_rest(runtime)
     runner = Runner.configured(runtime, **overrides)
     if drain:
         await runner.drain()
@@ -254,25 +262,6 @@ def jobs_retry(
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{job_id} queued")
-
-
-async def _ledger_violations(runtime: Runtime, organization_id: str | None) -> list[str]:
-    async with session_scope(runtime) as connection:
-        return await ledger_audit.violations(connection, organization_id=organization_id)
-
-
-@ledger_app.command("check")
-def ledger_check(
-    organization: str = typer.Option(None, "--organization", help="Only this organization (default: all)."),
-) -> None:
-    """Check the ledger's invariants against the orders; exit 1 and list the violations if any."""
-    found = run_in_runtime(lambda runtime: _ledger_violations(runtime, organization))
-    for line in found:
-        typer.echo(line, err=True)
-    if found:
-        typer.echo(f"ledger check FAILED: {len(found)} violation(s)", err=True)
-        raise typer.Exit(1)
-    typer.echo("ledger check passed: every posting balances; cashback liability and fees match the orders")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ from kohort.order.domain import Order
 from kohort.payout import repository as payout_repository
 from kohort.payout import service as payout_service
 from kohort.payout.domain import BatchStatus, Payout, PayoutBatch, PayoutStatus
-from kohort.payout.redaction import redact_transfers
 from kohort.privacy.domain import ERASED, CustomerRecord, PersonalData, pseudonym_email
 from kohort.referral_group import repository as group_repository
 from kohort.referral_group.domain import ReferralGroup
@@ -197,9 +196,7 @@ async def erase_customer(
     await payout_repository.erase_holders(connection, tenant, [payout.id for payout in payouts], masked=ERASED)
     for batch in batches:
         theirs = [payout.end_to_end_id for payout in payouts if payout.batch_id == batch.id]
-        document = redact_transfers(batch.document, theirs, placeholder=ERASED)
-        if document != batch.document:
-            await payout_repository.replace_document(connection, tenant, batch.id, document)
+        await payout_service.erase_from_batch_file(connection, tenant, outbox.cipher, batch, theirs, placeholder=ERASED)
     for event in traces.events:
         data, refs = personal.scrub(event.data), personal.scrub(event.refs)
         if (data, refs) != (event.data, event.refs):

@@ -29,14 +29,14 @@ from kohort.events.domain import OrderRefunded
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
-from kohort.models import GroupStatus, OrderStatus
+from kohort.models import GroupStatus, OrderStatus, RefundStage
 from kohort.order import service as order_service
 from kohort.order.domain import Order
 from kohort.order.schemas import to_wire_order
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.refund import repository
-from kohort.refund.domain import Refund, RefundStage
+from kohort.refund.domain import Refund
 from kohort.refund.schemas import LegacyRefundCreate, RefundCreate
 from kohort.tenant import Tenant
 
