@@ -5,12 +5,15 @@ the API's JSON."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
 from kohort.dashboard import forms, pages, static, views
@@ -25,12 +28,14 @@ from kohort.dashboard.access import (
 )
 from kohort.dashboard.pages import Visit
 from kohort.db import unit_of_work
-from kohort.errors import KohortError, NotFound
+from kohort.errors import KohortError, NotFound, PermissionDenied
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
+from kohort.models import ApiKeyKind
 from kohort.order.domain import OrderStatus
 from kohort.organization import service as organization_service
 from kohort.organization.ladder import Ladder
+from kohort.organization.schemas import ApiKeyCreate, ApiKeyRoll
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import PayoutSettingsUpdate
 from kohort.referral_group import service as group_service
@@ -72,6 +77,8 @@ class DashboardRoute(APIRoute):
                 if request.headers.get("hx-request"):
                     return Response(status_code=204, headers={"HX-Redirect": LOGIN_PATH})
                 return RedirectResponse(LOGIN_PATH, status_code=303)
+            except ShownAgain as refused:
+                return refused.response
             except KohortError as error:
                 return error_page(request, error)
 
@@ -79,6 +86,55 @@ class DashboardRoute(APIRoute):
 
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False, route_class=DashboardRoute)
+
+ResultT = TypeVar("ResultT")
+
+
+class ShownAgain(Exception):
+    """An action the service refused: its page again, with the service's message (and its status)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A page an action answers with: its template, its navigation section, and how its context is gathered."""
+
+    template: str
+    section: str
+    gather: Callable[[AsyncConnection, Visit], Awaitable[dict[str, Any]]]
+
+    async def render(self, request: Request, current: Visit, *, status_code: int = 200, **shown: Any) -> Response:
+        """The page as it is now, with what the action has to say (an error, a secret shown once)."""
+        async with unit_of_work(request) as connection:
+            context = await self.gather(connection, current)
+        return pages.page(current, self.template, {**context, **shown}, section=self.section,
+                          status_code=status_code)
+
+
+async def _act(request: Request, current: Visit, screen: Screen,
+               action: Callable[[AsyncConnection], Awaitable[ResultT]]) -> ResultT:
+    """An action's service call in its own transaction; a refusal shows `screen` again with the message."""
+    try:
+        async with unit_of_work(request) as connection:
+            return await action(connection)
+    except KohortError as error:
+        raise ShownAgain(await screen.render(request, current, error=error.message,
+                                             status_code=error.status_code)) from error
+
+
+async def _developers(connection: AsyncConnection, current: Visit) -> dict[str, Any]:
+    return await views.developers_page(connection, current.tenant, with_keys=current.may(Role.OWNER))
+
+
+async def _payouts(connection: AsyncConnection, current: Visit) -> dict[str, Any]:
+    return await views.payouts_page(connection, current.tenant)
+
+
+DEVELOPERS = Screen("developers.html", "developers", _developers)
+PAYOUTS = Screen("payouts.html", "payouts", _payouts)
 
 
 def _secure(request: Request) -> bool:
@@ -324,23 +380,18 @@ async def save_payout_settings(request: Request, current: Visit = Depends(acting
     body = {"debtorName": views.posted_form(form, limit=70).get("debtor_name", ""),
             "iban": views.posted_form(form, limit=50).get("iban", ""),
             "bic": views.posted_form(form, limit=11).get("bic") or None}
-    try:
+
+    async def save(connection: AsyncConnection) -> None:
         changes = forms.validated(PayoutSettingsUpdate, body)
-        async with unit_of_work(request) as connection:
-            await payout_service.update_payout_settings(connection, current.tenant, changes=changes)
-    except KohortError as error:
-        async with unit_of_work(request) as connection:
-            context = await views.payouts_page(connection, current.tenant)
-        return pages.page(current, "payouts.html", {**context, "error": error.message}, section="payouts",
-                          status_code=400)
+        await payout_service.update_payout_settings(connection, current.tenant, changes=changes)
+
+    await _act(request, current, PAYOUTS, save)
     return RedirectResponse(current.path("payouts"), status_code=303)
 
 
 @router.get("/{mode}/developers")
 async def developers(request: Request, current: Visit = Depends(visit)) -> Response:
-    async with unit_of_work(request) as connection:
-        context = await views.developers_page(connection, current.tenant)
-    return pages.page(current, "developers.html", context, section="developers")
+    return await DEVELOPERS.render(request, current, revoked=request.query_params.get("revoked") == "1")
 
 
 @router.post("/{mode}/developers/webhooks")
@@ -348,19 +399,59 @@ async def create_webhook(request: Request, current: Visit = Depends(acting(Role.
     """A new endpoint for every event; its signing secret is shown once, on the page this answers."""
     body = {"url": await form_field(request, "url", limit=2048),
             "description": (await form_field(request, "description", limit=500)) or None}
-    try:
+
+    async def create(connection: AsyncConnection) -> webhook_service.EndpointWithSecret:
         data = forms.validated(WebhookEndpointCreate, body)
-        async with unit_of_work(request) as connection:
-            created = await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher,
-                                                            data)
-    except KohortError as error:
-        async with unit_of_work(request) as connection:
-            context = await views.developers_page(connection, current.tenant)
-        return pages.page(current, "developers.html", {**context, "error": error.message}, section="developers",
-                          status_code=400)
+        return await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher, data)
+
+    created = await _act(request, current, DEVELOPERS, create)
+    return await DEVELOPERS.render(request, current, new_secret=created.secret)
+
+
+@router.post("/{mode}/developers/keys")
+async def create_api_key(request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
+    """A new key of this mode, as `POST /api-keys`; the key itself is on the page this answers, and never again."""
+    body = {"kind": await form_field(request, "kind", limit=20)}
+
+    async def create(connection: AsyncConnection) -> organization_service.IssuedKey:
+        data = forms.validated(ApiKeyCreate, body)
+        return await organization_service.create_key(connection, current.tenant, kind=ApiKeyKind(data.kind))
+
+    issued = await _act(request, current, DEVELOPERS, create)
+    return await DEVELOPERS.render(request, current, new_key=issued.secret)
+
+
+@router.post("/{mode}/developers/keys/{key_id}/roll")
+async def roll_api_key(key_id: str, request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
+    """A replacement key, as `POST /api-keys/{id}/roll`; the rolled one keeps working for the chosen grace."""
+    raw = await form_field(request, "grace_period_seconds", limit=10)
+    body = {"gracePeriodSeconds": int(raw) if raw.isdigit() else raw}
+
+    async def roll(connection: AsyncConnection) -> organization_service.IssuedKey:
+        data = forms.validated(ApiKeyRoll, body)
+        return await organization_service.roll_key(connection, current.tenant, key_id,
+                                                   grace=timedelta(seconds=data.grace_period_seconds))
+
+    issued = await _act(request, current, DEVELOPERS, roll)
+    return await DEVELOPERS.render(request, current, new_key=issued.secret)
+
+
+@router.get("/{mode}/developers/keys/{key_id}/revoke")
+async def confirm_revoke(key_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    """The confirmation step before a revocation (a page, so that it holds without JavaScript)."""
+    if not current.may(Role.OWNER):
+        raise PermissionDenied("Your role does not allow this.", code="ROLE_REFUSED")
     async with unit_of_work(request) as connection:
-        context = await views.developers_page(connection, current.tenant)
-    return pages.page(current, "developers.html", {**context, "new_secret": created.secret}, section="developers")
+        key = await organization_service.get_key(connection, current.tenant, key_id)
+    return pages.page(current, "revoke_key.html", {"key": key}, section="developers")
+
+
+@router.post("/{mode}/developers/keys/{key_id}/revoke")
+async def revoke_api_key(key_id: str, request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
+    """As `POST /api-keys/{id}/revoke`: refused from the next request on; never the mode's last secret key."""
+    await _act(request, current, DEVELOPERS, lambda connection: organization_service.revoke_key(
+        connection, current.tenant, key_id, keep_a_secret_key=True))
+    return RedirectResponse(current.path("developers?revoked=1"), status_code=303)
 
 
 @router.post("/{mode}/developers/events/{event_id}/resend")

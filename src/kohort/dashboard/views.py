@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.customer import service as customer_service
 from kohort.events import service as events_service
+from kohort.kit import clock
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import N_, translator
 from kohort.kit.listing import ListParams
@@ -20,7 +21,7 @@ from kohort.ledger.domain import PostingKind
 from kohort.order import service as order_service
 from kohort.order.domain import Order, OrderStatus
 from kohort.organization import service as organization_service
-from kohort.organization.domain import GroupSettings
+from kohort.organization.domain import ApiKey, GroupSettings
 from kohort.payout import service as payout_service
 from kohort.payout.domain import PayoutStatus
 from kohort.referral_group import service as group_service
@@ -280,9 +281,18 @@ async def payouts_page(connection: AsyncConnection, tenant: Tenant) -> dict[str,
             "failable": frozenset({PayoutStatus.PENDING, PayoutStatus.IN_BATCH, PayoutStatus.REQUIRES_ATTENTION})}
 
 
-async def developers_page(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
-    """The API version, the webhook endpoints with their latest deliveries, and the latest events."""
+KEYS_SHOWN = 50  # the mode's newest keys; at most 20 of them are usable at once
+
+
+async def developers_page(connection: AsyncConnection, tenant: Tenant, *, with_keys: bool) -> dict[str, Any]:
+    """The API version, the mode's API keys (`with_keys`: the owner's view), the webhook endpoints with their
+    latest deliveries, and the latest events."""
     newest = ListParams(take=20, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
+    keys: list[ApiKey] = []
+    if with_keys:
+        newest_keys = ListParams(take=KEYS_SHOWN, skip=0, order_field="createdAt", descending=True, search=None,
+                                 expand=frozenset())
+        keys = (await organization_service.list_keys(connection, tenant, newest_keys))[0]
     endpoints, _count = await webhook_service.list_endpoints(connection, tenant, newest)
     deliveries = {endpoint.id: (await webhook_service.list_deliveries(connection, tenant, endpoint.id, newest))[0]
                   for endpoint in endpoints}
@@ -290,4 +300,5 @@ async def developers_page(connection: AsyncConnection, tenant: Tenant) -> dict[s
     organization = await organization_service.find_organization(connection, tenant.organization_id)
     return {"endpoints": endpoints, "deliveries": deliveries, "events": latest_events, "event_count": event_count,
             "api_version": organization.api_version if organization is not None else "", "error": None,
-            "new_secret": None}
+            "new_secret": None, "keys": keys, "new_key": None,
+            "now": clock.now()}
