@@ -86,3 +86,11 @@ async def test_search_values_are_decoded_once(merchant: Merchant) -> None:
     await merchant.order(clientReferenceId="promoA")
     found = (await merchant.get("/orders", params={"search": 'clientReferenceId:"promo%41"'})).json()
     assert [order["id"] for order in found["data"]] == [wanted["id"]]
+
+
+async def test_the_withdrawal_token_hash_is_neither_sortable_nor_searchable(merchant: Merchant) -> None:
+    await merchant.order(amount=1000)
+    for params in ({"orderBy": "withdrawalTokenHash:asc"}, {"search": 'withdrawalTokenHash:"abc"'}):
+        response = await merchant.get("/orders", params=params)
+        assert response.status_code == 400, params
+        assert response.json()["error"]["type"] == "invalid_request_error"

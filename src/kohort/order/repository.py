@@ -17,7 +17,8 @@ from kohort.models import OrderStatus, orders
 from kohort.order.domain import Order
 from kohort.tenant import Tenant
 
-LIST_COLUMNS = wire_columns(orders)
+# The withdrawal token's hash is a secret of the shopper's link: never sortable or searchable.
+LIST_COLUMNS = wire_columns(orders, exclude=frozenset({"withdrawal_token_hash"}))
 # Built once; the row comes as execution parameters (see kohort.db.insert_ignoring_conflicts).
 _INSERT_ORDER = insert(orders).returning(orders)
 
