@@ -130,7 +130,7 @@ async def _developers(connection: AsyncConnection, current: Visit) -> dict[str, 
 
 
 async def _payouts(connection: AsyncConnection, current: Visit) -> dict[str, Any]:
-    return await views.payouts_page(connection, current.tenant)
+    return await views.payouts_page(connection, current.tenant, page=1)
 
 
 DEVELOPERS = Screen("developers.html", "developers", _developers)
@@ -334,7 +334,8 @@ async def ladder_preview(request: Request, current: Visit = Depends(acting(Role.
 @router.get("/{mode}/payouts")
 async def payouts(request: Request, current: Visit = Depends(visit)) -> Response:
     async with unit_of_work(request) as connection:
-        context = await views.payouts_page(connection, current.tenant)
+        context = await views.payouts_page(connection, current.tenant, views.Filters.read(request.query_params,
+                                                                                          frozenset()).page)
     return pages.page(current, "payouts.html", context, section="payouts")
 
 

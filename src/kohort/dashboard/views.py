@@ -26,6 +26,8 @@ from kohort.payout import service as payout_service
 from kohort.payout.domain import PayoutStatus
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import GroupStatus, ReferralGroup
+from kohort.refund import service as refund_service
+from kohort.refund.domain import Refund
 from kohort.reporting.domain import Figures, Period
 from kohort.reporting.preview import CostPreview
 from kohort.tenant import Tenant
@@ -44,7 +46,12 @@ POSTING_LABELS = {
     PostingKind.GROUP_SETTLED_REVERSED: N_("Cashback taken back"),
     PostingKind.CASHBACK_WITHDRAWN_REVERSED: N_("Transfer failed: cashback available again"),
     PostingKind.CASHBACK_PAID_REVERSED: N_("Payment reversed"),
+    PostingKind.REFUND_ADJUSTED: N_("Cashback and fee adjusted to the refund"),
+    PostingKind.REFUND_ADJUSTED_REVERSED: N_("Refund adjustment reversed"),
+    PostingKind.RECEIVABLE_NETTED: N_("Cashback owed back deducted"),
+    PostingKind.RECEIVABLE_NETTED_REVERSED: N_("Deduction of cashback owed back reversed"),
 }
+REFUNDS_SHOWN = 100  # an order's refunds on its timeline (each takes money off it: a handful at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +182,25 @@ async def order_detail(connection: AsyncConnection, tenant: Tenant, order_id: st
         moments += [moment for moment in _group_moments(group, members, locale) if moment.at >= order.created_at]
     for posting in await ledger_service.postings_of_order(connection, tenant, order.id):
         moments.append(Moment(posting.created_at, translator(locale).gettext(POSTING_LABELS[posting.kind])))
+    newest = ListParams(take=REFUNDS_SHOWN, skip=0, order_field="createdAt", descending=True, search=None,
+                        expand=frozenset())
+    refunds = (await refund_service.list_refunds(connection, tenant, newest, order_id=order.id))[0]
+    moments += [_refund_moment(refund, locale) for refund in refunds]
     payout = await payout_service.latest_payout_for_order(connection, tenant, order.id)
     customer = await customer_service.get_customer(connection, tenant, order.customer_id)
     return {"order": order, "group": group, "members": members or [], "payout": payout, "customer": customer,
-            "moments": sorted(moments, key=lambda moment: moment.at)}
+            "refunds": refunds, "now": clock.now(), "moments": sorted(moments, key=lambda moment: moment.at)}
+
+
+def _refund_moment(refund: Refund, locale: str) -> Moment:
+    """A refund on the timeline: how much, why, and who asked for it (a user, or an API key)."""
+    tr = translator(locale)
+    text = tr.gettext("Refund of {amount}", amount=fmt.money(refund.amount, locale))
+    if refund.reason:
+        text += f" · {refund.reason}"
+    if refund.created_by:
+        text += " · " + tr.gettext("by {who}", who=refund.created_by)
+    return Moment(refund.created_at, text)
 
 
 async def group_detail(connection: AsyncConnection, tenant: Tenant, reference: str, locale: str,
@@ -187,9 +209,11 @@ async def group_detail(connection: AsyncConnection, tenant: Tenant, reference: s
     members = await order_service.orders_of_group(connection, tenant, group.id)
     reached = group.ladder.reached(group.participant_count)
     settled = group.status != GroupStatus.OPEN
+    # Each participant on what they finally paid: refunds take their part off, and a fully refunded order
+    # no longer counts (it earns nothing).
     rows = [{"order": member, "name": _name(member),
              "cashback": member.amount_cashback if settled and member.amount_cashback is not None
-             else group.ladder.provisional_cashback(group.participant_count, member.amount)} for member in members]
+             else group.ladder.provisional_cashback(group.participant_count, member.net_amount)} for member in members]
     return {"group": group, "members": rows, "reached": reached, "now": now, "open": group.status == GroupStatus.OPEN,
             "moments": sorted(_group_moments(group, members, locale), key=lambda moment: moment.at)}
 
@@ -266,17 +290,16 @@ def preview_context(preview: CostPreview, locale: str) -> dict[str, Any]:
     }
 
 
-async def payouts_page(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
-    """The newest payouts and batches (a page each) and the account they are paid from."""
+async def payouts_page(connection: AsyncConnection, tenant: Tenant, page: int) -> dict[str, Any]:
+    """A page of the payouts (newest first), the newest batches, what the next batch would take (all the pending
+    payouts, summed in SQL), and the account they are paid from."""
+    filters = Filters(term="", status="", date_from=None, date_to=None, page=page)
+    found, count = await payout_service.list_payouts(connection, tenant, filters.params(text_fields=()))
     newest = ListParams(take=50, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
-    found, count = await payout_service.list_payouts(connection, tenant, newest)
     batches, batch_count = await payout_service.list_batches(connection, tenant, newest)
-    # What the next batch would take (a batch takes every pending payout; a page shows the first hundred).
-    waiting = ListParams(take=100, skip=0, order_field="createdAt", descending=False, search='status:"PENDING"',
-                         expand=frozenset())
-    pending, pending_count = await payout_service.list_payouts(connection, tenant, waiting)
+    pending_count, pending_total = await payout_service.pending_summary(connection, tenant)
     return {"payouts": found, "payout_count": count, "batches": batches, "batch_count": batch_count,
-            "pending_total": sum(payout.amount for payout in pending), "pending_count": pending_count,
+            "pending_total": pending_total, "pending_count": pending_count, **pager(filters, count),
             "account": await payout_service.get_payout_settings(connection, tenant), "error": None,
             "failable": frozenset({PayoutStatus.PENDING, PayoutStatus.IN_BATCH, PayoutStatus.REQUIRES_ATTENTION})}
 
