@@ -2,7 +2,8 @@
 to its log) and Debian's Chromium through Playwright.
 
 An admin logs in, switches to test mode, finds an order by email, opens its group, ends it, edits the
-ladder and watches the cost preview change, then (once the shopper has asked for the cashback) creates a
+ladder and watches the cost preview change, renames and recolours the brand and watches the shopper's page
+change in its preview frame before saving, then (once the shopper has asked for the cashback) creates a
 payout batch and downloads its pain.001 file. The owner creates an API key and revokes it; the API then
 refuses it. A viewer sees no action, and the server refuses the POST
 anyway; a request without the CSRF token and another organization's order are refused. Every page is
@@ -130,6 +131,21 @@ async def test_a_merchant_runs_the_programme_from_the_dashboard(tmp_path: Path) 
             await page.wait_for_selector(".notice")
             settings = (await api.get("/payment-group-settings")).json()
             assert settings["discountLevels"][0]["value"] == 12
+
+            # The brand: the shopper's page, in its frame, changes as the fields do, before anything is saved.
+            await page.fill("#brand-form input[name=display_name]", "Lune Nouvelle")
+            await page.fill("#brand-form input[name=color]", "#00aa55")
+            preview = page.frame_locator("#brand-preview")
+            await preview.locator(".shop", has_text="Lune Nouvelle").wait_for()
+            frame = page.frame(name="brand-preview")
+            assert frame is not None
+            await frame.wait_for_function(
+                "getComputedStyle(document.documentElement).getPropertyValue('--brand').trim() === '#00AA55'")
+            assert (await api.get("/brand-settings")).json()["displayName"] == "Maison Lune"  # not saved yet
+            await page.click("#save-brand")
+            await page.wait_for_selector(".notice")
+            brand = (await api.get("/brand-settings")).json()
+            assert (brand["displayName"], brand["color"]) == ("Lune Nouvelle", "00AA55")
 
             order_id, token = await _withdrawal_link(log_path, owner["id"])
             withdrawn = await api.post("/withdrawals", json={"orderId": order_id, "token": token,

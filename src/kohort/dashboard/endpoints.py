@@ -15,6 +15,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.brand import service as brand_service
+from kohort.brand.domain import Brand
+from kohort.brand.schemas import BrandSettingsUpdate
+from kohort.brand.service import DEFAULT_COLOR
 from kohort.customer import service as customer_service
 from kohort.dashboard import forms, pages, static, views
 from kohort.dashboard.access import (
@@ -43,6 +47,8 @@ from kohort.referral_group import settlement
 from kohort.referral_group.domain import GroupStatus
 from kohort.reporting import service as reporting_service
 from kohort.runtime import get_runtime
+from kohort.shopper import endpoints as shopper_endpoints
+from kohort.shopper import views as shopper_views
 from kohort.user import service as user_service
 from kohort.user.domain import SESSION_LIFETIME, Role
 from kohort.webhook import service as webhook_service
@@ -282,22 +288,27 @@ async def customer_action(customer_id: str, action: str, request: Request,
     return RedirectResponse(current.path(f"customers/{customer_id}"), status_code=303)
 
 
-async def _settings_page(request: Request, current: Visit, *, form: Any = None, error: str | None = None,
-                         saved: bool = False, status_code: int = 200) -> Response:
+async def _settings_page(request: Request, current: Visit, *, form: Any = None, brand_form: Any = None,
+                         error: str | None = None, brand_error: str | None = None, saved: str = "",
+                         status_code: int = 200) -> Response:
     runtime = get_runtime(request)
     async with unit_of_work(request) as connection:
         settings = await organization_service.get_group_settings(connection, current.tenant)
         preview = await reporting_service.cost_preview(
             connection, current.tenant, Ladder(settings.discount_type, settings.discount_levels),
             today=runtime.clock.now().date(), max_participants=settings.max_participants)
+        brand = await brand_service.get_brand_settings(connection, current.tenant)
+    brand_form = brand_form or views.brand_form(brand)
     context = {"settings": settings, "preview": views.preview_context(preview, current.locale), "error": error,
-               "saved": saved, "form": form or views.settings_form(settings)}
+               "saved": saved, "form": form or views.settings_form(settings), "brand_error": brand_error,
+               "brand_form": brand_form, "brand_preview_query": views.brand_preview_query(brand_form)}
     return pages.page(current, "settings.html", context, section="settings", status_code=status_code)
 
 
 @router.get("/{mode}/settings")
 async def settings_page(request: Request, current: Visit = Depends(visit)) -> Response:
-    return await _settings_page(request, current, saved=request.query_params.get("saved") == "1")
+    saved = request.query_params.get("saved", "")
+    return await _settings_page(request, current, saved=saved if saved in ("1", "brand") else "")
 
 
 @router.post("/{mode}/settings/ladder")
@@ -329,6 +340,52 @@ async def ladder_preview(request: Request, current: Visit = Depends(acting(Role.
         return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": error.message})
     return pages.html("preview.html", {**pages.formatters(current.locale), "preview_error": None,
                                        "preview": views.preview_context(preview, current.locale)})
+
+
+@router.post("/{mode}/settings/brand")
+async def save_brand(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """How the shoppers' pages and emails look, as `PATCH /brand-settings` sets it (blank: back to the default)."""
+    posted = views.posted_brand_form(await request.form())
+    try:
+        changes = forms.validated(BrandSettingsUpdate, views.brand_body(posted, with_contact=True))
+        async with unit_of_work(request) as connection:
+            await brand_service.update_brand_settings(connection, current.tenant, changes=changes)
+    except KohortError as error:
+        return await _settings_page(request, current, brand_form=posted, brand_error=error.message,
+                                    status_code=error.status_code)
+    return RedirectResponse(current.path("settings?saved=brand"), status_code=303)
+
+
+# The preview is framed by the settings page, and by nothing else.
+PREVIEW_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"}
+
+
+@router.get("/{mode}/settings/brand/preview")
+async def brand_preview(request: Request, current: Visit = Depends(visit)) -> Response:
+    """The shopper's group page (the mode's newest group, or a new one as the settings would open it) dressed
+    with the brand typed in the query, not saved: a GET that changes nothing, for the settings page's frame."""
+    posted = views.posted_brand_form(request.query_params)
+    runtime = get_runtime(request)
+    try:
+        changes = forms.validated(BrandSettingsUpdate, views.brand_body(posted, with_contact=False))
+    except KohortError as error:
+        context = {**pages.formatters(current.locale), "status": error.status_code, "message": error.message,
+                   "not_found": False}
+        return pages.html("error.html", context, status_code=error.status_code, headers=PREVIEW_HEADERS)
+    async with unit_of_work(request) as connection:
+        group = await views.newest_group(connection, current.tenant)
+        if group is None:
+            settings = await organization_service.get_group_settings(connection, current.tenant)
+            group = shopper_views.sample_group(settings, runtime.clock.now())
+        brand = Brand(name=(changes.display_name or "").strip() or current.organization_name, logo_url=changes.logo_url,
+                      color=changes.color or DEFAULT_COLOR, website_url=changes.website_url,
+                      livemode=current.tenant.livemode)
+        page = await shopper_views.page_of_group(connection, group, locale=fmt.page_locale(current.locale),
+                                                 public_url=runtime.settings.public_url, invite_mode=False,
+                                                 brand=brand)
+    response = shopper_endpoints.html("group.html", page.context)
+    response.headers.update(PREVIEW_HEADERS)
+    return response
 
 
 @router.get("/{mode}/payouts")

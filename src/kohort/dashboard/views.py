@@ -7,9 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.brand.schemas import BrandSettings
+from kohort.brand.service import DEFAULT_COLOR
 from kohort.customer import service as customer_service
 from kohort.events import service as events_service
 from kohort.kit import clock
@@ -325,3 +328,39 @@ async def developers_page(connection: AsyncConnection, tenant: Tenant, *, with_k
             "api_version": organization.api_version if organization is not None else "", "error": None,
             "new_secret": None, "keys": keys, "new_key": None,
             "now": clock.now()}
+
+
+BRAND_FIELDS = {"display_name": 100, "color": 7, "logo_url": 500, "website_url": 500, "contact_email": 254}
+
+
+def brand_form(settings: BrandSettings) -> dict[str, str]:
+    """The brand form's fields filled from the saved settings."""
+    return {"display_name": settings.display_name, "color": f"#{settings.color or DEFAULT_COLOR}",
+            "logo_url": settings.logo_url or "", "website_url": settings.website_url or "",
+            "contact_email": settings.contact_email or ""}
+
+
+def posted_brand_form(values: Any) -> dict[str, str]:
+    """The brand fields of a form or a query string, each cut to its bound."""
+    return {name: value.strip()[:limit] for name, limit in BRAND_FIELDS.items()
+            if isinstance(value := values.get(name), str)}
+
+
+def brand_body(posted: dict[str, str], *, with_contact: bool) -> dict[str, Any]:
+    """The fields as `PATCH /brand-settings` reads them; every field is sent, so a blank one clears it."""
+    body: dict[str, Any] = {"displayName": posted.get("display_name", ""), "color": posted.get("color", ""),
+                            "logoUrl": posted.get("logo_url", ""), "websiteUrl": posted.get("website_url", "")}
+    if with_contact:
+        body["contactEmail"] = posted.get("contact_email", "")
+    return body
+
+
+def brand_preview_query(form: dict[str, str]) -> str:
+    """The preview frame's first query string: the form as shown (saved, or as posted beside an error)."""
+    return urlencode({name: form.get(name, "") for name in ("display_name", "color", "logo_url", "website_url")})
+
+
+async def newest_group(connection: AsyncConnection, tenant: Tenant) -> ReferralGroup | None:
+    newest = ListParams(take=1, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
+    found, _count = await group_service.list_groups(connection, tenant, newest)
+    return found[0] if found else None
