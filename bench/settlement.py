@@ -103,11 +103,13 @@ async def populate(url: str, groups: int) -> list[str]:
         """)
         # Amounts vary so rounding happens; joiners carry the 10 % fee + 20 % VAT, each rounded half-up.
         await connection.execute(f"""
-            INSERT INTO orders (id, organization_id, livemode, amount, application_fee_amount, customer_id,
-                payment_group_id, payment_group_share_id, currency, locale, status, risk_level, created_at, updated_at)
+            INSERT INTO orders (id, organization_id, livemode, amount, application_fee_amount,
+                application_fee_basis_points, customer_id, payment_group_id, payment_group_share_id, currency,
+                locale, status, risk_level, created_at, updated_at)
             SELECT 'ord_b' || n, o.id, false, a.amount,
                    CASE WHEN n % 3 = 1 THEN 0
                         ELSE round(a.amount * 0.10) + round(round(a.amount * 0.10) * 0.20) END,
+                   CASE WHEN n % 3 = 1 THEN NULL ELSE 1000 END,
                    'cus_b' || n, 'pg_b' || ((n + 2) / 3), 'KHT-test-B' || ((n + 2) / 3), 'EUR', 'fr_FR', 'CREATED',
                    'LOW', now() + n * interval '1 microsecond', now()
             FROM generate_series(1, {3 * groups}) AS n

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.customer.schemas import to_wire_customer
 from kohort.http.rendering import dump
@@ -28,7 +29,9 @@ async def _customers(
     connection: AsyncConnection, tenant: Tenant, owners: Sequence[Order | ReferralGroup]
 ) -> dict[str, Any]:
     found = await customer_service.get_customers(connection, tenant, {owner.customer_id for owner in owners})
-    return {customer_id: dump(to_wire_customer(customer)) for customer_id, customer in found.items()}
+    owed = await cashback_service.cashback_owed(connection, tenant, sorted(found))
+    return {customer_id: dump(to_wire_customer(customer, cashback_owed=owed[customer_id]))
+            for customer_id, customer in found.items()}
 
 
 async def expand_orders(

@@ -55,6 +55,7 @@ def test_an_order_and_the_details_of_the_kind_are_added() -> None:
         client_reference_id=None, risk_level="LOW", withdrawal_token_hash=None, created_at=NOW, created_by=None,
         updated_at=NOW, updated_by=None, amount_refunded=0, application_fee_basis_points=None,
         cashback_available_at=None, line_items=(), success_url=None, cancel_url=None,
+        cashback_netted=0,
     )
     built = context(order=order, cashback=300, retry=True)
     assert built["order"] == {"id": "ord_1", "amount": 3000, "created_at": "2025-03-10T15:30:00.000Z"}

@@ -32,7 +32,7 @@ SEED_KEYS = seed_order_keys() if SEED.exists() else {
 }
 # Beyond the seed: the shop's lines, which the plugins' checkout sessions send and orders keep, and
 # issue 10's refunds and cashback hold.
-OUR_KEYS = {"lineItems", "amountRefunded", "cashbackAvailableAt"}
+OUR_KEYS = {"lineItems", "amountRefunded", "cashbackAvailableAt", "cashbackNetted"}
 
 
 def to_snake(key: str) -> str:

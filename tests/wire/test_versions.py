@@ -16,7 +16,7 @@ SEED_ORDER_KEYS = {
     "locale", "status", "metadata", "paymentGroupId", "ambassadorId", "clientReferenceId", "riskLevel", "createdAt",
     "createdBy", "updatedAt", "updatedBy",
     # Issue 10: refunds and the cashback hold, on top of the seed's fields.
-    "amountRefunded", "cashbackAvailableAt",
+    "amountRefunded", "cashbackAvailableAt", "cashbackNetted",
     # Ours: the shop's lines, kept since the plugins' checkout sessions send them.
     "lineItems",
 }

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, String, and_, bindparam, func, update
+from sqlalchemy import BigInteger, ColumnElement, String, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
 
-from kohort.models import OrderStatus, orders
+from kohort.models import OrderStatus, customers, orders
 from kohort.tenant import Tenant
 
 SYSTEM_ACTOR = "system"
@@ -101,3 +101,46 @@ async def release_held(connection: AsyncConnection, group_ids: Sequence[str], *,
         .returning(orders.c.id)
     )
     return list((await connection.execute(statement)).scalars())
+
+
+async def nettable_orders(connection: AsyncConnection, order_ids: Sequence[str]) -> list[tuple[str, Tenant, str, int]]:
+    """(order id, tenant, customer id, cashback) of these orders whose cashback is available, oldest first."""
+    if not order_ids:
+        return []
+    statement = (
+        select(orders.c.id, orders.c.organization_id, orders.c.livemode, orders.c.customer_id, orders.c.amount_cashback)
+        .where(orders.c.id.in_(order_ids), orders.c.status == OrderStatus.CASHBACK_AVAILABLE,
+               orders.c.amount_cashback > 0)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return [(row[0], Tenant(row[1], bool(row[2])), row[3], int(row[4]))
+            for row in (await connection.execute(statement)).all()]
+
+
+async def lock_customers(connection: AsyncConnection, tenant: Tenant, customer_ids: Sequence[str]) -> None:
+    """Row locks on these customers, in id order (so two transactions never wait on each other in a
+    cycle): whoever nets a shopper's debt holds it until commit, and the next one reads what is left."""
+    statement = (
+        select(customers.c.id)
+        .where(tenant.owns(customers), customers.c.id.in_(sorted(customer_ids)))
+        .order_by(customers.c.id)
+        .with_for_update()
+    )
+    await connection.execute(statement)
+
+
+async def record_netting(connection: AsyncConnection, tenant: Tenant, order_id: str, netted: int, *,
+                         now: datetime) -> bool:
+    """`netted` cents of the order's available cashback go to the shopper's debt: the withdrawable amount
+    drops by as much (never below zero). True if it changed."""
+    statement = (
+        update(orders)
+        .where(tenant.owns(orders), orders.c.id == order_id, orders.c.status == OrderStatus.CASHBACK_AVAILABLE,
+               orders.c.amount_cashback >= netted)
+        .values(amount_cashback=orders.c.amount_cashback - netted, cashback_netted=orders.c.cashback_netted + netted,
+                withdrawal_token_hash=case((orders.c.amount_cashback == netted, None),
+                                           else_=orders.c.withdrawal_token_hash),
+                updated_at=now, updated_by=SYSTEM_ACTOR)
+        .returning(orders.c.id)
+    )
+    return (await connection.execute(statement)).first() is not None

@@ -91,13 +91,94 @@ async def grant(connection: AsyncConnection, groups: Sequence[CompletedGroup], *
         if participant.order_id in changed
     }
     await ledger.post_many(connection, _postings(groups, granted, fees))
+    await net_receivables(connection, [item.order_id for item in granted if holds[item.group_id] is None], now=now)
     return granted
 
 
 async def release(connection: AsyncConnection, group_ids: Sequence[str], *, now: datetime) -> list[str]:
-    """The held cashback of these groups (whose hold the caller just ended) becomes withdrawable. Nothing
-    is posted: the liability was recorded when the group completed."""
-    return await repository.release_held(connection, group_ids, now=now)
+    """The held cashback of these groups (whose hold the caller just ended) becomes withdrawable, less
+    what its shoppers owe back (`net_receivables`). The liability was recorded when the group completed."""
+    released = await repository.release_held(connection, group_ids, now=now)
+    await net_receivables(connection, released, now=now)
+    return released
+
+
+def netting_key(order_id: str, occasion: str | None = None) -> str:
+    return f"netting:{order_id}" if occasion is None else f"netting:{order_id}:{occasion}"
+
+
+async def net_receivables(
+    connection: AsyncConnection, order_ids: Sequence[str], *, now: datetime, occasion: str | None = None
+) -> int:
+    """Deduct what each shopper owes this merchant (receivables left by refunds of cashback already paid)
+    from the cashback of theirs these orders just released, oldest debt first: the order keeps what is
+    left to withdraw (`amount_cashback`) and the deduction (`cashback_netted`), the ledger moves as much
+    from the order's liability to the debtor orders' receivables (RECEIVABLE_NETTED).
+
+    Exactly once per order and `occasion` (None: the release of its cashback; a failed payout's id when
+    the cashback comes back): the posting's key is unique, and the order only changes once it is written.
+    The caller holds the orders' rows (it just released them). Two releases for the same shopper never deduct one debt twice: the
+    shopper's row is locked before the debt is read again, so the second reads what the first left.
+    Returns the cents netted."""
+    candidates = await repository.nettable_orders(connection, order_ids)
+    by_tenant: dict[Tenant, list[tuple[str, str, int]]] = {}
+    for order_id, tenant, customer_id, cashback in candidates:
+        by_tenant.setdefault(tenant, []).append((order_id, customer_id, cashback))
+    netted_total = 0
+    for tenant, items in by_tenant.items():
+        customer_ids = sorted({customer_id for _, customer_id, _ in items})
+        # Most shoppers owe nothing: look first, lock only the debtors, then read their debts again.
+        indebted = sorted({row[0] for row in await ledger.receivables_of_customers(connection, tenant, customer_ids)})
+        if not indebted:
+            continue
+        await repository.lock_customers(connection, tenant, indebted)
+        # Per shopper: what each debtor order of theirs still owes, oldest first (consumed as it is netted).
+        debts: dict[str, dict[str, int]] = {}
+        for customer_id, debtor_order_id, owed in await ledger.receivables_of_customers(connection, tenant, indebted):
+            if owed > 0:
+                debts.setdefault(customer_id, {})[debtor_order_id] = owed
+        for order_id, customer_id, cashback in items:
+            netted_total += await _net_one(connection, tenant, order_id, cashback, debts.get(customer_id, {}),
+                                           key=netting_key(order_id, occasion), now=now)
+    return netted_total
+
+
+async def _net_one(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, cashback: int, debts: dict[str, int], *, key: str,
+    now: datetime,
+) -> int:
+    """Net one order's cashback against its shopper's debts (debtor order id → cents, updated in place)."""
+    taken: dict[str, int] = {}
+    left = cashback
+    for debtor_order_id, owed in debts.items():
+        if left and owed:
+            taken[debtor_order_id] = min(left, owed)
+            left -= taken[debtor_order_id]
+    netted = cashback - left
+    if not netted:
+        return 0
+    entries = [ledger.Entry(Account.CASHBACK_LIABILITY, netted, order_id=order_id)]
+    entries += [ledger.Entry(Account.CASHBACK_RECEIVABLE, -amount, order_id=debtor_order_id)
+                for debtor_order_id, amount in taken.items()]
+    posting = ledger.Posting(tenant=tenant, kind=ledger.PostingKind.RECEIVABLE_NETTED, idempotency_key=key,
+                             entries=entries)
+    if not await ledger.post(connection, posting):
+        return 0  # netted on this occasion already
+    if not await repository.record_netting(connection, tenant, order_id, netted, now=now):
+        # The caller holds the order's row, read available a moment ago: books and order must not part.
+        raise RuntimeError(f"order {order_id} changed while its cashback was being netted")
+    for debtor_order_id, amount in taken.items():
+        debts[debtor_order_id] -= amount
+    return netted
+
+
+async def cashback_owed(connection: AsyncConnection, tenant: Tenant, customer_ids: Sequence[str]) -> dict[str, int]:
+    """What each of these shoppers owes this merchant back, in cents (the receivables of their orders not
+    yet netted); 0 for those who owe nothing. Read from the ledger: there is no second copy to drift."""
+    owed = dict.fromkeys(customer_ids, 0)
+    for customer_id, _, balance in await ledger.receivables_of_customers(connection, tenant, list(customer_ids)):
+        owed[customer_id] += balance
+    return owed
 
 
 async def issue_withdrawal_tokens(
@@ -147,14 +228,16 @@ def _postings(
 
 @dataclass(frozen=True, slots=True)
 class CashbackChange:
-    """An order's cashback as recorded (`before`) and as a refund leaves it (`after`). `owed_back`: the
-    cashback already left (paid, or in a transfer under way), so the order keeps showing what was paid
-    and the difference becomes the shopper's debt (a receivable)."""
+    """What a refund does to one order's cashback: `before` is what the order shows (withdrawable, or paid),
+    `after` what it shows afterwards, `owed` what its shopper owes back from now on (a receivable): the
+    part of the cut that cannot come off the withdrawable amount because it was already paid, is in a
+    transfer under way, or already went to pay an earlier debt (netted). Paid cashback keeps showing what
+    was paid (`after == before`)."""
 
     order_id: str
     before: int
     after: int
-    owed_back: bool = False
+    owed: int = 0
 
 
 def refund_key(refund_id: str) -> str:
@@ -168,16 +251,17 @@ async def reprice(
     """Record what a refund changed in a settled group's cashback and fees: the orders' new amounts and
     one posting of the differences (keyed by the refund, so never twice). The caller holds the group's lock."""
     changed = [change for change in changes if change.after != change.before]
-    await repository.set_cashback(
-        connection, tenant, {change.order_id: change.after for change in changed if not change.owed_back}, now=now
-    )
+    await repository.set_cashback(connection, tenant, {change.order_id: change.after for change in changed}, now=now)
     entries = [
-        ledger.Entry(Account.CASHBACK_RECEIVABLE, change.before - change.after, order_id=change.order_id)
-        if change.owed_back
-        else ledger.Entry(Account.CASHBACK_LIABILITY, change.before - change.after, order_id=change.order_id)
+        ledger.Entry(Account.CASHBACK_LIABILITY, change.before - change.after, order_id=change.order_id)
         for change in changed
     ]
-    entries.append(ledger.Entry(Account.CASHBACK_EXPENSE, sum(change.after - change.before for change in changed)))
+    entries += [
+        ledger.Entry(Account.CASHBACK_RECEIVABLE, change.owed, order_id=change.order_id) for change in changes if change.owed
+    ]
+    entries.append(ledger.Entry(
+        Account.CASHBACK_EXPENSE, sum(change.after - change.before - change.owed for change in changes)
+    ))
     entries += [ledger.Entry(Account.ACQUISITION_FEE_EXPENSE, fee_change),
                 ledger.Entry(Account.PLATFORM_FEES_PAYABLE, -fee_change)]
     if any(entry.amount for entry in entries):
@@ -185,3 +269,8 @@ async def reprice(
             tenant=tenant, kind=ledger.PostingKind.REFUND_ADJUSTED, idempotency_key=refund_key(refund_id),
             entries=entries,
         ))
+
+
+async def owed_on_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> int:
+    """What refunds of this order left its shopper owing, in all (netted since or not)."""
+    return await ledger.receivable_raised(connection, tenant, order_id)

@@ -16,12 +16,12 @@ import uvicorn
 from kohort.cli.cashback import cashback_app
 from kohort.cli.common import run_in_runtime, setup_logging
 from kohort.cli.keys import keys_app
+from kohort.cli.ledger import ledger_app
 from kohort.cli.payouts import payouts_app
 from kohort.cli.users import users_app
 from kohort.config import encryption_key, get_settings
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
-from kohort.ledger import audit as ledger_audit
 from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
 from kohort.runtime import Runtime, session_scope
@@ -37,7 +37,6 @@ orgs_app = typer.Typer(help="Organizations (merchants).", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs: inspect, retry the dead.", no_args_is_help=True)
 # A worker's connections: a few jobs that need the database at once, the turn, the heartbeat and a sweep.
 WORKER_POOL_SIZE = 4
-ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(jobs_app, name="jobs")
@@ -254,25 +253,6 @@ def jobs_retry(
         typer.echo(f"no dead job {job_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{job_id} queued")
-
-
-async def _ledger_violations(runtime: Runtime, organization_id: str | None) -> list[str]:
-    async with session_scope(runtime) as connection:
-        return await ledger_audit.violations(connection, organization_id=organization_id)
-
-
-@ledger_app.command("check")
-def ledger_check(
-    organization: str = typer.Option(None, "--organization", help="Only this organization (default: all)."),
-) -> None:
-    """Check the ledger's invariants against the orders; exit 1 and list the violations if any."""
-    found = run_in_runtime(lambda runtime: _ledger_violations(runtime, organization))
-    for line in found:
-        typer.echo(line, err=True)
-    if found:
-        typer.echo(f"ledger check FAILED: {len(found)} violation(s)", err=True)
-        raise typer.Exit(1)
-    typer.echo("ledger check passed: every posting balances; cashback liability and fees match the orders")
 
 
 if __name__ == "__main__":

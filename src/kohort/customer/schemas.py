@@ -27,10 +27,14 @@ class Customer(WireModel):
     blocked_at: Timestamp | None
     blocked_by: str | None
     deleted_at: Timestamp | None
+    # What the shopper owes this merchant back, in cents: cashback already paid that later refunds made
+    # undue (receivables), not yet deducted from a new cashback of theirs. Read from the ledger.
+    cashback_owed: int
 
 
-def to_wire_customer(customer: domain.Customer) -> Customer:
-    return Customer.model_validate(customer, from_attributes=True)
+def to_wire_customer(customer: domain.Customer, *, cashback_owed: int) -> Customer:
+    fields = {name: getattr(customer, name) for name in Customer.model_fields if name != "cashback_owed"}
+    return Customer(**fields, cashback_owed=cashback_owed)
 
 
 class CustomerCreate(WireModel):

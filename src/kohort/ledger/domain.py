@@ -98,3 +98,65 @@ class LedgerEntry:
 
 check_row_shape(ledger_transactions, LedgerTransaction)
 check_row_shape(ledger_entries, LedgerEntry)
+
+
+# What the audit (kohort.ledger.audit) reads of the books and of what they record: plain rows, one
+# tenant at a time. NamedTuples: a large book has hundreds of thousands of them.
+
+
+class AuditOrder(NamedTuple):
+    id: str
+    group_id: str | None
+    amount: int
+    amount_refunded: int
+    amount_cashback: int | None
+    application_fee_amount: int
+    application_fee_basis_points: int | None
+    status: str
+    # Cashback that went to pay the shopper's debts back (the ledger's RECEIVABLE_NETTED postings say how much).
+    cashback_netted: int
+
+
+class AuditGroup(NamedTuple):
+    id: str
+    status: str
+    participant_count: int
+    discount_type: str
+    discount_levels: Any
+    released: bool
+
+
+class AuditRefunds(NamedTuple):
+    """An order's refunds: their total, and the part refunded before the group's cashback was released
+    (which is what decides whether the order still counts as a participant)."""
+
+    total: int
+    before_release: int
+
+
+class AuditPayout(NamedTuple):
+    id: str
+    order_id: str
+    amount: int
+    status: str
+    batch_id: str | None
+
+
+class AuditBatch(NamedTuple):
+    id: str
+    status: str
+    payout_count: int
+    total_amount: int
+
+
+class PostingLine(NamedTuple):
+    """One entry with its posting's header; the entry's fields are None for a header without entries."""
+
+    transaction_id: str
+    kind: str
+    idempotency_key: str
+    reverses_id: str | None
+    line: int | None
+    account: str | None
+    order_id: str | None
+    amount: int | None

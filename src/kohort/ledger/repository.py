@@ -6,13 +6,35 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, select, true, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import bulk_insert, insert_ignoring_conflicts
 from kohort.ledger.accounts import Account
-from kohort.ledger.domain import Entry, LedgerEntry, LedgerTransaction, Posting
-from kohort.models import GroupStatus, OrderStatus, ledger_entries, ledger_transactions, orders, payment_groups
+from kohort.ledger.domain import (
+    AuditBatch,
+    AuditGroup,
+    AuditOrder,
+    AuditPayout,
+    AuditRefunds,
+    Entry,
+    LedgerEntry,
+    LedgerTransaction,
+    Posting,
+    PostingLine,
+)
+from kohort.models import (
+    GroupStatus,
+    OrderStatus,
+    RefundStage,
+    ledger_entries,
+    ledger_transactions,
+    orders,
+    payment_groups,
+    payout_batches,
+    payouts,
+    refunds,
+)
 from kohort.tenant import Tenant
 
 # A posting about to be written: the posting, its transaction id and its checked non-zero entries.
@@ -214,3 +236,139 @@ async def order_liability_mismatches(
         .limit(limit)
     )
     return [(row[0], int(row[1]), int(row[2])) for row in (await connection.execute(statement)).all()]
+
+
+# The reconciliation (`kohort ledger check`) reads, one tenant at a time, the books and everything they
+# record: orders, groups, refunds, payouts and batches. Read-only; the operator's check, not a merchant
+# query.
+
+
+async def audited_tenants(connection: AsyncConnection, *, organization_id: str | None) -> list[Tenant]:
+    """Every (organization, mode) with orders, postings or payouts."""
+    statement = union(*(
+        select(table.c.organization_id, table.c.livemode).where(_only(table, organization_id)).distinct()
+        for table in (orders, ledger_transactions, ledger_entries, payouts)
+    ))
+    rows = (await connection.execute(statement)).all()
+    return sorted({Tenant(row[0], bool(row[1])) for row in rows}, key=lambda tenant: (tenant.organization_id, tenant.livemode))
+
+
+async def audited_orders(connection: AsyncConnection, tenant: Tenant) -> list[AuditOrder]:
+    statement = select(
+        orders.c.id, orders.c.payment_group_id, orders.c.amount, orders.c.amount_refunded, orders.c.amount_cashback,
+        orders.c.application_fee_amount, orders.c.application_fee_basis_points, orders.c.status,
+        orders.c.cashback_netted,
+    ).where(tenant.owns(orders))
+    return [AuditOrder(*row) for row in (await connection.execute(statement)).all()]
+
+
+async def audited_groups(connection: AsyncConnection, tenant: Tenant) -> dict[str, AuditGroup]:
+    statement = select(
+        payment_groups.c.id, payment_groups.c.status, payment_groups.c.participant_count,
+        payment_groups.c.discount_type, payment_groups.c.discount_levels,
+        payment_groups.c.cashback_released_at.is_not(None),
+    ).where(tenant.owns(payment_groups))
+    return {row[0]: AuditGroup(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in (await connection.execute(statement)).all()}
+
+
+async def audited_refunds(connection: AsyncConnection, tenant: Tenant) -> tuple[dict[str, AuditRefunds], set[str]]:
+    """Per order, its refunds' totals; and the ids of every refund (postings name them)."""
+    before_release = func.sum(case((refunds.c.stage == RefundStage.AFTER_HOLD, 0), else_=refunds.c.amount))
+    statement = (
+        select(refunds.c.order_id, func.sum(refunds.c.amount), before_release)
+        .where(tenant.owns(refunds))
+        .group_by(refunds.c.order_id)
+    )
+    totals = {row[0]: AuditRefunds(int(row[1]), int(row[2])) for row in (await connection.execute(statement)).all()}
+    ids = set((await connection.execute(select(refunds.c.id).where(tenant.owns(refunds)))).scalars())
+    return totals, ids
+
+
+async def audited_payouts(connection: AsyncConnection, tenant: Tenant) -> list[AuditPayout]:
+    statement = select(
+        payouts.c.id, payouts.c.order_id, payouts.c.amount, payouts.c.status, payouts.c.batch_id
+    ).where(tenant.owns(payouts))
+    return [AuditPayout(*row) for row in (await connection.execute(statement)).all()]
+
+
+async def audited_batches(connection: AsyncConnection, tenant: Tenant) -> list[AuditBatch]:
+    statement = select(
+        payout_batches.c.id, payout_batches.c.status, payout_batches.c.payout_count, payout_batches.c.total_amount
+    ).where(tenant.owns(payout_batches))
+    return [AuditBatch(*row) for row in (await connection.execute(statement)).all()]
+
+
+async def count_postings(connection: AsyncConnection, tenant: Tenant) -> int:
+    statement = select(func.count()).select_from(ledger_transactions).where(tenant.owns(ledger_transactions))
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def posting_lines(
+    connection: AsyncConnection, tenant: Tenant, *, after: str | None, limit: int
+) -> tuple[list[PostingLine], str | None]:
+    """The next `limit` postings of the tenant after id `after` (in id order), each with its entries in line
+    order; and the last posting id read (None when there are no more). Entries that stray to another tenant
+    are read with their posting: the audit reports them."""
+    headers = (
+        select(ledger_transactions.c.id)
+        .where(tenant.owns(ledger_transactions), *([ledger_transactions.c.id > after] if after is not None else []))
+        .order_by(ledger_transactions.c.id)
+        .limit(limit)
+        .subquery()
+    )
+    statement = (
+        select(
+            ledger_transactions.c.id, ledger_transactions.c.kind, ledger_transactions.c.idempotency_key,
+            ledger_transactions.c.reverses_id, ledger_entries.c.line, ledger_entries.c.account,
+            ledger_entries.c.order_id, ledger_entries.c.amount,
+        )
+        .select_from(
+            ledger_transactions.join(headers, headers.c.id == ledger_transactions.c.id).outerjoin(
+                ledger_entries, ledger_entries.c.transaction_id == ledger_transactions.c.id
+            )
+        )
+        .order_by(ledger_transactions.c.id, ledger_entries.c.line)
+    )
+    lines = [PostingLine(*row) for row in (await connection.execute(statement)).all()]
+    return lines, (lines[-1].transaction_id if lines else None)
+
+
+async def transaction_kinds(connection: AsyncConnection, transaction_ids: Sequence[str]) -> dict[str, tuple[str, bool, str]]:
+    """(organization, livemode, kind) of these postings (the originals that reversals name)."""
+    if not transaction_ids:
+        return {}
+    statement = select(
+        ledger_transactions.c.id, ledger_transactions.c.organization_id, ledger_transactions.c.livemode,
+        ledger_transactions.c.kind,
+    ).where(ledger_transactions.c.id.in_(transaction_ids))
+    return {row[0]: (row[1], bool(row[2]), row[3]) for row in (await connection.execute(statement)).all()}
+
+
+async def receivables_of_customers(
+    connection: AsyncConnection, tenant: Tenant, customer_ids: Sequence[str]
+) -> list[tuple[str, str, int]]:
+    """(customer id, order id, balance) of every order of these customers whose receivable is not settled,
+    oldest order first: what each shopper owes back, order by order."""
+    if not customer_ids:
+        return []
+    total = func.sum(ledger_entries.c.amount)
+    statement = (
+        select(orders.c.customer_id, orders.c.id, total)
+        .select_from(ledger_entries.join(orders, orders.c.id == ledger_entries.c.order_id))
+        .where(
+            tenant.owns(ledger_entries), tenant.owns(orders), orders.c.customer_id.in_(customer_ids),
+            ledger_entries.c.account == Account.CASHBACK_RECEIVABLE,
+        )
+        .group_by(orders.c.customer_id, orders.c.id, orders.c.created_at)
+        .having(total != 0)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return [(row[0], row[1], int(row[2])) for row in (await connection.execute(statement)).all()]
+
+
+async def receivable_raised(connection: AsyncConnection, tenant: Tenant, order_id: str) -> int:
+    statement = select(func.coalesce(func.sum(ledger_entries.c.amount), 0)).where(
+        tenant.owns(ledger_entries), ledger_entries.c.order_id == order_id,
+        ledger_entries.c.account == Account.CASHBACK_RECEIVABLE, ledger_entries.c.amount > 0,
+    )
+    return int((await connection.execute(statement)).scalar_one())

@@ -28,7 +28,7 @@ from kohort.tenant import Tenant
 # Callers build postings through this module (`ledger.Posting(…)`, `ledger.Entry(…)`).
 __all__ = [
     "Entry", "Posting", "PostingKind", "balance", "balances", "check_balanced", "post", "post_many", "postings_of_order",
-    "reverse",
+    "receivable_raised", "receivables_of_customers", "reverse",
 ]
 
 
@@ -100,3 +100,17 @@ async def balances(connection: AsyncConnection, tenant: Tenant) -> dict[Account,
 async def postings_of_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> list[LedgerTransaction]:
     """What the books recorded about one order (settled, withdrawn, paid, their corrections), oldest first."""
     return await repository.postings_of_order(connection, tenant, order_id)
+
+
+async def receivables_of_customers(
+    connection: AsyncConnection, tenant: Tenant, customer_ids: Sequence[str]
+) -> list[tuple[str, str, int]]:
+    """(customer id, order id, cents) for each order whose shopper still owes cashback back (the balance
+    of its CASHBACK_RECEIVABLE entries), oldest order first."""
+    return await repository.receivables_of_customers(connection, tenant, customer_ids)
+
+
+async def receivable_raised(connection: AsyncConnection, tenant: Tenant, order_id: str) -> int:
+    """What the receivable of this order was ever debited with (refunds leaving its shopper owing), before
+    any of it was netted."""
+    return await repository.receivable_raised(connection, tenant, order_id)

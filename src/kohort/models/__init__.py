@@ -12,7 +12,7 @@ from kohort.models.organization import ApiKeyKind, ShareCodePrefix, api_keys, gr
 from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.models.ratelimit import rate_limit_counters
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
-from kohort.models.refund import refunds
+from kohort.models.refund import RefundStage, refunds
 from kohort.models.reporting import daily_figures
 from kohort.models.user import Role, login_throttles, user_sessions, users
 from kohort.models.webhook import webhook_attempts, webhook_deliveries, webhook_endpoints
@@ -25,6 +25,7 @@ __all__ = [
     "LineItemType",
     "OrderStatus",
     "PayoutStatus",
+    "RefundStage",
     "ReminderState",
     "Role",
     "ShareCodePrefix",

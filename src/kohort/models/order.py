@@ -74,6 +74,9 @@ orders = Table(
     # Where the original's checkout page sent the shopper back to (checkout sessions of the shop plugins).
     Column("success_url", String(2048)),
     Column("cancel_url", String(2048)),
+    # Cashback deducted, when it was released, to pay back what the shopper owed this merchant (a
+    # receivable): `amount_cashback` is what is left to withdraw, the two together what the order earned.
+    Column("cashback_netted", BigInteger, nullable=False, server_default="0"),
     # A shop hook may fire twice: the database, not a check in code, keeps references unique.
     Index("uq_orders_tenant_client_reference", "organization_id", "livemode", "client_reference_id", unique=True),
     # One order per shopper per group: the owner cannot join their own group, nobody joins twice.

@@ -1,8 +1,24 @@
 """Refunds: money a merchant gave back on an order. Append-only: a refund is never edited nor deleted."""
 
+from enum import StrEnum
+
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table
 
 from kohort.models.base import UTCDateTime, metadata
+
+
+class RefundStage(StrEnum):
+    """Where the order's group stood when the refund came, which decides what it changes (issue 10)."""
+
+    # No cashback at stake: no group, or one that was canceled or expired.
+    NO_CASHBACK = "no_cashback"
+    # The group is open: the order counts on its net amount, or not at all once refunded in full.
+    BEFORE_END = "before_end"
+    # The group completed and its cashback is held: every member's level and cashback are recomputed.
+    DURING_HOLD = "during_hold"
+    # The cashback was released: only the refunding shopper's own cashback changes.
+    AFTER_HOLD = "after_hold"
+
 
 refunds = Table(
     "refunds",

@@ -87,6 +87,8 @@ class Order:
     line_items: tuple[LineItem, ...]
     success_url: str | None
     cancel_url: str | None
+    # Part of the earned cashback that paid back what the shopper owed (`amount_cashback` is the rest).
+    cashback_netted: int
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Order:

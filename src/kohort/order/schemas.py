@@ -64,6 +64,10 @@ class Order(WireModel):
     # When the cashback becomes withdrawable (the group's completion + the hold); null before completion.
     cashback_available_at: Timestamp | None
     line_items: list[LineItem]
+    # Cashback deducted to pay back what the shopper owed this merchant (`cashbackOwed` of the customer,
+    # left by a refund of an order already paid); `amountCashback` is what is left to withdraw, and the two
+    # together what the order earned.
+    cashback_netted: int
 
 
 def _blank_is_none(value: str | None) -> str | None:

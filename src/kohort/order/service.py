@@ -145,6 +145,7 @@ async def create_order(
             "line_items": [item.to_line_item().to_stored() for item in data.line_items] if data.line_items else None,
             "success_url": success_url,
             "cancel_url": cancel_url,
+            "cashback_netted": 0,
         },
     )
     happened: list[DomainEvent] = []

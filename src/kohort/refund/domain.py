@@ -5,25 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from kohort.models import refunds
+from kohort.models import RefundStage, refunds
 from kohort.models.base import check_row_shape
 from kohort.tenant import Tenant
-
-
-class RefundStage(StrEnum):
-    """Where the order's group stood when the refund came, which decides what it changes (issue 10)."""
-
-    # No cashback at stake: no group, or one that was canceled or expired.
-    NO_CASHBACK = "no_cashback"
-    # The group is open: the order counts on its net amount, or not at all once refunded in full.
-    BEFORE_END = "before_end"
-    # The group completed and its cashback is held: every member's level and cashback are recomputed.
-    DURING_HOLD = "during_hold"
-    # The cashback was released: only the refunding shopper's own cashback changes.
-    AFTER_HOLD = "after_hold"
 
 
 @dataclass(frozen=True, slots=True)

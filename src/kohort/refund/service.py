@@ -29,14 +29,14 @@ from kohort.events.domain import OrderRefunded
 from kohort.kit import clock
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
-from kohort.models import GroupStatus, OrderStatus
+from kohort.models import GroupStatus, OrderStatus, RefundStage
 from kohort.order import service as order_service
 from kohort.order.domain import Order
 from kohort.order.schemas import to_wire_order
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.refund import repository
-from kohort.refund.domain import Refund, RefundStage
+from kohort.refund.domain import Refund
 from kohort.refund.schemas import LegacyRefundCreate, RefundCreate
 from kohort.tenant import Tenant
 
@@ -135,9 +135,15 @@ async def _apply(
         return RefundStage.DURING_HOLD
     # Released: the level stays what the group reached; only this order's cashback follows its net amount.
     level = group.ladder.reached(group.participant_count)
-    was = before.amount_cashback or 0
-    due = min(was, group.ladder.cashback(level, after.net_amount))
-    change = CashbackChange(after.id, was, due, owed_back=after.status in _ALREADY_LEFT)
+    shown = before.amount_cashback or 0
+    # What the order is worth now: what it shows, plus what went to an earlier debt, less what earlier
+    # refunds already left its shopper owing.
+    worth = shown + before.cashback_netted - await cashback_service.owed_on_order(connection, tenant, before.id)
+    cut = worth - min(worth, group.ladder.cashback(level, after.net_amount))
+    # Not withdrawn yet: the cut comes off what can be withdrawn. Paid, in a transfer under way (a pending
+    # payout is never edited), or beyond what is left: the shopper owes it back (a receivable).
+    from_withdrawable = 0 if after.status in _ALREADY_LEFT else min(cut, shown)
+    change = CashbackChange(after.id, shown, shown - from_withdrawable, owed=cut - from_withdrawable)
     await cashback_service.reprice(connection, tenant, refund_id=refund_id, changes=[change], fee_change=fee_change,
                                    now=clock.now())
     return RefundStage.AFTER_HOLD

@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
 from kohort.brand.domain import Brand
+from kohort.cashback import service as cashback_service
 from kohort.customer import service as customer_service
 from kohort.errors import Conflict, KohortError
 from kohort.events import service as events
 from kohort.events.domain import CashbackAvailable, CashbackSent, PayoutFailed, PayoutPaid
+from kohort.kit import clock
 from kohort.kit.crypto import Cipher
 from kohort.kit.ids import hash_secret, secrets_match
 from kohort.ledger import service as ledger
@@ -176,6 +178,12 @@ async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: st
     await ledger.reverse(connection, tenant, original_key=f"payout.withdrawn:{payout.id}",
                          idempotency_key=f"payout.failed:{payout.id}")
     order = await order_service.reopen_withdrawal(connection, tenant, payout.order_id)
+    # A refund may have left the shopper owing part of what was being paid (a receivable): the cashback
+    # that comes back pays it first, so the next withdrawal pays no more than is due.
+    if order is not None and await cashback_service.net_receivables(
+        connection, [order.id], now=clock.now(), occasion=payout.id
+    ):
+        order = await order_service.get_order(connection, tenant, order.id)
     await events.record_events(connection, [
         PayoutFailed(to_wire_payout(payout)),
         *([CashbackAvailable(to_wire_order(order), payout_id=payout.id)] if order is not None else []),
