@@ -36,9 +36,13 @@ async def test_an_admin_batches_downloads_confirms_and_fails_payouts(
     assert download.status_code == 200
     assert download.headers["content-disposition"] == f'attachment; filename="{batch["id"]}.xml"'
     PAIN_001.validate(download.text)
+    assert "kohort-document" not in download.headers
     assert (await dashboard.post("/dashboard/test/payouts/batches")).status_code == 409  # nothing left to pay
 
     assert (await dashboard.post(f"/dashboard/test/payouts/batches/{batch['id']}/confirm")).status_code == 303
+    masked = await dashboard.get(f"/dashboard/test/payouts/batches/{batch['id']}/pain.001.xml")
+    assert masked.headers["kohort-document"] == "masked-after-confirmation"
+    assert "FR1420041010050500013M02606" not in masked.text
     assert (await merchant.get(f"/payouts/{first['id']}")).json()["status"] == "PAID"
     assert (await merchant.get(f"/orders/{first['orderId']}")).json()["status"] == "CASHBACK_SENT"
 

@@ -40,6 +40,7 @@ from kohort.order.domain import OrderStatus
 from kohort.organization import service as organization_service
 from kohort.organization.ladder import Ladder
 from kohort.organization.schemas import ApiKeyCreate, ApiKeyRoll
+from kohort.payout import batch_file
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import PayoutSettingsUpdate
 from kohort.referral_group import service as group_service
@@ -412,15 +413,17 @@ async def create_payout_batch(request: Request, current: Visit = Depends(acting(
 @router.get("/{mode}/payouts/batches/{batch_id}/pain.001.xml")
 async def download_batch(batch_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
     async with unit_of_work(request) as connection:
-        created = await payout_service.get_batch(connection, current.tenant, batch_id)
-    return Response(created.batch.document.encode(), media_type="application/xml",
-                    headers={**pages.HEADERS, "Content-Disposition": f'attachment; filename="{created.batch.id}.xml"'})
+        found = await payout_service.get_batch_file(connection, current.tenant, get_runtime(request).cipher, batch_id)
+    headers = {**pages.HEADERS, "Content-Disposition": f'attachment; filename="{found.filename}"'}
+    if found.ibans_masked:
+        headers["Kohort-Document"] = batch_file.MASKED_HEADER_VALUE
+    return Response(found.content.encode(), media_type="application/xml", headers=headers)
 
 
 @router.post("/{mode}/payouts/batches/{batch_id}/confirm")
 async def confirm_batch(batch_id: str, request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
     async with unit_of_work(request) as connection:
-        await withdrawal_service.confirm_batch(connection, current.tenant, batch_id)
+        await withdrawal_service.confirm_batch(connection, current.tenant, get_runtime(request).cipher, batch_id)
     return RedirectResponse(current.path("payouts"), status_code=303)
 
 

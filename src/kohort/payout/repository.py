@@ -11,6 +11,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page, insert_ignoring_conflicts
+from kohort.kit.crypto import PREFIX as CIPHERTEXT_PREFIX
 from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.payout.domain import Payout, PayoutAccount, PayoutBatch
@@ -170,6 +171,17 @@ async def confirm_batch_if_exported(
     return _batch((await connection.execute(statement)).first())
 
 
+async def replace_document(
+    connection: AsyncConnection, tenant: Tenant, batch_id: str, *, document: str, ibans_masked: bool
+) -> PayoutBatch:
+    statement = (
+        update(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id == batch_id)
+        .values(document=document, ibans_masked=ibans_masked)
+        .returning(payout_batches)
+    )
+    return PayoutBatch.from_row((await connection.execute(statement)).one())
+
+
 async def mark_batch_paid(connection: AsyncConnection, tenant: Tenant, batch_id: str, now: datetime) -> list[Payout]:
     """Every payout of the batch still IN_BATCH becomes PAID; its IBAN is erased (no longer needed)."""
     statement = (
@@ -212,3 +224,27 @@ async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> P
     """A batch by id, whatever its tenant: for the operator's CLI (`kohort payouts confirm`)."""
     statement = select(payout_batches).where(payout_batches.c.id == batch_id)
     return _batch((await connection.execute(statement)).first())
+
+
+async def batches_after(
+    connection: AsyncConnection, after_id: str, *, limit: int, clear_only: bool = False
+) -> list[PayoutBatch]:
+    """Every tenant's batches in id order, from `after_id` on (`clear_only`: those whose document is not a
+    ciphertext): instance maintenance (sealing documents stored in clear, re-encrypting under a new key), which is
+    not any one merchant's business."""
+    conditions = [payout_batches.c.id > after_id]
+    if clear_only:
+        conditions.append(~payout_batches.c.document.startswith(CIPHERTEXT_PREFIX))
+    statement = select(payout_batches).where(*conditions).order_by(payout_batches.c.id).limit(limit)
+    return [PayoutBatch.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def swap_document(connection: AsyncConnection, batch: PayoutBatch, *, document: str, ibans_masked: bool) -> bool:
+    """The batch's stored document replaced, if it is still the one read (another process may have done it)."""
+    statement = (
+        update(payout_batches)
+        .where(batch.tenant.owns(payout_batches), payout_batches.c.id == batch.id,
+               payout_batches.c.document == batch.document)
+        .values(document=document, ibans_masked=ibans_masked)
+    )
+    return bool((await connection.execute(statement)).rowcount)

@@ -1,7 +1,7 @@
 """daily figures
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03 14:20:00.000000
 
 The home page's per-day totals of the days that are over, filled as the figures are first read.
@@ -14,8 +14,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0018'
-down_revision: str | None = '0017'
+revision: str = '0019'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
