@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page, insert_ignoring_conflicts
@@ -111,6 +111,14 @@ async def pending_payouts(connection: AsyncConnection, tenant: Tenant) -> list[P
         .order_by(payouts.c.created_at, payouts.c.id)
     )
     return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def pending_summary(connection: AsyncConnection, tenant: Tenant) -> tuple[int, int]:
+    """(count, total amount) of the pending payouts: one aggregate, however many there are."""
+    statement = select(func.count(), func.coalesce(func.sum(payouts.c.amount), 0)).where(
+        tenant.owns(payouts), payouts.c.status == PayoutStatus.PENDING)
+    count, total = (await connection.execute(statement)).one()
+    return int(count), int(total)
 
 
 async def require_attention(

@@ -115,6 +115,11 @@ async def list_payouts(connection: AsyncConnection, tenant: Tenant, params: List
     return await repository.list_payouts(connection, tenant, params)
 
 
+async def pending_summary(connection: AsyncConnection, tenant: Tenant) -> tuple[int, int]:
+    """(count, total amount) of the payouts the next batch would take."""
+    return await repository.pending_summary(connection, tenant)
+
+
 def execution_date(today: date, business_days: int) -> date:
     """`business_days` working days after today (SEPA does not execute on weekends)."""
     day = today
