@@ -1,7 +1,7 @@
 """customer erasure
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03 14:10:00.000000
 
 When a customer's personal data was erased and by which API key: the merchant's record of a GDPR
@@ -15,8 +15,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0019'
-down_revision: str | None = '0018'
+revision: str = '0020'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
