@@ -8,6 +8,7 @@ and the ledger audit clean."""
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -93,11 +94,15 @@ async def test_a_refund_racing_the_hold_end_sweep(
             await connection.execute(update(payment_groups).where(payment_groups.c.id == group_id)
                                      .values(cashback_available_at=clock.now() - timedelta(seconds=1)))
 
-        async def sweep() -> int:
+        async def sweep(delay: float = 0.0) -> int:
+            await asyncio.sleep(delay)
             async with database.transaction() as connection:
                 return await settlement.release_due_holds(connection, now=clock.now(), limit=100)
 
-        refunded, _ = await asyncio.gather(_remote_refund(remote, merchant, placed[2]["id"]), sweep())
+        # This process's sweep starts sooner than a request to the server is served: a varying head start
+        # for the refund lets either one take the group first.
+        refunded, _ = await asyncio.gather(_remote_refund(remote, merchant, placed[2]["id"]),
+                                           sweep(random.uniform(0, 0.03)))
         assert refunded.status_code == 201, refunded.text
         await sweep()  # a group the refund held was skipped: the next sweep releases it
         final = [await order(merchant, item["id"]) for item in placed]
