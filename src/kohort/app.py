@@ -21,7 +21,7 @@ from kohort.idempotency import openapi as idempotency_openapi
 from kohort.idempotency.middleware import IdempotencyMiddleware
 from kohort.kit.json_response import JsonResponse
 from kohort.logs import configure_logging
-from kohort.runtime import Runtime, build_runtime, get_runtime
+from kohort.runtime import Runtime, build_runtime, get_runtime, secure_at_rest
 from kohort.worker.runner import Runner
 
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Each server process (uvicorn --workers spawns fresh interpreters) configures its own logs.
         configure_logging(level=own_settings.log_level, log_format=own_settings.log_format)
         owned = build_runtime(own_settings)
+        await secure_at_rest(owned)
         _install(app, owned)
         # The embedded runner: `kohort serve` works alone on one SQLite file.
         stop = asyncio.Event()

@@ -18,6 +18,7 @@ from kohort.email.sender import ConsoleSender, EmailSender, SmtpSender
 from kohort.kit import clock as process_clock
 from kohort.kit.clock import Clock
 from kohort.kit.crypto import Cipher
+from kohort.payout import service as payout_service
 from kohort.payout.provider import PayoutProvider, SepaFileProvider
 from kohort.ratelimit.limiter import RateLimits, limits_from_settings
 
@@ -96,3 +97,17 @@ async def session_scope(runtime: Runtime) -> AsyncIterator[AsyncConnection]:
     block ends normally, rolls back on any error. Services inside never commit."""
     async with runtime.database.transaction() as connection:
         yield connection
+
+
+async def secure_at_rest(runtime: Runtime) -> int:
+    """What a process does with the key before serving (serve, worker, `kohort db upgrade`): payout batch files
+    stored in clear by an older version are encrypted (masked first if confirmed), a page per transaction, so
+    that no IBAN stays in clear after an upgrade. Returns how many it sealed."""
+    sealed, after_id = 0, ""
+    while True:
+        async with session_scope(runtime) as connection:
+            count, next_id = await payout_service.seal_clear_documents(connection, runtime.cipher, after_id=after_id)
+        sealed += count
+        if next_id is None:
+            return sealed
+        after_id = next_id

@@ -65,6 +65,10 @@ def test_every_success_has_a_real_schema_and_every_error_the_envelope_with_its_c
         successes = [status for status in responses if status.startswith("2")]
         assert successes, (method, path)
         for status in successes:
+            content = responses[status].get("content", {})
+            if "application/json" not in content:  # a file download (a batch's pain.001): a string body
+                assert [media["schema"] for media in content.values()] == [{"type": "string"}], (method, path)
+                continue
             schema = resolve(document, json_schema(responses[status]))
             assert schema.get("type") == "object", (method, path, status, schema)
             assert schema.get("properties"), (method, path, status, schema)

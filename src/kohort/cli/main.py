@@ -24,7 +24,7 @@ from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
 from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
-from kohort.runtime import Runtime, session_scope
+from kohort.runtime import Runtime, secure_at_rest, session_scope
 from kohort.user import service as user_service
 from kohort.user.domain import Role
 from kohort.worker import service as job_service
@@ -75,10 +75,17 @@ def _print_organization(created: organization_service.CreatedOrganization) -> No
         typer.echo(f"  {name:8} {key}")
 
 
+async def _secure_at_rest(runtime: Runtime) -> None:
+    sealed = await secure_at_rest(runtime)
+    if sealed:
+        typer.echo(f"encrypted {sealed} payout batch file(s) stored in clear by an older version", err=True)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending migrations."""
+    """Apply pending migrations (and encrypt what older versions stored in clear: it needs the key)."""
     upgrade(get_settings().database_url)
+    run_in_runtime(_secure_at_rest)
     typer.echo("database is up to date")
 
 
@@ -119,6 +126,7 @@ def serve(
     setup_logging(settings)
     encryption_key(settings)  # create the development key (if needed) before the server processes start
     upgrade(settings.database_url)
+    run_in_runtime(_secure_at_rest)
     demo = run_in_runtime(_create_demo_if_empty)
     if demo is not None:
         typer.echo("First start: created a demo organization.")
@@ -143,6 +151,7 @@ def serve(
 
 
 async def _run_worker(runtime: Runtime, *, drain: bool, **overrides: Any) -> None:
+    await _secure_at_rest(runtime)
     runner = Runner.configured(runtime, **overrides)
     if drain:
         await runner.drain()

@@ -40,9 +40,9 @@ async def _export(runtime: Runtime, tenant: Tenant, output: Path | None) -> None
             )
     batch = created.batch
     if output is None:
-        typer.echo(batch.document)
+        typer.echo(created.file)
     else:
-        output.write_text(batch.document, encoding="utf-8")
+        output.write_text(created.file or "", encoding="utf-8")
     typer.echo(f"batch {batch.id}: {batch.payout_count} payout(s), {batch.total_amount} cents"
                f"{'' if output is None else f', written to {output}'}", err=True)
 
@@ -64,7 +64,7 @@ def export(
 async def _confirm(runtime: Runtime, batch_id: str) -> payout_service.CreatedBatch:
     async with session_scope(runtime) as connection:
         tenant = await payout_service.tenant_of_batch(connection, batch_id)
-        return await withdrawal_service.confirm_batch(connection, tenant, batch_id)
+        return await withdrawal_service.confirm_batch(connection, tenant, runtime.cipher, batch_id)
 
 
 @payouts_app.command("confirm")

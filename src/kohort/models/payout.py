@@ -3,7 +3,7 @@ SEPA credit-transfer batches (pain.001) that carry them to the bank."""
 
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, false
 
 from kohort.models.base import UTCDateTime, metadata
 
@@ -51,9 +51,12 @@ payout_batches = Table(
     Column("message_id", String(35), nullable=False),  # pain.001 GrpHdr/MsgId
     Column("payout_count", Integer, nullable=False),
     Column("total_amount", BigInteger, nullable=False),
-    Column("document", Text, nullable=False),  # the pain.001 XML as handed to the merchant
+    # The pain.001 XML as handed to the merchant, AES-GCM encrypted (kohort.kit.crypto) and bound to the batch;
+    # once the batch is confirmed, a copy with masked IBANs (kohort.payout.batch_file).
+    Column("document", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("confirmed_at", UTCDateTime),
+    Column("ibans_masked", Boolean, nullable=False, server_default=false()),
     Index("ix_payout_batches_tenant_created", "organization_id", "livemode", "created_at"),
 )
 

@@ -43,17 +43,20 @@ class PayoutBatch:
     message_id: str
     payout_count: int
     total_amount: int
-    # The provider's file (a pain.001 XML) as handed to the merchant.
+    # The provider's file (a pain.001 XML) as handed to the merchant, encrypted at rest (the batch id is its
+    # associated data); once confirmed, the copy with masked IBANs.
     document: str
     created_at: datetime
     confirmed_at: datetime | None
+    # Whether the stored document is the masked copy kept after confirmation.
+    ibans_masked: bool
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> PayoutBatch:
         (id_, organization_id, livemode, status, provider, message_id, payout_count, total_amount, document,
-         created_at, confirmed_at) = row
+         created_at, confirmed_at, ibans_masked) = row
         return cls(id_, organization_id, livemode, BatchStatus(status), provider, message_id, payout_count,
-                   total_amount, document, created_at, confirmed_at)
+                   total_amount, document, created_at, confirmed_at, bool(ibans_masked))
 
     @property
     def tenant(self) -> Tenant:

@@ -1,6 +1,6 @@
 """`/payout-settings`, `/payout-batches` and `/payouts`. Secret keys only."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from kohort.auth.dependencies import secret_key
 from kohort.auth.service import Principal
@@ -10,7 +10,7 @@ from kohort.http.openapi import errors, list_operation
 from kohort.http.rendering import render, render_list
 from kohort.kit.json_response import JsonResponse
 from kohort.kit.listing import parse_list_params
-from kohort.payout import service
+from kohort.payout import batch_file, service
 from kohort.payout.repository import BATCH_LIST_COLUMNS, PAYOUT_LIST_COLUMNS
 from kohort.payout.schemas import (
     Payout,
@@ -49,8 +49,8 @@ async def update_payout_settings(
              responses=errors({400: ["PAYOUT_ACCOUNT_MISSING"], 409: ["NO_PENDING_PAYOUTS"]}))
 async def create_payout_batch(request: Request, principal: Principal = Depends(secret_key),
                               runtime: Runtime = Depends(get_runtime)) -> JsonResponse:
-    """A SEPA credit-transfer batch (pain.001) of every pending payout; upload `xml` to your bank, then
-    confirm the batch once executed."""
+    """A SEPA credit-transfer batch (pain.001) of every pending payout: download its file from
+    `/payout-batches/{id}/file`, upload it to your bank, then confirm the batch once executed."""
     async with unit_of_work(request) as connection:
         # Committed on its own: what is set aside stays so even when nothing payable is left (409).
         await service.set_aside_unpayable(connection, principal.tenant, runtime.cipher)
@@ -79,6 +79,29 @@ async def get_payout_batch(batch_id: str, request: Request, principal: Principal
     async with unit_of_work(request) as connection:
         created = await service.get_batch(connection, principal.tenant, batch_id)
     return render(request, to_wire_batch(created.batch, created.payouts))
+
+
+_FILE_RESPONSE = {
+    "description": "The batch's pain.001 file (`Content-Disposition: attachment`). Once the batch is confirmed, "
+                   "the stored copy keeps masked IBANs only: the answer then carries `Kohort-Document: "
+                   f"{batch_file.MASKED_HEADER_VALUE}` and says so in an XML comment at its top.",
+    "content": {"application/xml": {"schema": {"type": "string"}}},
+    "headers": {"Kohort-Document": {"schema": {"type": "string", "enum": [batch_file.MASKED_HEADER_VALUE]},
+                                    "description": "Present when the IBANs in the file are masked."}},
+}
+
+
+@router.get("/payout-batches/{batch_id}/file", response_class=Response,
+            responses={200: _FILE_RESPONSE, **errors({404: ["NOT_FOUND"]})})
+async def get_payout_batch_file(batch_id: str, request: Request, principal: Principal = Depends(secret_key),
+                                runtime: Runtime = Depends(get_runtime)) -> Response:
+    """The batch's pain.001 file, to upload to the bank (masked IBANs once the batch is confirmed)."""
+    async with unit_of_work(request) as connection:
+        found = await service.get_batch_file(connection, principal.tenant, runtime.cipher, batch_id)
+    headers = {"Content-Disposition": f'attachment; filename="{found.filename}"'}
+    if found.ibans_masked:
+        headers["Kohort-Document"] = batch_file.MASKED_HEADER_VALUE
+    return Response(found.content.encode(), media_type="application/xml", headers=headers)
 
 
 @router.get("/payouts", **list_operation(Payout, order_by=PAYOUT_LIST_COLUMNS, search=PAYOUT_LIST_COLUMNS))

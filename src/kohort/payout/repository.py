@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page, insert_ignoring_conflicts
+from kohort.kit.crypto import PREFIX as CIPHERTEXT_PREFIX
 from kohort.kit.listing import ListParams, wire_columns
 from kohort.models import BatchStatus, PayoutStatus, payout_accounts, payout_batches, payouts
 from kohort.payout.domain import Payout, PayoutAccount, PayoutBatch
@@ -112,6 +113,14 @@ async def pending_payouts(connection: AsyncConnection, tenant: Tenant) -> list[P
     return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
+async def pending_summary(connection: AsyncConnection, tenant: Tenant) -> tuple[int, int]:
+    """(count, total amount) of the pending payouts: one aggregate, however many there are."""
+    statement = select(func.count(), func.coalesce(func.sum(payouts.c.amount), 0)).where(
+        tenant.owns(payouts), payouts.c.status == PayoutStatus.PENDING)
+    count, total = (await connection.execute(statement)).one()
+    return int(count), int(total)
+
+
 async def require_attention(
     connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, now: datetime
 ) -> Payout | None:
@@ -162,6 +171,17 @@ async def confirm_batch_if_exported(
     return _batch((await connection.execute(statement)).first())
 
 
+async def replace_document(
+    connection: AsyncConnection, tenant: Tenant, batch_id: str, *, document: str, ibans_masked: bool
+) -> PayoutBatch:
+    statement = (
+        update(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id == batch_id)
+        .values(document=document, ibans_masked=ibans_masked)
+        .returning(payout_batches)
+    )
+    return PayoutBatch.from_row((await connection.execute(statement)).one())
+
+
 async def mark_batch_paid(connection: AsyncConnection, tenant: Tenant, batch_id: str, now: datetime) -> list[Payout]:
     """Every payout of the batch still IN_BATCH becomes PAID; its IBAN is erased (no longer needed)."""
     statement = (
@@ -204,3 +224,56 @@ async def find_batch_any_tenant(connection: AsyncConnection, batch_id: str) -> P
     """A batch by id, whatever its tenant: for the operator's CLI (`kohort payouts confirm`)."""
     statement = select(payout_batches).where(payout_batches.c.id == batch_id)
     return _batch((await connection.execute(statement)).first())
+
+
+async def batches_after(
+    connection: AsyncConnection, after_id: str, *, limit: int, clear_only: bool = False
+) -> list[PayoutBatch]:
+    """Every tenant's batches in id order, from `after_id` on (`clear_only`: those whose document is not a
+    ciphertext): instance maintenance (sealing documents stored in clear, re-encrypting under a new key), which is
+    not any one merchant's business."""
+    conditions = [payout_batches.c.id > after_id]
+    if clear_only:
+        conditions.append(~payout_batches.c.document.startswith(CIPHERTEXT_PREFIX))
+    statement = select(payout_batches).where(*conditions).order_by(payout_batches.c.id).limit(limit)
+    return [PayoutBatch.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def swap_document(connection: AsyncConnection, batch: PayoutBatch, *, document: str, ibans_masked: bool) -> bool:
+    """The batch's stored document replaced, if it is still the one read (another process may have done it)."""
+    statement = (
+        update(payout_batches)
+        .where(batch.tenant.owns(payout_batches), payout_batches.c.id == batch.id,
+               payout_batches.c.document == batch.document)
+        .values(document=document, ibans_masked=ibans_masked)
+    )
+    return bool((await connection.execute(statement)).rowcount)
+
+
+async def payouts_of_orders(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str]) -> list[Payout]:
+    if not order_ids:
+        return []
+    statement = (
+        select(payouts)
+        .where(tenant.owns(payouts), payouts.c.order_id.in_(order_ids))
+        .order_by(payouts.c.created_at, payouts.c.id)
+    )
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def erase_holders(connection: AsyncConnection, tenant: Tenant, payout_ids: Sequence[str], *, masked: str) -> None:
+    """The holder's name and IBAN (encrypted and masked) gone from these payouts; amounts and statuses stay."""
+    if payout_ids:
+        await connection.execute(
+            update(payouts)
+            .where(tenant.owns(payouts), payouts.c.id.in_(payout_ids))
+            .values(holder_name=None, iban_encrypted=None, iban_masked=masked)
+        )
+
+
+async def batches_by_ids(connection: AsyncConnection, tenant: Tenant, batch_ids: Sequence[str]) -> list[PayoutBatch]:
+    if not batch_ids:
+        return []
+    statement = select(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id.in_(batch_ids))
+    return [PayoutBatch.from_row(row) for row in (await connection.execute(statement)).all()]
+

@@ -61,9 +61,11 @@ class PayoutBatch(WireModel):
     total_amount: int
     created_at: Timestamp
     confirmed_at: Timestamp | None
+    # The pain.001 file is downloaded from GET /payout-batches/{id}/file, never carried inline: answers are
+    # kept (idempotency keys) and logged where files must not be. True once the batch is confirmed: the stored
+    # file then keeps masked IBANs only.
+    ibans_masked: bool
     payouts: list[Payout]
-    # The pain.001 file to upload to the bank.
-    xml: str
 
 
 def to_wire_payout(payout: domain.Payout) -> Payout:
@@ -82,7 +84,7 @@ def to_wire_batch(batch: domain.PayoutBatch, payouts: Sequence[domain.Payout]) -
         status=batch.status.value,
         provider=batch.provider, message_id=batch.message_id, payout_count=batch.payout_count,
         total_amount=batch.total_amount, created_at=batch.created_at, confirmed_at=batch.confirmed_at,
-        payouts=[to_wire_payout(payout) for payout in payouts], xml=batch.document,
+        ibans_masked=batch.ibans_masked, payouts=[to_wire_payout(payout) for payout in payouts],
     )
 
 

@@ -15,10 +15,11 @@ from kohort.kit import clock
 from kohort.kit.crypto import Cipher, DecryptionError
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
+from kohort.payout import batch_file, repository, sepa_text
 from kohort.payout import iban as iban_rules
-from kohort.payout import repository, sepa_text
 from kohort.payout.domain import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from kohort.payout.provider import DebtorAccount, PayoutProvider, Transfer
+from kohort.payout.redaction import redact_transfers
 from kohort.payout.schemas import PayoutSettings, PayoutSettingsUpdate
 from kohort.tenant import Tenant
 
@@ -38,6 +39,22 @@ class PayoutAccountMissing(KohortError):
 def _iban_context(payout_id: str) -> str:
     # Binds each ciphertext to its payout row: copied onto another row it would not decrypt.
     return f"payout:{payout_id}"
+
+
+def _document_context(batch_id: str) -> str:
+    # Binds a batch's file to its batch: swapped onto another batch it would not decrypt.
+    return f"payout-batch:{batch_id}"
+
+
+def stored_iban(cipher: Cipher, payout: Payout) -> str | None:
+    """The payout's IBAN in clear while it is kept (until the payout is settled); None after, or when it
+    does not decrypt with this key."""
+    if payout.iban_encrypted is None:
+        return None
+    try:
+        return cipher.decrypt(payout.iban_encrypted, associated_data=_iban_context(payout.id))
+    except DecryptionError:
+        return None
 
 
 async def get_payout_settings(connection: AsyncConnection, tenant: Tenant) -> PayoutSettings:
@@ -98,6 +115,11 @@ async def list_payouts(connection: AsyncConnection, tenant: Tenant, params: List
     return await repository.list_payouts(connection, tenant, params)
 
 
+async def pending_summary(connection: AsyncConnection, tenant: Tenant) -> tuple[int, int]:
+    """(count, total amount) of the payouts the next batch would take."""
+    return await repository.pending_summary(connection, tenant)
+
+
 def execution_date(today: date, business_days: int) -> date:
     """`business_days` working days after today (SEPA does not execute on weekends)."""
     day = today
@@ -111,10 +133,21 @@ def execution_date(today: date, business_days: int) -> date:
 
 @dataclass(frozen=True, slots=True)
 class CreatedBatch:
-    """A batch with its payouts, as the API shows it."""
+    """A batch with its payouts, as the API shows it; `file` is its pain.001 XML in clear, only just after
+    creating it (the response that hands the file over)."""
 
     batch: PayoutBatch
     payouts: list[Payout]
+    file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFile:
+    """A batch's file as downloaded: the original until confirmation, the masked copy after."""
+
+    filename: str
+    content: str
+    ibans_masked: bool
 
 
 class _Unpayable(Exception):
@@ -188,7 +221,7 @@ async def create_batch(
     await repository.insert_batch(connection, PayoutBatch(
         id=batch_id, organization_id=tenant.organization_id, livemode=tenant.livemode, status=BatchStatus.EXPORTED,
         provider=provider.name, message_id="", payout_count=0, total_amount=0, document="", created_at=now,
-        confirmed_at=None,
+        confirmed_at=None, ibans_masked=False,
     ))
     claimed = await repository.claim_pending(connection, tenant, batch_id, now)
     transfers: dict[str, Transfer] = {}
@@ -220,9 +253,10 @@ async def create_batch(
         raise Conflict("There are no pending payouts to put in a batch.", code="NO_PENDING_PAYOUTS")
     batch = await repository.fill_batch(
         connection, tenant, batch_id, message_id=document.message_id[:35], payout_count=len(payable),
-        total_amount=sum(payout.amount for payout in payable), document=document.content,
+        total_amount=sum(payout.amount for payout in payable),
+        document=cipher.encrypt(document.content, associated_data=_document_context(batch_id)),
     )
-    return CreatedBatch(batch=batch, payouts=payable)
+    return CreatedBatch(batch=batch, payouts=payable, file=document.content)
 
 
 async def get_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> CreatedBatch:
@@ -232,16 +266,63 @@ async def get_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) 
     return CreatedBatch(batch=batch, payouts=await repository.payouts_in_batch(connection, tenant, batch_id))
 
 
-async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> CreatedBatch:
-    """The merchant's bank executed the file: its unfailed payouts are PAID (IBANs erased). Once only:
-    confirming again is a 409."""
+async def get_batch_file(connection: AsyncConnection, tenant: Tenant, cipher: Cipher, batch_id: str) -> BatchFile:
+    batch = (await get_batch(connection, tenant, batch_id)).batch
+    content = cipher.decrypt(batch.document, associated_data=_document_context(batch.id))
+    return BatchFile(filename=f"{batch.id}.xml", content=content, ibans_masked=batch.ibans_masked)
+
+
+async def confirm_batch(connection: AsyncConnection, tenant: Tenant, cipher: Cipher, batch_id: str) -> CreatedBatch:
+    """The merchant's bank executed the file: its unfailed payouts are PAID (IBANs erased), and the stored
+    file becomes a copy with masked IBANs (the bank has the original). Once only: confirming again is a 409."""
     await get_batch(connection, tenant, batch_id)  # 404 before 409
     now = clock.now()
     confirmed = await repository.confirm_batch_if_exported(connection, tenant, batch_id, now)
     if confirmed is None:
         raise Conflict(f"Payout batch {batch_id} is already confirmed.", code="BATCH_ALREADY_CONFIRMED")
+    context = _document_context(batch_id)
+    masked = batch_file.masked_document(cipher.decrypt(confirmed.document, associated_data=context))
+    confirmed = await repository.replace_document(
+        connection, tenant, batch_id, document=cipher.encrypt(masked, associated_data=context), ibans_masked=True
+    )
     paid = await repository.mark_batch_paid(connection, tenant, batch_id, now)
     return CreatedBatch(batch=confirmed, payouts=paid)
+
+
+async def erase_from_batch_file(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, batch: PayoutBatch, end_to_end_ids: list[str],
+    *, placeholder: str,
+) -> None:
+    """A confirmed batch's stored file without the creditor name and IBAN of these transfers (a customer's
+    erasure); sealed again as it was stored."""
+    context = _document_context(batch.id)
+    clear = batch_file.is_clear(batch.document)
+    content = batch.document if clear else cipher.decrypt(batch.document, associated_data=context)
+    redacted = redact_transfers(content, end_to_end_ids, placeholder=placeholder)
+    if redacted != content:
+        stored = redacted if clear else cipher.encrypt(redacted, associated_data=context)
+        await repository.replace_document(connection, tenant, batch.id, document=stored, ibans_masked=batch.ibans_masked)
+
+
+# Batches read per transaction by the instance-wide passes below.
+MAINTENANCE_BATCH = 200
+
+
+async def seal_clear_documents(connection: AsyncConnection, cipher: Cipher, *, after_id: str = "") -> tuple[int, str | None]:
+    """One page of the pass that encrypts the documents stored in clear before encryption at rest (masking
+    those of confirmed batches first): how many it sealed, and where the next page starts (None at the end)."""
+    page = await repository.batches_after(connection, after_id, limit=MAINTENANCE_BATCH, clear_only=True)
+    sealed = 0
+    for batch in page:
+        if not batch_file.is_clear(batch.document):
+            continue
+        confirmed = batch.status == BatchStatus.CONFIRMED
+        content = batch_file.masked_document(batch.document) if confirmed else batch.document
+        sealed += await repository.swap_document(
+            connection, batch, document=cipher.encrypt(content, associated_data=_document_context(batch.id)),
+            ibans_masked=confirmed,
+        )
+    return sealed, (page[-1].id if len(page) == MAINTENANCE_BATCH else None)
 
 
 async def fail_payout(connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str) -> Payout:

@@ -45,11 +45,13 @@ async def create_withdrawal(
 @router.post("/payout-batches/{batch_id}/confirm", response_model=PayoutBatch,
              responses=errors({404: ["NOT_FOUND"], 409: ["BATCH_ALREADY_CONFIRMED"]}))
 async def confirm_payout_batch(
-    batch_id: str, request: Request, principal: Principal = Depends(secret_key)
+    batch_id: str, request: Request, principal: Principal = Depends(secret_key),
+    runtime: Runtime = Depends(get_runtime),
 ) -> JsonResponse:
-    """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT."""
+    """Your bank executed the batch: its payouts become PAID and their orders CASHBACK_SENT; the stored file
+    keeps masked IBANs from now on."""
     async with unit_of_work(request) as connection:
-        created = await service.confirm_batch(connection, principal.tenant, batch_id)
+        created = await service.confirm_batch(connection, principal.tenant, runtime.cipher, batch_id)
     return render(request, to_wire_batch(created.batch, created.payouts))
 
 

@@ -149,9 +149,12 @@ async def withdraw(
     return changed, payout
 
 
-async def confirm_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> payout_service.CreatedBatch:
-    """The bank executed the batch: payouts PAID, orders CASHBACK_SENT, ledger and events."""
-    confirmed = await payout_service.confirm_batch(connection, tenant, batch_id)
+async def confirm_batch(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, batch_id: str
+) -> payout_service.CreatedBatch:
+    """The bank executed the batch: payouts PAID (the stored file masked), orders CASHBACK_SENT, ledger and
+    events."""
+    confirmed = await payout_service.confirm_batch(connection, tenant, cipher, batch_id)
     sent = await order_service.finish_withdrawals(connection, tenant, [payout.order_id for payout in confirmed.payouts])
     await events.record_events(connection, [
         *(PayoutPaid(to_wire_payout(payout)) for payout in confirmed.payouts),
