@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page, insert_ignoring_conflicts
@@ -238,5 +238,34 @@ async def swap_document(connection: AsyncConnection, batch: PayoutBatch, *, docu
         .where(batch.tenant.owns(payout_batches), payout_batches.c.id == batch.id,
                payout_batches.c.document == batch.document)
         .values(document=document, ibans_masked=ibans_masked)
+    )
+    return bool((await connection.execute(statement)).rowcount)
+
+
+async def count_batches(connection: AsyncConnection) -> int:
+    return int((await connection.execute(select(func.count()).select_from(payout_batches))).scalar_one())
+
+
+async def count_stored_ibans(connection: AsyncConnection) -> int:
+    statement = select(func.count()).select_from(payouts).where(payouts.c.iban_encrypted.is_not(None))
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def payouts_with_iban_after(connection: AsyncConnection, after_id: str, *, limit: int) -> list[Payout]:
+    """Every tenant's payouts still holding an IBAN, in id order from `after_id` on (key rotation)."""
+    statement = (
+        select(payouts).where(payouts.c.id > after_id, payouts.c.iban_encrypted.is_not(None))
+        .order_by(payouts.c.id).limit(limit)
+    )
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def swap_iban(connection: AsyncConnection, payout: Payout, *, iban_encrypted: str) -> bool:
+    """The payout's IBAN ciphertext replaced, if it is still the one read (not erased by a settlement meanwhile)."""
+    statement = (
+        update(payouts)
+        .where(payout.tenant.owns(payouts), payouts.c.id == payout.id,
+               payouts.c.iban_encrypted == payout.iban_encrypted)
+        .values(iban_encrypted=iban_encrypted)
     )
     return bool((await connection.execute(statement)).rowcount)

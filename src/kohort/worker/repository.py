@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, true, union_all, update
+from sqlalchemy import delete, func, insert, or_, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
@@ -204,3 +204,23 @@ async def purge_finished(connection: AsyncConnection, *, before: datetime, limit
         .scalar_subquery()
     )
     return (await connection.execute(delete(jobs).where(jobs.c.id.in_(old)))).rowcount
+
+
+async def count_of_kind(connection: AsyncConnection, kind: str) -> int:
+    statement = select(func.count()).select_from(jobs).where(jobs.c.kind == kind)
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def payloads_after(connection: AsyncConnection, kind: str, after_id: str, *, limit: int) -> list[tuple[str, JobPayload]]:
+    """Ids and payloads of the jobs of `kind`, in id order from `after_id` on (whatever their status: a dead job
+    may be retried), for re-encrypting them under a new key."""
+    statement = (
+        select(jobs.c.id, jobs.c.payload).where(jobs.c.kind == kind, jobs.c.id > after_id)
+        .order_by(jobs.c.id).limit(limit)
+    )
+    return [(str(row.id), row.payload) for row in (await connection.execute(statement)).all()]
+
+
+async def replace_payload(connection: AsyncConnection, job_id: str, payload: JobPayload) -> None:
+    # Payloads never change otherwise: only a key rotation writes one again.
+    await connection.execute(update(jobs).where(jobs.c.id == job_id).values(payload=payload))
