@@ -7,9 +7,9 @@ FINGERPRINT = "encryption_key_fingerprint"
 # Set while `kohort keys rotate-encryption` runs: the fingerprint of the key it moves the secrets to.
 ROTATING_TO = "encryption_key_rotating_to"
 
-FIX = ("Start it with the KOHORT_ENCRYPTION_KEY this database was first used with (without it, the development "
-       "key file it used: KOHORT_DEV_KEY_FILE). To change keys, run `kohort keys rotate-encryption` with the "
-       "current key set.")
+FIX = ("Set KOHORT_ENCRYPTION_KEY to the key this database was first used with (or, if it ran on the development "
+       "key, point KOHORT_DEV_KEY_FILE at that key's file). To change keys, run `kohort keys rotate-encryption` "
+       "with the current key set.")
 
 
 class KeyMismatch(Exception):
