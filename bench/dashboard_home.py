@@ -6,7 +6,8 @@ N orders (default 1 000 000) spread over a year, on PostgreSQL?
 It builds a scratch database (`kohort_dashboard_bench`, dropped at the end), bulk-inserts groups of three
 orders (owner + two joiners with fees) over the last 365 days in set-based SQL, two groups in three
 completed with their ledger entries (cashback and fee expenses), the rest expired, then times
-`reporting.service.figures` for the last 30 days and for the whole year, three runs each.
+`reporting.service.figures` for the last 30 days and for the whole year, three runs each. The first run
+of a period computes the days it has not kept yet (`daily_figures`) and keeps them; the next ones read them.
 """
 
 from __future__ import annotations

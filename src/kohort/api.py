@@ -14,6 +14,7 @@ from kohort.order.endpoints import router as order_router
 from kohort.organization.endpoints import api_keys_router
 from kohort.organization.endpoints import router as settings_router
 from kohort.payout.endpoints import router as payout_router
+from kohort.privacy.endpoints import router as privacy_router
 from kohort.referral_group.endpoints import router as group_router
 from kohort.referral_group.endpoints import test_helpers_router
 from kohort.refund.endpoints import router as refund_router
@@ -38,6 +39,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(sessions_router)
     app.include_router(payment_intents_router)
     app.include_router(customer_router)
+    app.include_router(privacy_router)
     app.include_router(settings_router)
     app.include_router(api_keys_router)
     app.include_router(test_helpers_router)

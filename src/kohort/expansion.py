@@ -29,9 +29,11 @@ async def _customers(
     connection: AsyncConnection, tenant: Tenant, owners: Sequence[Order | ReferralGroup]
 ) -> dict[str, Any]:
     found = await customer_service.get_customers(connection, tenant, {owner.customer_id for owner in owners})
-    owed = await cashback_service.cashback_owed(connection, tenant, sorted(found))
+    # A soft-deleted customer is hidden: `customer` expands to null (the object keeps its customerId).
+    shown = {customer_id: customer for customer_id, customer in found.items() if not customer.is_deleted}
+    owed = await cashback_service.cashback_owed(connection, tenant, sorted(shown))
     return {customer_id: dump(to_wire_customer(customer, cashback_owed=owed[customer_id]))
-            for customer_id, customer in found.items()}
+            for customer_id, customer in shown.items()}
 
 
 async def expand_orders(

@@ -192,3 +192,19 @@ async def test_magento(shop: Merchant) -> None:
                                     headers={"Authorization": f"Bearer {shop.keys['sk_test']}"})
     assert 400 <= missing.status_code < 500
     assert read(missing.json(), "error.message", version)
+
+    # M3: a credit memo refunds part of the order, naming it by the parent transaction id (the payment
+    # intent's, from M2), in snake_case; the module reads `error.message` when it fails.
+    refunded = await send(shop, "POST", "/refunds", headers=headers,
+                          body=php_json({"amount": 500, "payment_intent_id": payment_id}))
+    assert refunded.status_code == 201, refunded.text
+    order_id = read(session, "order_id", version)
+    assert (read(refunded.json(), "order_id", version), read(refunded.json(), "amount", version)) == (order_id, 500)
+    assert read(refunded.json(), "id", version).startswith("re_")
+    refunded_order = await shop.client.get(f"/orders/{order_id}", headers={"Authorization": f"Bearer {shop.keys['sk_test']}"})
+    assert read(refunded_order.json(), "amount_refunded", version) == 500
+    unknown = await send(shop, "POST", "/refunds", headers=headers,
+                         body=php_json({"amount": 500, "payment_intent_id": "pi_00000000000000000000"}))
+    assert unknown.status_code == 404
+    assert read(unknown.json(), "error.code", version) == "NOT_FOUND"
+    assert "pi_00000000000000000000" in read(unknown.json(), "error.message", version)

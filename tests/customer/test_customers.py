@@ -11,7 +11,7 @@ from tests.factories.merchant import Merchant, Ticker, unique_email
 CUSTOMER_FIELDS = {
     "id", "emailAddress", "firstName", "lastName", "phoneNumber", "livemode", "locale", "isBlocked",
     "organizationId", "clientReferenceId", "metadata", "createdAt", "createdBy", "updatedAt", "updatedBy",
-    "blockedAt", "blockedBy", "deletedAt", "cashbackOwed",
+    "blockedAt", "blockedBy", "deletedAt", "cashbackOwed", "erasedAt", "erasedBy",
 }
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

@@ -8,6 +8,7 @@ import httpx
 
 from kohort.db import Database
 from kohort.kit.clock import FrozenClock
+from kohort.reporting import repository as reporting_repository
 from kohort.reporting import service as reporting_service
 from kohort.reporting.domain import Period, WeekMoney
 from kohort.tenant import Tenant
@@ -73,3 +74,49 @@ async def test_the_home_figures_match_a_hand_computed_set(
     page = (await french.get("/dashboard/test/", params={"from": str(today), "to": str(today)})).text
     assert "43,14\u00a0€" in page
     assert "42,9\u00a0%" in page
+
+
+async def test_the_kept_days_match_a_recomputation_and_an_order_moving_group_is_recounted(
+    database: Database, merchant: Merchant, frozen_clock: FrozenClock
+) -> None:
+    """Once a day is over, its totals are kept: they must equal what the orders and the ledger give, to the cent,
+    and an order that changes what it counts as (it opens a group of its own) gets its day recomputed."""
+    settings = {"discountLevels": [{"participantsToUnlock": 2, "value": 10}, {"participantsToUnlock": 3, "value": 15}]}
+    assert (await merchant.patch("/payment-group-settings", json=settings)).status_code == 200
+    seeded_on = frozen_clock.now().date()
+    await _group(merchant, [3000, 8000, 5000], end=True)
+    await _group(merchant, [12345, 6789], end=True)
+    frozen_clock.advance(timedelta(days=1))
+    await _group(merchant, [2000], end=True)
+    # A pair whose joiner is refunded in full: the owner is alone, the group expires, and the joiner's order
+    # then opens a group of its own (no longer a referred order).
+    owner = await merchant.order(amount=1500)
+    joiner = await merchant.order(amount=2500, share_code=owner["paymentGroupShareId"])
+    assert (await merchant.post(f"/orders/{joiner['id']}/refunds", json={})).status_code == 201
+    assert (await merchant.post(f"/test-helpers/groups/{owner['paymentGroupId']}/end")).status_code == 200
+    assert (await merchant.get(f"/payment-groups/{owner['paymentGroupId']}")).json()["status"] == "EXPIRED"
+    frozen_clock.advance(timedelta(days=2))
+
+    tenant = Tenant(merchant.id, False)
+    period = Period(seeded_on - timedelta(days=1), frozen_clock.now().date())
+    async with database.transaction() as connection:
+        first = await reporting_service.figures(connection, tenant, period)
+        kept = await reporting_repository.stored_days(connection, tenant, period)
+        recomputed = await reporting_service.compute_days(connection, tenant, period)
+    # Every day over (all but today) is kept, zero days too, and equals the recomputation.
+    assert sorted(totals.day for totals in kept) == period.days()[:-1]
+    assert {totals.day: totals for totals in kept} == {day: recomputed[day] for day in period.days()[:-1]}
+    assert (first.orders, first.orders_amount, first.referred_orders, first.referred_amount) == (8, 41134, 4, 22289)
+    assert first.cashback_promised == 2400 + 1235 + 679
+    async with database.transaction() as connection:
+        again = await reporting_service.figures(connection, tenant, period)
+    assert again == first
+
+    moved = await merchant.post("/groups", json={"customerId": joiner["customerId"], "orderId": joiner["id"]})
+    assert moved.status_code == 201, moved.text
+    async with database.transaction() as connection:
+        after = await reporting_service.figures(connection, tenant, period)
+        recomputed = await reporting_service.compute_days(connection, tenant, period)
+    assert (after.orders, after.referred_orders, after.referred_amount) == (8, 3, 19789)
+    assert {day.day: day.referred for day in after.orders_per_day} == {
+        day: totals.referred_orders for day, totals in recomputed.items()}

@@ -6,9 +6,12 @@ import re
 
 import httpx
 
+from kohort.dashboard import views
 from kohort.db import Database
 from kohort.email.sender import MemorySender
+from kohort.payout import service as payout_service
 from kohort.runtime import Runtime
+from kohort.tenant import Tenant
 from kohort.user.domain import Role
 from tests.factories.dashboard import signed_in
 from tests.factories.merchant import Merchant
@@ -99,3 +102,34 @@ async def test_developers_see_the_version_add_a_webhook_and_resend_an_event(
     assert [delivery["eventId"] for delivery in deliveries] == [event_id]
     refused = await dashboard.post("/dashboard/test/developers/webhooks", {"url": "ftp://nowhere"})
     assert refused.status_code == 400
+
+
+async def test_the_pending_total_counts_every_pending_payout_and_the_list_pages(
+    browser: httpx.AsyncClient, database: Database, runtime: Runtime, merchant: Merchant
+) -> None:
+    account = {"debtorName": "Maison Lune SAS", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}
+    assert (await merchant.patch("/payout-settings", json=account)).status_code == 200
+    order = await merchant.order(amount=3000)
+    tenant = Tenant(merchant.id, False)
+    count = 130  # more than a page of the list, and more than the hundred the total once summed
+    async with database.transaction() as connection:
+        for amount in range(1, count + 1):
+            await payout_service.create_payout(connection, tenant, runtime.cipher, order_id=order["id"],
+                                               amount=amount, iban="FR1420041010050500013M02606",
+                                               holder_name="Camille Durand")
+    dashboard = await signed_in(browser, database, merchant.id, role=Role.VIEWER)
+    page = (await dashboard.get("/dashboard/test/payouts")).text
+    total = page[page.index('id="pending-total"'):]
+    assert "€85.15" in total[:100]  # 1 + 2 + … + 130 cents
+    assert "130 payouts" in total[:300]
+    assert page.count("FR14") == views.PAGE_SIZE
+    assert "page 1 of 6" in page
+    last = (await dashboard.get("/dashboard/test/payouts?page=6")).text
+    assert last.count("FR14") == count - 5 * views.PAGE_SIZE
+    assert "€0.01" in last  # the oldest, last
+    # A viewer reads the account form but cannot save it.
+    assert "Save the account" not in page
+    refused = await dashboard.post("/dashboard/test/payouts/settings", {"debtor_name": "Someone else",
+                                                                        "iban": "DE89370400440532013000"})
+    assert refused.status_code == 403
+    assert (await merchant.get("/payout-settings")).json()["debtorName"] == "Maison Lune SAS"

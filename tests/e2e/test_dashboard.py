@@ -2,8 +2,10 @@
 to its log) and Debian's Chromium through Playwright.
 
 An admin logs in, switches to test mode, finds an order by email, opens its group, ends it, edits the
-ladder and watches the cost preview change, then (once the shopper has asked for the cashback) creates a
-payout batch and downloads its pain.001 file. A viewer sees no action, and the server refuses the POST
+ladder and watches the cost preview change, renames and recolours the brand and watches the shopper's page
+change in its preview frame before saving, then (once the shopper has asked for the cashback) creates a
+payout batch and downloads its pain.001 file. The owner creates an API key and revokes it; the API then
+refuses it. A viewer sees no action, and the server refuses the POST
 anyway; a request without the CSRF token and another organization's order are refused. Every page is
 photographed at phone and laptop widths into test-artifacts/.
 """
@@ -72,6 +74,7 @@ async def test_a_merchant_runs_the_programme_from_the_dashboard(tmp_path: Path) 
     keys: dict[str, str] = organization["keys"]  # type: ignore[assignment]
     _user(env, str(organization["id"]), "admin@maison-lune.example", "admin", "en_US")
     _user(env, str(organization["id"]), "viewer@maison-lune.example", "viewer", "fr_FR")
+    _user(env, str(organization["id"]), "owner@maison-lune.example", "owner", "en_US")
     log_path = tmp_path / "server.log"
     async with running_server(env, log_path=log_path) as base_url:
         api = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {keys['sk_test']}"}, timeout=30)
@@ -129,6 +132,21 @@ async def test_a_merchant_runs_the_programme_from_the_dashboard(tmp_path: Path) 
             settings = (await api.get("/payment-group-settings")).json()
             assert settings["discountLevels"][0]["value"] == 12
 
+            # The brand: the shopper's page, in its frame, changes as the fields do, before anything is saved.
+            await page.fill("#brand-form input[name=display_name]", "Lune Nouvelle")
+            await page.fill("#brand-form input[name=color]", "#00aa55")
+            preview = page.frame_locator("#brand-preview")
+            await preview.locator(".shop", has_text="Lune Nouvelle").wait_for()
+            frame = page.frame(name="brand-preview")
+            assert frame is not None
+            await frame.wait_for_function(
+                "getComputedStyle(document.documentElement).getPropertyValue('--brand').trim() === '#00AA55'")
+            assert (await api.get("/brand-settings")).json()["displayName"] == "Maison Lune"  # not saved yet
+            await page.click("#save-brand")
+            await page.wait_for_selector(".notice")
+            brand = (await api.get("/brand-settings")).json()
+            assert (brand["displayName"], brand["color"]) == ("Lune Nouvelle", "00AA55")
+
             order_id, token = await _withdrawal_link(log_path, owner["id"])
             withdrawn = await api.post("/withdrawals", json={"orderId": order_id, "token": token,
                                                              "iban": "FR1420041010050500013M02606",
@@ -165,11 +183,40 @@ async def test_a_merchant_runs_the_programme_from_the_dashboard(tmp_path: Path) 
             customer = (await api.get(f"/customers/{owner['customerId']}")).json()
             assert customer["isBlocked"] is False
 
+            await page.goto(f"{base_url}/dashboard/test/developers")
+            assert await page.locator("#create-key").count() == 0  # keys are the owner's
+            await _create_and_revoke_a_key(browser, base_url, api)
+
             await _screenshots(browser, base_url, page, owner)
         finally:
             await browser.close()
             await playwright.stop()
             await api.aclose()
+
+
+async def _create_and_revoke_a_key(browser: Browser, base_url: str, api: httpx.AsyncClient) -> None:
+    """The owner creates a key (shown once), the API takes it; once revoked, the API refuses it."""
+    page = await _log_in(browser, base_url, "owner@maison-lune.example", viewport=WIDTHS["laptop"])
+    await page.goto(f"{base_url}/dashboard/test/developers")
+    await page.select_option("#create-key select[name=kind]", "secret")
+    await page.click("#create-key button[type=submit]")
+    new_key = (await page.inner_text("#new-key")).strip()
+    assert new_key.startswith("sk_test_")
+    with_new_key = {"Authorization": f"Bearer {new_key}"}
+    assert (await api.get("/payment-group-settings", headers=with_new_key)).status_code == 200
+    await page.goto(f"{base_url}/dashboard/test/developers")
+    assert new_key not in await page.content()  # shown once, never again
+    row = page.locator("#api-keys tbody tr", has_text=f"…{new_key[-4:]}")
+    for name, viewport in WIDTHS.items():
+        await page.set_viewport_size(viewport)
+        await page.screenshot(path=str(ARTIFACTS / f"dashboard-developers-{name}.png"), full_page=True)
+    await row.locator("a.revoke").click()
+    await page.wait_for_url(re.compile(r".*/revoke$"))
+    await page.screenshot(path=str(ARTIFACTS / "dashboard-revoke-key-laptop.png"), full_page=True)
+    await page.click("#confirm-revoke")
+    await page.wait_for_selector(".notice")
+    assert (await api.get("/payment-group-settings", headers=with_new_key)).status_code == 401
+    await page.context.close()
 
 
 async def _screenshots(browser: Browser, base_url: str, signed_in: Page, owner: dict[str, Any]) -> None:

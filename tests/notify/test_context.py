@@ -16,7 +16,7 @@ def person(first_name: str | None, last_name: str | None) -> Customer:
         id="cus_1", organization_id="org_1", livemode=False, email_address="a@example.com", email_key="a@example.com",
         first_name=first_name, last_name=last_name, phone_number=None, locale="en_US", is_blocked=False,
         blocked_at=None, blocked_by=None, client_reference_id=None, metadata=None, created_at=NOW, created_by=None,
-        updated_at=NOW, updated_by=None, deleted_at=None,
+        updated_at=NOW, updated_by=None, deleted_at=None, erased_at=None, erased_by=None,
     )
 
 

@@ -131,3 +131,25 @@ def test_the_group_completed_email_says_how_much_and_from_when(locale: str, word
     assert "12" in text
     for word in words:
         assert word in text
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("fr_FR", ["gagner 5,00", "dont 4,00", "les 1,00", "remboursement"]),
+    ("en_US", ["unlocked €5.00", "of which €4.00", "remaining €1.00", "refund"]),
+])
+def test_the_cashback_available_email_says_what_paid_a_debt_and_what_is_left(locale: str, words: list[str]) -> None:
+    email = content.build("cashback_available", locale, {
+        "brand": {"name": "Shop"}, "first_name": "Ann", "group": {"share_id": "KHT-X", "owner_name": "Bob"},
+        "cashback": 100, "netted": 400, "withdrawal_url": "https://kohort.test/w/ord_1?token=x",
+        "order": {"amount": 5_000, "created_at": "2027-02-01T10:00:00+00:00"},
+    })
+    text = " ".join([email.subject, email.heading, *email.paragraphs])
+    for word in words:
+        assert word in text
+    plain = content.build("cashback_available", locale, {
+        "brand": {"name": "Shop"}, "first_name": "Ann", "group": {"share_id": "KHT-X", "owner_name": "Bob"},
+        "cashback": 100, "netted": 0, "withdrawal_url": "https://kohort.test/w/ord_1?token=x",
+        "order": {"amount": 5_000, "created_at": "2027-02-01T10:00:00+00:00"},
+    })
+    assert "4,00" not in " ".join(plain.paragraphs)
+    assert "4.00" not in " ".join(plain.paragraphs)

@@ -111,8 +111,19 @@ async def test_the_legacy_call_is_the_same_operation_in_snake_case(
     again = await legacy.post("/refunds", json={"amount": 500, "payment_intent_id": placed["id"]})
     assert again.status_code == 201
     assert (await legacy.get(f"/orders/{placed['id']}")).json()["amount_refunded"] == 2_500
+    # …its payment intent's id (a view of the order), or the shop's own payment reference.
+    intent = "pi_" + placed["id"].removeprefix("ord_")
+    assert (await legacy.post("/refunds", json={"amount": 300, "payment_intent_id": intent})).status_code == 201
+    shop_paid = await legacy.order(amount=5_000, clientReferenceId="magento-000000042")
+    by_reference = await legacy.post("/refunds", json={"amount": 100, "payment_intent_id": "magento-000000042"})
+    assert (by_reference.status_code, by_reference.json()["order_id"]) == (201, shop_paid["id"])
+    assert (await legacy.get(f"/orders/{placed['id']}")).json()["amount_refunded"] == 2_800
     unknown = await legacy.post("/refunds", json={"amount": 500, "payment_intent_id": "pi_unknown"})
     assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "NOT_FOUND"
+    # Another merchant's payment intent is unknown here.
+    other = await create_merchant(database, merchant.client, api_version=LEGACY_VERSION)
+    assert (await other.post("/refunds", json={"amount": 100, "payment_intent_id": intent})).status_code == 404
     assert (await legacy.post("/refunds", json={"amount": 500})).status_code == 400
 
 

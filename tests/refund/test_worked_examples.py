@@ -190,8 +190,9 @@ async def test_d_a_refund_after_payout_is_owed_then_netted_on_the_next_cashback(
     if after_netting["shown"]:
         assert [link.order_id for link in new_links] == [second["id"]]
         available = [email for email in outbox.sent if email.to == ann and second["id"] in email.text][-1]
-        assert "1,00\u00a0€" in available.text
-        assert "5,00\u00a0€" not in available.text
+        # Earned 5.00, 4.00 of it paid her debt, 1.00 to withdraw: the email says all three, truthfully.
+        assert "vous a fait gagner 5,00\u00a0€ de cashback, dont 4,00\u00a0€" in available.text
+        assert "les 1,00\u00a0€ restants" in available.text
     else:
         assert new_links == []
 
@@ -199,6 +200,14 @@ async def test_d_a_refund_after_payout_is_owed_then_netted_on_the_next_cashback(
     await Runner(runtime, batch_size=100).drain()
     assert (await order(merchant, second["id"]))["cashbackNetted"] == after_netting["netted"]
     assert (await books(database, merchant))["cashback_receivable"] == after_netting["owed"]
+
+    # The second order returned in full: the cashback that paid her debt is not due any more, so the debt
+    # is back whole (and nothing is left to withdraw).
+    await refund(merchant, second["id"])
+    returned = await order(merchant, second["id"])
+    assert (returned["amountCashback"], returned["cashbackNetted"]) == (0, after_netting["netted"])
+    assert await _owed(merchant, paid["customerId"]) == owed_after_refund
+    assert (await books(database, merchant))["cashback_receivable"] == owed_after_refund
 
 
 async def test_d_a_held_cashback_is_netted_when_its_hold_ends(

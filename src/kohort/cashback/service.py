@@ -117,15 +117,16 @@ async def net_receivables(
 
     Exactly once per order and `occasion` (None: the release of its cashback; a failed payout's id when
     the cashback comes back): the posting's key is unique, and the order only changes once it is written.
-    The caller holds the orders' rows (it just released them). Two releases for the same shopper never deduct one debt twice: the
-    shopper's row is locked before the debt is read again, so the second reads what the first left.
-    Returns the cents netted."""
+    The caller holds the orders' rows (it just released them). Two releases for the same shopper never
+    deduct one debt twice: the shopper's row is locked before the debt is read again, so the second reads
+    what the first left. Returns the cents netted."""
     candidates = await repository.nettable_orders(connection, order_ids)
     by_tenant: dict[Tenant, list[tuple[str, str, int]]] = {}
     for order_id, tenant, customer_id, cashback in candidates:
         by_tenant.setdefault(tenant, []).append((order_id, customer_id, cashback))
     netted_total = 0
-    for tenant, items in by_tenant.items():
+    # Tenants in one order and customers sorted within each: two releases lock shoppers in the same order.
+    for tenant, items in sorted(by_tenant.items(), key=lambda item: (item[0].organization_id, item[0].livemode)):
         customer_ids = sorted({customer_id for _, customer_id, _ in items})
         # Most shoppers owe nothing: look first, lock only the debtors, then read their debts again.
         indebted = sorted({row[0] for row in await ledger.receivables_of_customers(connection, tenant, customer_ids)})

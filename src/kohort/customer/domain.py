@@ -36,6 +36,8 @@ class Customer:
     updated_at: datetime
     updated_by: str | None
     deleted_at: datetime | None
+    erased_at: datetime | None
+    erased_by: str | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Customer:
@@ -49,6 +51,10 @@ class Customer:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 
@@ -67,6 +73,8 @@ class CustomerChanges(TypedDict, total=False):
     blocked_at: datetime | None
     blocked_by: str | None
     deleted_at: datetime | None
+    erased_at: datetime
+    erased_by: str
     updated_at: datetime
     updated_by: str
 

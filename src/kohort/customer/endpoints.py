@@ -68,7 +68,14 @@ async def update_customer(
     return render(request, wire)
 
 
-@router.delete("/{customer_id}", response_model=Customer, responses=errors({404: ["NOT_FOUND"]}))
+@router.delete(
+    "/{customer_id}", response_model=Customer, responses=errors({404: ["NOT_FOUND"]}),
+    description=(
+        "Soft delete: hides the customer from the list and its search, from `expand[]=customer` (null) and from "
+        "orders' `customerEmail` search, and names them anonymously on group pages. Nothing is removed (an "
+        "order with the same email brings them back): `POST /customers/{id}/erase` removes the personal data."
+    ),
+)
 async def delete_customer(
     customer_id: str, request: Request, principal: Principal = Depends(secret_key)
 ) -> JsonResponse:

@@ -97,6 +97,26 @@ async def update_customer(
     return Customer.from_row((await connection.execute(statement)).one())
 
 
+async def lock(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> Customer | None:
+    """The customer (deleted ones included), its row locked until commit (PostgreSQL): an erasure and
+    an update of the same customer go one after the other."""
+    statement = select(customers).where(tenant.owns(customers), customers.c.id == customer_id).with_for_update()
+    return _customer((await connection.execute(statement)).first())
+
+
+async def erase_once(
+    connection: AsyncConnection, tenant: Tenant, customer_id: str, changes: CustomerChanges
+) -> Customer | None:
+    """Write the erasure, once: None when the customer was erased already (the conditional write decides)."""
+    statement = (
+        update(customers)
+        .where(tenant.owns(customers), customers.c.id == customer_id, customers.c.erased_at.is_(None))
+        .values(**changes)
+        .returning(customers)
+    )
+    return _customer((await connection.execute(statement)).first())
+
+
 async def email_taken_by_other(connection: AsyncConnection, tenant: Tenant, email: str, customer_id: str) -> bool:
     statement = select(customers.c.id).where(
         tenant.owns(customers), customers.c.email_key == email_key(email), customers.c.id != customer_id

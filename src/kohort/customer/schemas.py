@@ -30,6 +30,9 @@ class Customer(WireModel):
     # What the shopper owes this merchant back, in cents: cashback already paid that later refunds made
     # undue (receivables), not yet deducted from a new cashback of theirs. Read from the ledger.
     cashback_owed: int
+    # A GDPR erasure (POST /customers/{id}/erase): the personal fields then hold a pseudonym.
+    erased_at: Timestamp | None
+    erased_by: str | None
 
 
 def to_wire_customer(customer: domain.Customer, *, cashback_owed: int) -> Customer:

@@ -60,6 +60,8 @@ def _new_customer(
         updated_at=now,
         updated_by=actor,
         deleted_at=None,
+        erased_at=None,
+        erased_by=None,
     )
 
 
@@ -157,6 +159,9 @@ async def list_customers(
 
 
 def _refuse_blocked(customer: Customer) -> None:
+    if customer.is_erased:
+        raise KohortError(f"Customer {customer.id} was erased; a new order names the shopper anew.",
+                          code="CUSTOMER_ERASED")
     if customer.is_blocked:
         raise KohortError(f"Customer {customer.id} is blocked.", code="CUSTOMER_BLOCKED")
 

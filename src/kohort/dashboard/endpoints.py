@@ -5,13 +5,20 @@ the API's JSON."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.brand import service as brand_service
+from kohort.brand.domain import Brand
+from kohort.brand.schemas import BrandSettingsUpdate
+from kohort.brand.service import DEFAULT_COLOR
 from kohort.customer import service as customer_service
 from kohort.dashboard import forms, pages, static, views
 from kohort.dashboard.access import (
@@ -25,12 +32,14 @@ from kohort.dashboard.access import (
 )
 from kohort.dashboard.pages import Visit
 from kohort.db import unit_of_work
-from kohort.errors import KohortError, NotFound
+from kohort.errors import KohortError, NotFound, PermissionDenied
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import translator
+from kohort.models import ApiKeyKind
 from kohort.order.domain import OrderStatus
 from kohort.organization import service as organization_service
 from kohort.organization.ladder import Ladder
+from kohort.organization.schemas import ApiKeyCreate, ApiKeyRoll
 from kohort.payout import batch_file
 from kohort.payout import service as payout_service
 from kohort.payout.schemas import PayoutSettingsUpdate
@@ -39,6 +48,8 @@ from kohort.referral_group import settlement
 from kohort.referral_group.domain import GroupStatus
 from kohort.reporting import service as reporting_service
 from kohort.runtime import get_runtime
+from kohort.shopper import endpoints as shopper_endpoints
+from kohort.shopper import views as shopper_views
 from kohort.user import service as user_service
 from kohort.user.domain import SESSION_LIFETIME, Role
 from kohort.webhook import service as webhook_service
@@ -73,6 +84,8 @@ class DashboardRoute(APIRoute):
                 if request.headers.get("hx-request"):
                     return Response(status_code=204, headers={"HX-Redirect": LOGIN_PATH})
                 return RedirectResponse(LOGIN_PATH, status_code=303)
+            except ShownAgain as refused:
+                return refused.response
             except KohortError as error:
                 return error_page(request, error)
 
@@ -80,6 +93,55 @@ class DashboardRoute(APIRoute):
 
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False, route_class=DashboardRoute)
+
+ResultT = TypeVar("ResultT")
+
+
+class ShownAgain(Exception):
+    """An action the service refused: its page again, with the service's message (and its status)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A page an action answers with: its template, its navigation section, and how its context is gathered."""
+
+    template: str
+    section: str
+    gather: Callable[[AsyncConnection, Visit], Awaitable[dict[str, Any]]]
+
+    async def render(self, request: Request, current: Visit, *, status_code: int = 200, **shown: Any) -> Response:
+        """The page as it is now, with what the action has to say (an error, a secret shown once)."""
+        async with unit_of_work(request) as connection:
+            context = await self.gather(connection, current)
+        return pages.page(current, self.template, {**context, **shown}, section=self.section,
+                          status_code=status_code)
+
+
+async def _act(request: Request, current: Visit, screen: Screen,
+               action: Callable[[AsyncConnection], Awaitable[ResultT]]) -> ResultT:
+    """An action's service call in its own transaction; a refusal shows `screen` again with the message."""
+    try:
+        async with unit_of_work(request) as connection:
+            return await action(connection)
+    except KohortError as error:
+        raise ShownAgain(await screen.render(request, current, error=error.message,
+                                             status_code=error.status_code)) from error
+
+
+async def _developers(connection: AsyncConnection, current: Visit) -> dict[str, Any]:
+    return await views.developers_page(connection, current.tenant, with_keys=current.may(Role.OWNER))
+
+
+async def _payouts(connection: AsyncConnection, current: Visit) -> dict[str, Any]:
+    return await views.payouts_page(connection, current.tenant, page=1)
+
+
+DEVELOPERS = Screen("developers.html", "developers", _developers)
+PAYOUTS = Screen("payouts.html", "payouts", _payouts)
 
 
 def _secure(request: Request) -> bool:
@@ -227,22 +289,27 @@ async def customer_action(customer_id: str, action: str, request: Request,
     return RedirectResponse(current.path(f"customers/{customer_id}"), status_code=303)
 
 
-async def _settings_page(request: Request, current: Visit, *, form: Any = None, error: str | None = None,
-                         saved: bool = False, status_code: int = 200) -> Response:
+async def _settings_page(request: Request, current: Visit, *, form: Any = None, brand_form: Any = None,
+                         error: str | None = None, brand_error: str | None = None, saved: str = "",
+                         status_code: int = 200) -> Response:
     runtime = get_runtime(request)
     async with unit_of_work(request) as connection:
         settings = await organization_service.get_group_settings(connection, current.tenant)
         preview = await reporting_service.cost_preview(
             connection, current.tenant, Ladder(settings.discount_type, settings.discount_levels),
             today=runtime.clock.now().date(), max_participants=settings.max_participants)
+        brand = await brand_service.get_brand_settings(connection, current.tenant)
+    brand_form = brand_form or views.brand_form(brand)
     context = {"settings": settings, "preview": views.preview_context(preview, current.locale), "error": error,
-               "saved": saved, "form": form or views.settings_form(settings)}
+               "saved": saved, "form": form or views.settings_form(settings), "brand_error": brand_error,
+               "brand_form": brand_form, "brand_preview_query": views.brand_preview_query(brand_form)}
     return pages.page(current, "settings.html", context, section="settings", status_code=status_code)
 
 
 @router.get("/{mode}/settings")
 async def settings_page(request: Request, current: Visit = Depends(visit)) -> Response:
-    return await _settings_page(request, current, saved=request.query_params.get("saved") == "1")
+    saved = request.query_params.get("saved", "")
+    return await _settings_page(request, current, saved=saved if saved in ("1", "brand") else "")
 
 
 @router.post("/{mode}/settings/ladder")
@@ -276,10 +343,57 @@ async def ladder_preview(request: Request, current: Visit = Depends(acting(Role.
                                        "preview": views.preview_context(preview, current.locale)})
 
 
+@router.post("/{mode}/settings/brand")
+async def save_brand(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
+    """How the shoppers' pages and emails look, as `PATCH /brand-settings` sets it (blank: back to the default)."""
+    posted = views.posted_brand_form(await request.form())
+    try:
+        changes = forms.validated(BrandSettingsUpdate, views.brand_body(posted, with_contact=True))
+        async with unit_of_work(request) as connection:
+            await brand_service.update_brand_settings(connection, current.tenant, changes=changes)
+    except KohortError as error:
+        return await _settings_page(request, current, brand_form=posted, brand_error=error.message,
+                                    status_code=error.status_code)
+    return RedirectResponse(current.path("settings?saved=brand"), status_code=303)
+
+
+# The preview is framed by the settings page, and by nothing else.
+PREVIEW_HEADERS = {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"}
+
+
+@router.get("/{mode}/settings/brand/preview")
+async def brand_preview(request: Request, current: Visit = Depends(visit)) -> Response:
+    """The shopper's group page (the mode's newest group, or a new one as the settings would open it) dressed
+    with the brand typed in the query, not saved: a GET that changes nothing, for the settings page's frame."""
+    posted = views.posted_brand_form(request.query_params)
+    runtime = get_runtime(request)
+    try:
+        changes = forms.validated(BrandSettingsUpdate, views.brand_body(posted, with_contact=False))
+    except KohortError as error:
+        context = {**pages.formatters(current.locale), "status": error.status_code, "message": error.message,
+                   "not_found": False}
+        return pages.html("error.html", context, status_code=error.status_code, headers=PREVIEW_HEADERS)
+    async with unit_of_work(request) as connection:
+        group = await views.newest_group(connection, current.tenant)
+        if group is None:
+            settings = await organization_service.get_group_settings(connection, current.tenant)
+            group = shopper_views.sample_group(settings, runtime.clock.now())
+        brand = Brand(name=(changes.display_name or "").strip() or current.organization_name, logo_url=changes.logo_url,
+                      color=changes.color or DEFAULT_COLOR, website_url=changes.website_url,
+                      livemode=current.tenant.livemode)
+        page = await shopper_views.page_of_group(connection, group, locale=fmt.page_locale(current.locale),
+                                                 public_url=runtime.settings.public_url, invite_mode=False,
+                                                 brand=brand)
+    response = shopper_endpoints.html("group.html", page.context)
+    response.headers.update(PREVIEW_HEADERS)
+    return response
+
+
 @router.get("/{mode}/payouts")
 async def payouts(request: Request, current: Visit = Depends(visit)) -> Response:
     async with unit_of_work(request) as connection:
-        context = await views.payouts_page(connection, current.tenant)
+        context = await views.payouts_page(connection, current.tenant, views.Filters.read(request.query_params,
+                                                                                          frozenset()).page)
     return pages.page(current, "payouts.html", context, section="payouts")
 
 
@@ -327,23 +441,18 @@ async def save_payout_settings(request: Request, current: Visit = Depends(acting
     body = {"debtorName": views.posted_form(form, limit=70).get("debtor_name", ""),
             "iban": views.posted_form(form, limit=50).get("iban", ""),
             "bic": views.posted_form(form, limit=11).get("bic") or None}
-    try:
+
+    async def save(connection: AsyncConnection) -> None:
         changes = forms.validated(PayoutSettingsUpdate, body)
-        async with unit_of_work(request) as connection:
-            await payout_service.update_payout_settings(connection, current.tenant, changes=changes)
-    except KohortError as error:
-        async with unit_of_work(request) as connection:
-            context = await views.payouts_page(connection, current.tenant)
-        return pages.page(current, "payouts.html", {**context, "error": error.message}, section="payouts",
-                          status_code=400)
+        await payout_service.update_payout_settings(connection, current.tenant, changes=changes)
+
+    await _act(request, current, PAYOUTS, save)
     return RedirectResponse(current.path("payouts"), status_code=303)
 
 
 @router.get("/{mode}/developers")
 async def developers(request: Request, current: Visit = Depends(visit)) -> Response:
-    async with unit_of_work(request) as connection:
-        context = await views.developers_page(connection, current.tenant)
-    return pages.page(current, "developers.html", context, section="developers")
+    return await DEVELOPERS.render(request, current, revoked=request.query_params.get("revoked") == "1")
 
 
 @router.post("/{mode}/developers/webhooks")
@@ -351,19 +460,59 @@ async def create_webhook(request: Request, current: Visit = Depends(acting(Role.
     """A new endpoint for every event; its signing secret is shown once, on the page this answers."""
     body = {"url": await form_field(request, "url", limit=2048),
             "description": (await form_field(request, "description", limit=500)) or None}
-    try:
+
+    async def create(connection: AsyncConnection) -> webhook_service.EndpointWithSecret:
         data = forms.validated(WebhookEndpointCreate, body)
-        async with unit_of_work(request) as connection:
-            created = await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher,
-                                                            data)
-    except KohortError as error:
-        async with unit_of_work(request) as connection:
-            context = await views.developers_page(connection, current.tenant)
-        return pages.page(current, "developers.html", {**context, "error": error.message}, section="developers",
-                          status_code=400)
+        return await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher, data)
+
+    created = await _act(request, current, DEVELOPERS, create)
+    return await DEVELOPERS.render(request, current, new_secret=created.secret)
+
+
+@router.post("/{mode}/developers/keys")
+async def create_api_key(request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
+    """A new key of this mode, as `POST /api-keys`; the key itself is on the page this answers, and never again."""
+    body = {"kind": await form_field(request, "kind", limit=20)}
+
+    async def create(connection: AsyncConnection) -> organization_service.IssuedKey:
+        data = forms.validated(ApiKeyCreate, body)
+        return await organization_service.create_key(connection, current.tenant, kind=ApiKeyKind(data.kind))
+
+    issued = await _act(request, current, DEVELOPERS, create)
+    return await DEVELOPERS.render(request, current, new_key=issued.secret)
+
+
+@router.post("/{mode}/developers/keys/{key_id}/roll")
+async def roll_api_key(key_id: str, request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
+    """A replacement key, as `POST /api-keys/{id}/roll`; the rolled one keeps working for the chosen grace."""
+    raw = await form_field(request, "grace_period_seconds", limit=10)
+    body = {"gracePeriodSeconds": int(raw) if raw.isdigit() else raw}
+
+    async def roll(connection: AsyncConnection) -> organization_service.IssuedKey:
+        data = forms.validated(ApiKeyRoll, body)
+        return await organization_service.roll_key(connection, current.tenant, key_id,
+                                                   grace=timedelta(seconds=data.grace_period_seconds))
+
+    issued = await _act(request, current, DEVELOPERS, roll)
+    return await DEVELOPERS.render(request, current, new_key=issued.secret)
+
+
+@router.get("/{mode}/developers/keys/{key_id}/revoke")
+async def confirm_revoke(key_id: str, request: Request, current: Visit = Depends(visit)) -> Response:
+    """The confirmation step before a revocation (a page, so that it holds without JavaScript)."""
+    if not current.may(Role.OWNER):
+        raise PermissionDenied("Your role does not allow this.", code="ROLE_REFUSED")
     async with unit_of_work(request) as connection:
-        context = await views.developers_page(connection, current.tenant)
-    return pages.page(current, "developers.html", {**context, "new_secret": created.secret}, section="developers")
+        key = await organization_service.get_key(connection, current.tenant, key_id)
+    return pages.page(current, "revoke_key.html", {"key": key}, section="developers")
+
+
+@router.post("/{mode}/developers/keys/{key_id}/revoke")
+async def revoke_api_key(key_id: str, request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
+    """As `POST /api-keys/{id}/revoke`: refused from the next request on; never the mode's last secret key."""
+    await _act(request, current, DEVELOPERS, lambda connection: organization_service.revoke_key(
+        connection, current.tenant, key_id, keep_a_secret_key=True))
+    return RedirectResponse(current.path("developers?revoked=1"), status_code=303)
 
 
 @router.post("/{mode}/developers/events/{event_id}/resend")

@@ -7,11 +7,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.brand.schemas import BrandSettings
+from kohort.brand.service import DEFAULT_COLOR
 from kohort.customer import service as customer_service
 from kohort.events import service as events_service
+from kohort.kit import clock
 from kohort.kit import formatting as fmt
 from kohort.kit.i18n import N_, translator
 from kohort.kit.listing import ListParams
@@ -20,11 +24,13 @@ from kohort.ledger.domain import PostingKind
 from kohort.order import service as order_service
 from kohort.order.domain import Order, OrderStatus
 from kohort.organization import service as organization_service
-from kohort.organization.domain import GroupSettings
+from kohort.organization.domain import ApiKey, GroupSettings
 from kohort.payout import service as payout_service
 from kohort.payout.domain import PayoutStatus
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import GroupStatus, ReferralGroup
+from kohort.refund import service as refund_service
+from kohort.refund.domain import Refund
 from kohort.reporting.domain import Figures, Period
 from kohort.reporting.preview import CostPreview
 from kohort.tenant import Tenant
@@ -43,7 +49,12 @@ POSTING_LABELS = {
     PostingKind.GROUP_SETTLED_REVERSED: N_("Cashback taken back"),
     PostingKind.CASHBACK_WITHDRAWN_REVERSED: N_("Transfer failed: cashback available again"),
     PostingKind.CASHBACK_PAID_REVERSED: N_("Payment reversed"),
+    PostingKind.REFUND_ADJUSTED: N_("Cashback and fee adjusted to the refund"),
+    PostingKind.REFUND_ADJUSTED_REVERSED: N_("Refund adjustment reversed"),
+    PostingKind.RECEIVABLE_NETTED: N_("Cashback owed back deducted"),
+    PostingKind.RECEIVABLE_NETTED_REVERSED: N_("Deduction of cashback owed back reversed"),
 }
+REFUNDS_SHOWN = 100  # an order's refunds on its timeline (each takes money off it: a handful at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +185,25 @@ async def order_detail(connection: AsyncConnection, tenant: Tenant, order_id: st
         moments += [moment for moment in _group_moments(group, members, locale) if moment.at >= order.created_at]
     for posting in await ledger_service.postings_of_order(connection, tenant, order.id):
         moments.append(Moment(posting.created_at, translator(locale).gettext(POSTING_LABELS[posting.kind])))
+    newest = ListParams(take=REFUNDS_SHOWN, skip=0, order_field="createdAt", descending=True, search=None,
+                        expand=frozenset())
+    refunds = (await refund_service.list_refunds(connection, tenant, newest, order_id=order.id))[0]
+    moments += [_refund_moment(refund, locale) for refund in refunds]
     payout = await payout_service.latest_payout_for_order(connection, tenant, order.id)
     customer = await customer_service.get_customer(connection, tenant, order.customer_id)
     return {"order": order, "group": group, "members": members or [], "payout": payout, "customer": customer,
-            "moments": sorted(moments, key=lambda moment: moment.at)}
+            "refunds": refunds, "now": clock.now(), "moments": sorted(moments, key=lambda moment: moment.at)}
+
+
+def _refund_moment(refund: Refund, locale: str) -> Moment:
+    """A refund on the timeline: how much, why, and who asked for it (a user, or an API key)."""
+    tr = translator(locale)
+    text = tr.gettext("Refund of {amount}", amount=fmt.money(refund.amount, locale))
+    if refund.reason:
+        text += f" · {refund.reason}"
+    if refund.created_by:
+        text += " · " + tr.gettext("by {who}", who=refund.created_by)
+    return Moment(refund.created_at, text)
 
 
 async def group_detail(connection: AsyncConnection, tenant: Tenant, reference: str, locale: str,
@@ -186,9 +212,11 @@ async def group_detail(connection: AsyncConnection, tenant: Tenant, reference: s
     members = await order_service.orders_of_group(connection, tenant, group.id)
     reached = group.ladder.reached(group.participant_count)
     settled = group.status != GroupStatus.OPEN
+    # Each participant on what they finally paid: refunds take their part off, and a fully refunded order
+    # no longer counts (it earns nothing).
     rows = [{"order": member, "name": _name(member),
              "cashback": member.amount_cashback if settled and member.amount_cashback is not None
-             else group.ladder.provisional_cashback(group.participant_count, member.amount)} for member in members]
+             else group.ladder.provisional_cashback(group.participant_count, member.net_amount)} for member in members]
     return {"group": group, "members": rows, "reached": reached, "now": now, "open": group.status == GroupStatus.OPEN,
             "moments": sorted(_group_moments(group, members, locale), key=lambda moment: moment.at)}
 
@@ -265,24 +293,32 @@ def preview_context(preview: CostPreview, locale: str) -> dict[str, Any]:
     }
 
 
-async def payouts_page(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
-    """The newest payouts and batches (a page each) and the account they are paid from."""
+async def payouts_page(connection: AsyncConnection, tenant: Tenant, page: int) -> dict[str, Any]:
+    """A page of the payouts (newest first), the newest batches, what the next batch would take (all the pending
+    payouts, summed in SQL), and the account they are paid from."""
+    filters = Filters(term="", status="", date_from=None, date_to=None, page=page)
+    found, count = await payout_service.list_payouts(connection, tenant, filters.params(text_fields=()))
     newest = ListParams(take=50, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
-    found, count = await payout_service.list_payouts(connection, tenant, newest)
     batches, batch_count = await payout_service.list_batches(connection, tenant, newest)
-    # What the next batch would take (a batch takes every pending payout; a page shows the first hundred).
-    waiting = ListParams(take=100, skip=0, order_field="createdAt", descending=False, search='status:"PENDING"',
-                         expand=frozenset())
-    pending, pending_count = await payout_service.list_payouts(connection, tenant, waiting)
+    pending_count, pending_total = await payout_service.pending_summary(connection, tenant)
     return {"payouts": found, "payout_count": count, "batches": batches, "batch_count": batch_count,
-            "pending_total": sum(payout.amount for payout in pending), "pending_count": pending_count,
+            "pending_total": pending_total, "pending_count": pending_count, **pager(filters, count),
             "account": await payout_service.get_payout_settings(connection, tenant), "error": None,
             "failable": frozenset({PayoutStatus.PENDING, PayoutStatus.IN_BATCH, PayoutStatus.REQUIRES_ATTENTION})}
 
 
-async def developers_page(connection: AsyncConnection, tenant: Tenant) -> dict[str, Any]:
-    """The API version, the webhook endpoints with their latest deliveries, and the latest events."""
+KEYS_SHOWN = 50  # the mode's newest keys; at most 20 of them are usable at once
+
+
+async def developers_page(connection: AsyncConnection, tenant: Tenant, *, with_keys: bool) -> dict[str, Any]:
+    """The API version, the mode's API keys (`with_keys`: the owner's view), the webhook endpoints with their
+    latest deliveries, and the latest events."""
     newest = ListParams(take=20, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
+    keys: list[ApiKey] = []
+    if with_keys:
+        newest_keys = ListParams(take=KEYS_SHOWN, skip=0, order_field="createdAt", descending=True, search=None,
+                                 expand=frozenset())
+        keys = (await organization_service.list_keys(connection, tenant, newest_keys))[0]
     endpoints, _count = await webhook_service.list_endpoints(connection, tenant, newest)
     deliveries = {endpoint.id: (await webhook_service.list_deliveries(connection, tenant, endpoint.id, newest))[0]
                   for endpoint in endpoints}
@@ -290,4 +326,41 @@ async def developers_page(connection: AsyncConnection, tenant: Tenant) -> dict[s
     organization = await organization_service.find_organization(connection, tenant.organization_id)
     return {"endpoints": endpoints, "deliveries": deliveries, "events": latest_events, "event_count": event_count,
             "api_version": organization.api_version if organization is not None else "", "error": None,
-            "new_secret": None}
+            "new_secret": None, "keys": keys, "new_key": None,
+            "now": clock.now()}
+
+
+BRAND_FIELDS = {"display_name": 100, "color": 7, "logo_url": 500, "website_url": 500, "contact_email": 254}
+
+
+def brand_form(settings: BrandSettings) -> dict[str, str]:
+    """The brand form's fields filled from the saved settings."""
+    return {"display_name": settings.display_name, "color": f"#{settings.color or DEFAULT_COLOR}",
+            "logo_url": settings.logo_url or "", "website_url": settings.website_url or "",
+            "contact_email": settings.contact_email or ""}
+
+
+def posted_brand_form(values: Any) -> dict[str, str]:
+    """The brand fields of a form or a query string, each cut to its bound."""
+    return {name: value.strip()[:limit] for name, limit in BRAND_FIELDS.items()
+            if isinstance(value := values.get(name), str)}
+
+
+def brand_body(posted: dict[str, str], *, with_contact: bool) -> dict[str, Any]:
+    """The fields as `PATCH /brand-settings` reads them; every field is sent, so a blank one clears it."""
+    body: dict[str, Any] = {"displayName": posted.get("display_name", ""), "color": posted.get("color", ""),
+                            "logoUrl": posted.get("logo_url", ""), "websiteUrl": posted.get("website_url", "")}
+    if with_contact:
+        body["contactEmail"] = posted.get("contact_email", "")
+    return body
+
+
+def brand_preview_query(form: dict[str, str]) -> str:
+    """The preview frame's first query string: the form as shown (saved, or as posted beside an error)."""
+    return urlencode({name: form.get(name, "") for name in ("display_name", "color", "logo_url", "website_url")})
+
+
+async def newest_group(connection: AsyncConnection, tenant: Tenant) -> ReferralGroup | None:
+    newest = ListParams(take=1, skip=0, order_field="createdAt", descending=True, search=None, expand=frozenset())
+    found, _count = await group_service.list_groups(connection, tenant, newest)
+    return found[0] if found else None

@@ -190,6 +190,11 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
             paragraphs=[
                 *([_("Your previous transfer could not be made. Please enter your IBAN again.")]
                   if context.get("retry") else []),
+                _("Your order at {shop} unlocked {earned} cashback, of which {netted} paid back what you owed "
+                  "{shop} after a refund. Enter your IBAN so we can send you the remaining {cashback} by bank "
+                  "transfer; it arrives within a few days.", shop=shop, cashback=cashback,
+                  earned=money(context["cashback"] + context["netted"]), netted=money(context["netted"]))
+                if context.get("netted") else
                 _("Your order at {shop} unlocked {cashback} cashback. Enter your IBAN so we can send it by bank "
                   "transfer; it arrives within a few days.", shop=shop, cashback=cashback),
                 _("This link is personal and works once."),

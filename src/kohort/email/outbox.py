@@ -28,10 +28,26 @@ RETRY = Backoff(first=timedelta(seconds=10), cap=timedelta(hours=2))
 MAX_ATTEMPTS = 25
 
 
+def deliverable(to: str | None) -> bool:
+    """Whether an address can receive mail: `.invalid` is reserved (RFC 2606) and is what an erased
+    customer's pseudonym ends with, so nothing is queued for it to fail 25 times."""
+    return bool(to) and not str(to).strip().lower().endswith(".invalid")
+
+
+def recipient_digest(to: str) -> str:
+    """What the jobs table holds of a recipient's address: a digest, never the address."""
+    return hashlib.sha256(to.strip().lower().encode()).hexdigest()[:24]
+
+
 def dedupe_key(kind: str, event_id: str, to: str) -> str:
-    # The address itself never lands in clear in the jobs table: only a digest of it.
-    recipient = hashlib.sha256(to.strip().lower().encode()).hexdigest()[:24]
-    return f"email:{kind}:{event_id}:{recipient}"
+    return f"email:{kind}:{event_id}:{recipient_digest(to)}"
+
+
+def subject_of_dedupe_key(key: str) -> tuple[str, str] | None:
+    """(what the email is about: an event, order, group or payout id; the recipient's digest), read back
+    from an email job's dedupe key."""
+    parts = key.split(":")
+    return (parts[2], parts[-1]) if len(parts) >= 4 and parts[0] == "email" else None
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,7 @@ class Outbox:
 
     async def enqueue_many(self, connection: AsyncConnection, emails: list[QueuedEmail]) -> None:
         """Queue many emails in one statement (a settlement batch); same once-only rule as `enqueue`."""
-        items = [self._sealed(email, email.to) for email in emails if email.to]
+        items = [self._sealed(email, email.to) for email in emails if email.to and deliverable(email.to)]
         await queue.enqueue_many(connection, JOB_KIND, items, max_attempts=MAX_ATTEMPTS)
 
     async def enqueue(
@@ -69,12 +85,17 @@ class Outbox:
     ) -> bool:
         """Queue email `kind` about `event_id` for `to`. False when there is no address or it was queued
         already for this event and recipient."""
-        if not to:
+        if not to or not deliverable(to):
             return False
         email = QueuedEmail(kind=kind, event_id=event_id, to=to, locale=locale, context=context)
         payload, key = self._sealed(email, to)
         job_id = await queue.enqueue(connection, JOB_KIND, payload, dedupe_key=key, max_attempts=MAX_ATTEMPTS)
         return job_id is not None
+
+    def reseal(self, payload: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """`payload` holding `data` instead (an erasure's pseudonym in place of personal data)."""
+        sealed = self.cipher.encrypt(json.dumps(data, default=str), associated_data=payload["dedupe"])
+        return {**payload, "sealed": sealed}
 
     def unseal(self, payload: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.cipher.decrypt(payload["sealed"], associated_data=payload["dedupe"]))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, func, insert, select, update
+from sqlalchemy import Boolean, String, Text, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
@@ -82,3 +82,33 @@ async def claim_unnotified(connection: AsyncConnection, *, now: datetime, limit:
     )
     claimed = [Event.from_row(row) for row in (await connection.execute(statement)).all()]
     return sorted(claimed, key=lambda event: (event.created_at, event.id))
+
+
+# How many texts one look-up compares at once (a LIKE each).
+_NEEDLES_PER_QUERY = 50
+
+
+async def mentioning(connection: AsyncConnection, tenant: Tenant, needles: Sequence[str]) -> list[Event]:
+    """The tenant's events whose object contains one of `needles` (case-insensitively), oldest first: the
+    events about a customer, their orders, groups and payouts, for an erasure."""
+    text = func.lower(cast(events.c.data, Text))
+    found: dict[str, Event] = {}
+    for start in range(0, len(needles), _NEEDLES_PER_QUERY):
+        chunk = needles[start:start + _NEEDLES_PER_QUERY]
+        statement = select(events).where(
+            tenant.owns(events), or_(*(text.contains(needle.lower(), autoescape=True) for needle in chunk))
+        )
+        for row in (await connection.execute(statement)).all():
+            event = Event.from_row(row)
+            found[event.id] = event
+    return sorted(found.values(), key=lambda event: (event.created_at, event.id))
+
+
+async def rewrite(
+    connection: AsyncConnection, tenant: Tenant, event_id: str, *, data: dict[str, Any], refs: dict[str, Any] | None
+) -> None:
+    """An event's stored object replaced (an erasure's pseudonym in place of personal data)."""
+    await connection.execute(
+        update(events).where(tenant.owns(events), events.c.id == event_id).values(data=data, refs=refs)
+    )
+

@@ -3,15 +3,17 @@ never both believe they hold it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
 from kohort.models import idempotency_keys as keys
+from kohort.tenant import Tenant
 
 RUNNING = "running"
 DONE = "done"
@@ -73,3 +75,29 @@ async def purge_expired(connection: AsyncConnection, now: datetime, *, limit: in
             delete(keys).where(_row(row.organization_id, row.livemode, row.key), keys.c.expires_at <= now)
         )
     return len(rows)
+
+
+async def responses_containing(
+    connection: AsyncConnection, tenant: Tenant, needles: Sequence[str]
+) -> list[tuple[str, bytes]]:
+    """(key, stored answer) of the tenant's kept answers containing one of `needles` (ASCII,
+    case-insensitively): the answers that show a customer, for an erasure."""
+    if not needles:
+        return []
+    # The body is bytes: PostgreSQL reads it as text through the escape encoding (any byte goes),
+    # SQLite casts it.
+    body = func.encode(keys.c.response_body, "escape") if connection.dialect.name == "postgresql" else cast(
+        keys.c.response_body, Text)
+    text = func.lower(body)
+    statement = select(keys.c.key, keys.c.response_body).where(
+        keys.c.organization_id == tenant.organization_id, keys.c.livemode == tenant.livemode,
+        keys.c.response_body.is_not(None),
+        or_(*(text.contains(needle.lower(), autoescape=True) for needle in needles)),
+    )
+    return [(row.key, bytes(row.response_body)) for row in (await connection.execute(statement)).all()]
+
+
+async def rewrite_response(connection: AsyncConnection, tenant: Tenant, key: str, body: bytes) -> None:
+    await connection.execute(
+        update(keys).where(_row(tenant.organization_id, tenant.livemode, key)).values(response_body=body)
+    )

@@ -14,6 +14,7 @@ from kohort.models.payout import BatchStatus, PayoutStatus, payout_accounts, pay
 from kohort.models.ratelimit import rate_limit_counters
 from kohort.models.referral_group import GroupStatus, ReminderState, payment_groups
 from kohort.models.refund import RefundStage, refunds
+from kohort.models.reporting import daily_figures
 from kohort.models.user import Role, login_throttles, user_sessions, users
 from kohort.models.webhook import webhook_attempts, webhook_deliveries, webhook_endpoints
 
@@ -32,6 +33,7 @@ __all__ = [
     "api_keys",
     "brand_settings",
     "customers",
+    "daily_figures",
     "events",
     "group_settings",
     "idempotency_keys",

@@ -27,6 +27,9 @@ customers = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(40)),
     Column("deleted_at", UTCDateTime),
+    # A GDPR erasure: when, and by which API key (the personal columns above then hold a pseudonym).
+    Column("erased_at", UTCDateTime),
+    Column("erased_by", String(40)),
     Index("uq_customers_tenant_email", "organization_id", "livemode", "email_key", unique=True),
     Index("ix_customers_tenant_created", "organization_id", "livemode", "created_at"),
 )

@@ -252,7 +252,7 @@ async def _withdrawal_links(
     )
     return [
         loaded.email("cashback_available", email_id, group, order, "kohort_ref_payment_iban_request", order=order,
-                     cashback=order.amount_cashback, retry=retry,
+                     cashback=order.amount_cashback, netted=order.cashback_netted, retry=retry,
                      withdrawal_url=withdrawal_url(loaded.outbox.public_url, order.id, tokens[order.id]))
         for email_id, order, group, retry in reachable if order.id in tokens
     ]

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import fetch_page
 from kohort.errors import Conflict, KohortError
 from kohort.kit.listing import ListParams, wire_columns
-from kohort.models import OrderStatus, orders
+from kohort.models import OrderStatus, customers, orders
 from kohort.order.domain import Order
 from kohort.tenant import Tenant
 
 # The withdrawal token's hash is a secret of the shopper's link: never sortable or searchable.
 LIST_COLUMNS = wire_columns(orders, exclude=frozenset({"withdrawal_token_hash"}))
+# A search by the shopper's email (`customerEmail:…`, `customer_email~…`).
+_EMAIL_SEARCH = re.compile(r"customer_?email", re.IGNORECASE)
+# The order's customer was soft-deleted: a search by email must not find them through their orders.
+_CUSTOMER_DELETED = exists().where(
+    customers.c.id == orders.c.customer_id, customers.c.deleted_at.is_not(None)
+)
 # Built once; the row comes as execution parameters (see kohort.db.insert_ignoring_conflicts).
 _INSERT_ORDER = insert(orders).returning(orders)
 
@@ -74,6 +81,8 @@ async def list_orders(
     conditions = [tenant.owns(orders)]
     if group_id is not None:
         conditions.append(orders.c.payment_group_id == group_id)
+    if params.search and _EMAIL_SEARCH.search(params.search):
+        conditions.append(~_CUSTOMER_DELETED)
     return await fetch_page(
         connection, orders, columns=LIST_COLUMNS, params=params, conditions=conditions, build=Order.from_row
     )
@@ -228,3 +237,28 @@ async def add_refund(
         .returning(orders)
     )
     return _order((await connection.execute(statement)).first())
+
+
+async def orders_of_customer(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> list[Order]:
+    """Every order of a customer, oldest first (an access request or an erasure reads them all)."""
+    statement = (
+        select(orders)
+        .where(tenant.owns(orders), orders.c.customer_id == customer_id)
+        .order_by(orders.c.created_at, orders.c.id)
+    )
+    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def erase_customer_copies(connection: AsyncConnection, tenant: Tenant, customer_id: str, *, email: str) -> None:
+    """The customer's details copied on their orders replaced by the erasure's pseudonym (amounts stay)."""
+    await connection.execute(
+        update(orders)
+        .where(tenant.owns(orders), orders.c.customer_id == customer_id)
+        .values(customer_email=email, customer_first_name=None, customer_last_name=None, customer_phone_number=None)
+    )
+
+
+async def replace_metadata(
+    connection: AsyncConnection, tenant: Tenant, order_id: str, metadata: dict[str, Any] | None
+) -> None:
+    await connection.execute(update(orders).where(tenant.owns(orders), orders.c.id == order_id).values(metadata=metadata))

@@ -28,6 +28,7 @@ from kohort.organization import service as organization_service
 from kohort.referral_group import service as group_service
 from kohort.referral_group.domain import ReferralGroup
 from kohort.referral_group.schemas import PaymentGroupCreate, to_wire_group
+from kohort.reporting import service as reporting_service
 from kohort.tenant import Tenant
 
 # A reference longer than any id or client reference id cannot name an order (and is not worth a query).
@@ -222,6 +223,9 @@ async def open_group_for_order(
     )
     values: dict[str, Any] = {"updated_at": clock.now(), "updated_by": actor}
     await repository.move_to_group(connection, tenant, order.id, group_id=group.id, share_id=group.share_id, values=values)
+    if order.payment_group_id is not None:
+        # It may have joined someone else's group before: its day's referred orders change.
+        await reporting_service.forget_order_day(connection, tenant, order.created_at)
     if order.payment_group_id is not None:
         await group_service.release_seat(connection, tenant, order.payment_group_id)
     await events.record_event(connection, GroupCreated(to_wire_group(group)))

@@ -195,6 +195,13 @@ async def list_keys(connection: AsyncConnection, tenant: Tenant, params: ListPar
     return await repository.list_keys(connection, tenant, params)
 
 
+async def get_key(connection: AsyncConnection, tenant: Tenant, key_id: str) -> ApiKey:
+    key = await repository.get_key(connection, tenant, key_id)
+    if key is None:
+        raise _key_not_found(key_id)
+    return key
+
+
 async def create_key(connection: AsyncConnection, tenant: Tenant, *, kind: ApiKeyKind) -> IssuedKey:
     now = clock.now()
     if await repository.count_usable_keys(connection, tenant, now=now) >= MAX_USABLE_KEYS:

@@ -113,6 +113,14 @@ async def pending_payouts(connection: AsyncConnection, tenant: Tenant) -> list[P
     return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
+async def pending_summary(connection: AsyncConnection, tenant: Tenant) -> tuple[int, int]:
+    """(count, total amount) of the pending payouts: one aggregate, however many there are."""
+    statement = select(func.count(), func.coalesce(func.sum(payouts.c.amount), 0)).where(
+        tenant.owns(payouts), payouts.c.status == PayoutStatus.PENDING)
+    count, total = (await connection.execute(statement)).one()
+    return int(count), int(total)
+
+
 async def require_attention(
     connection: AsyncConnection, tenant: Tenant, payout_id: str, *, reason: str, now: datetime
 ) -> Payout | None:
@@ -269,3 +277,31 @@ async def swap_iban(connection: AsyncConnection, payout: Payout, *, iban_encrypt
         .values(iban_encrypted=iban_encrypted)
     )
     return bool((await connection.execute(statement)).rowcount)
+
+
+async def payouts_of_orders(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str]) -> list[Payout]:
+    if not order_ids:
+        return []
+    statement = (
+        select(payouts)
+        .where(tenant.owns(payouts), payouts.c.order_id.in_(order_ids))
+        .order_by(payouts.c.created_at, payouts.c.id)
+    )
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def erase_holders(connection: AsyncConnection, tenant: Tenant, payout_ids: Sequence[str], *, masked: str) -> None:
+    """The holder's name and IBAN (encrypted and masked) gone from these payouts; amounts and statuses stay."""
+    if payout_ids:
+        await connection.execute(
+            update(payouts)
+            .where(tenant.owns(payouts), payouts.c.id.in_(payout_ids))
+            .values(holder_name=None, iban_encrypted=None, iban_masked=masked)
+        )
+
+
+async def batches_by_ids(connection: AsyncConnection, tenant: Tenant, batch_ids: Sequence[str]) -> list[PayoutBatch]:
+    if not batch_ids:
+        return []
+    statement = select(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id.in_(batch_ids))
+    return [PayoutBatch.from_row(row) for row in (await connection.execute(statement)).all()]

@@ -19,6 +19,7 @@ from kohort.payout import batch_file, repository, sepa_text
 from kohort.payout import iban as iban_rules
 from kohort.payout.domain import BatchStatus, Payout, PayoutBatch, PayoutStatus
 from kohort.payout.provider import DebtorAccount, PayoutProvider, Transfer
+from kohort.payout.redaction import redact_transfers
 from kohort.payout.schemas import PayoutSettings, PayoutSettingsUpdate
 from kohort.tenant import Tenant
 
@@ -43,6 +44,17 @@ def _iban_context(payout_id: str) -> str:
 def _document_context(batch_id: str) -> str:
     # Binds a batch's file to its batch: swapped onto another batch it would not decrypt.
     return f"payout-batch:{batch_id}"
+
+
+def stored_iban(cipher: Cipher, payout: Payout) -> str | None:
+    """The payout's IBAN in clear while it is kept (until the payout is settled); None after, or when it
+    does not decrypt with this key."""
+    if payout.iban_encrypted is None:
+        return None
+    try:
+        return cipher.decrypt(payout.iban_encrypted, associated_data=_iban_context(payout.id))
+    except DecryptionError:
+        return None
 
 
 async def get_payout_settings(connection: AsyncConnection, tenant: Tenant) -> PayoutSettings:
@@ -101,6 +113,11 @@ async def latest_payout_for_order(connection: AsyncConnection, tenant: Tenant, o
 
 async def list_payouts(connection: AsyncConnection, tenant: Tenant, params: ListParams) -> tuple[list[Payout], int]:
     return await repository.list_payouts(connection, tenant, params)
+
+
+async def pending_summary(connection: AsyncConnection, tenant: Tenant) -> tuple[int, int]:
+    """(count, total amount) of the payouts the next batch would take."""
+    return await repository.pending_summary(connection, tenant)
 
 
 def execution_date(today: date, business_days: int) -> date:
@@ -270,6 +287,21 @@ async def confirm_batch(connection: AsyncConnection, tenant: Tenant, cipher: Cip
     )
     paid = await repository.mark_batch_paid(connection, tenant, batch_id, now)
     return CreatedBatch(batch=confirmed, payouts=paid)
+
+
+async def erase_from_batch_file(
+    connection: AsyncConnection, tenant: Tenant, cipher: Cipher, batch: PayoutBatch, end_to_end_ids: list[str],
+    *, placeholder: str,
+) -> None:
+    """A confirmed batch's stored file without the creditor name and IBAN of these transfers (a customer's
+    erasure); sealed again as it was stored."""
+    context = _document_context(batch.id)
+    clear = batch_file.is_clear(batch.document)
+    content = batch.document if clear else cipher.decrypt(batch.document, associated_data=context)
+    redacted = redact_transfers(content, end_to_end_ids, placeholder=placeholder)
+    if redacted != content:
+        stored = redacted if clear else cipher.encrypt(redacted, associated_data=context)
+        await repository.replace_document(connection, tenant, batch.id, document=stored, ibans_masked=batch.ibans_masked)
 
 
 # Batches read per transaction by the instance-wide passes below.

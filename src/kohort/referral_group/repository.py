@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,9 @@ from kohort.referral_group.domain import JoinedGroup, ReferralGroup
 from kohort.tenant import Tenant, tenant_scope
 
 LIST_COLUMNS = wire_columns(payment_groups, exclude=frozenset({"share_key", "settings_id"}))
+# A search by the owner's email (`creatorEmail:…`) does not find a soft-deleted owner through their groups.
+_EMAIL_SEARCH = re.compile(r"creator_?email", re.IGNORECASE)
+_OWNER_DELETED = exists().where(customers.c.id == payment_groups.c.customer_id, customers.c.deleted_at.is_not(None))
 
 # The order path's statements, built once (see kohort.tenant.tenant_scope).
 _BY_ID = select(payment_groups).where(tenant_scope(payment_groups), payment_groups.c.id == bindparam("reference"))
@@ -171,6 +175,8 @@ async def list_groups(
     connection: AsyncConnection, tenant: Tenant, params: ListParams
 ) -> tuple[list[ReferralGroup], int]:
     conditions = [tenant.owns(payment_groups)]
+    if params.search and _EMAIL_SEARCH.search(params.search):
+        conditions.append(~_OWNER_DELETED)
     return await fetch_page(
         connection, payment_groups, columns=LIST_COLUMNS, params=params, conditions=conditions,
         build=ReferralGroup.from_row,
@@ -256,3 +262,30 @@ async def set_participant_count(
         .returning(payment_groups)
     )
     return ReferralGroup.from_row((await connection.execute(statement)).one())
+
+
+async def groups_of_owner(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> list[ReferralGroup]:
+    """The groups a customer created, oldest first."""
+    statement = (
+        select(payment_groups)
+        .where(tenant.owns(payment_groups), payment_groups.c.customer_id == customer_id)
+        .order_by(payment_groups.c.created_at, payment_groups.c.id)
+    )
+    return [ReferralGroup.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def erase_creator_email(connection: AsyncConnection, tenant: Tenant, customer_id: str, *, email: str) -> None:
+    """The owner's email copied on their groups replaced by the erasure's pseudonym."""
+    await connection.execute(
+        update(payment_groups)
+        .where(tenant.owns(payment_groups), payment_groups.c.customer_id == customer_id)
+        .values(creator_email=email)
+    )
+
+
+async def replace_metadata(
+    connection: AsyncConnection, tenant: Tenant, group_id: str, metadata: dict[str, Any] | None
+) -> None:
+    await connection.execute(
+        update(payment_groups).where(tenant.owns(payment_groups), payment_groups.c.id == group_id).values(metadata=metadata)
+    )

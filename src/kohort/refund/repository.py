@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -53,3 +55,19 @@ async def list_refunds(
     return await fetch_page(
         connection, refunds, columns=LIST_COLUMNS, params=params, conditions=conditions, build=Refund.from_row
     )
+
+
+async def refunds_of_orders(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str]) -> list[Refund]:
+    if not order_ids:
+        return []
+    statement = (
+        select(refunds)
+        .where(tenant.owns(refunds), refunds.c.order_id.in_(order_ids))
+        .order_by(refunds.c.created_at, refunds.c.id)
+    )
+    return [Refund.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def replace_reason(connection: AsyncConnection, tenant: Tenant, refund_id: str, reason: str | None) -> None:
+    """The one change a refund ever sees: an erasure taking the shopper's data out of the merchant's reason."""
+    await connection.execute(update(refunds).where(tenant.owns(refunds), refunds.c.id == refund_id).values(reason=reason))

@@ -10,6 +10,15 @@ What a refund changes depends on where the order's group stands:
   were promised). Not withdrawn yet, it is reduced; already paid or in a transfer under way, the
   difference becomes a receivable on the shopper, deducted from their next cashback with this merchant.
 
+A withdrawal in progress (the order CASHBACK_PROCESSING, its payout pending or in an exported batch the
+bank has not confirmed): the payout is never edited, since the bank file may already be on its way and a
+transfer cannot be called back from here. The refund records the cut as a receivable instead, so the
+shopper is paid no more than is due in the end: if the bank pays, the debt (`cashbackOwed`) is deducted
+from their next cashback with this merchant; if the payout fails, the cashback that comes back pays the
+debt first (withdrawal.service.fail_payout), and the new link withdraws only what is left. A refund and a
+withdrawal of the same order serialize on the order's row: whichever writes first, the other sees it
+(refund first: less to withdraw; withdrawal first: a receivable).
+
 Concurrency: the refund locks the order's group, then the order, the same order of locks as joins,
 settlement and the hold's end, so a refund and any of them are serialized whole; the order's refunded
 total only grows by a conditional write bounded by its amount, so two refunds can never exceed it.
@@ -23,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.cashback import service as cashback_service
 from kohort.cashback.service import CashbackChange
+from kohort.checkout import service as checkout_service
 from kohort.errors import Conflict, KohortError, NotFound
 from kohort.events import service as events
 from kohort.events.domain import OrderRefunded
@@ -152,13 +162,16 @@ async def _apply(
 async def refund_legacy(
     connection: AsyncConnection, tenant: Tenant, actor: str, data: LegacyRefundCreate
 ) -> RefundOutcome:
-    """`POST /refunds` (the Magento module's call): the same operation, the order named in the body."""
-    order_id = data.order_id or data.payment_intent_id
-    if not order_id:
+    """`POST /refunds` (the Magento module's call, SURFACES.md §4.3 M3): the same operation, the order
+    named in the body by its id or by its payment intent. Payment intents are views of orders: the module
+    sends the id it got back on its success URL (`pi_…`); a shop's own payment reference, stored as the
+    order's client reference id (`payment_client_reference_id` of the plugins), names it too."""
+    if data.order_id:
+        order_id = data.order_id
+    elif data.payment_intent_id:
+        order_id = (await checkout_service.find_payment_intent(connection, tenant, data.payment_intent_id)).id
+    else:
         raise KohortError("order_id or payment_intent_id is required.", code="VALIDATION_ERROR")
-    if data.order_id is None and not order_id.startswith("ord_"):
-        # Payment intents arrive with checkout sessions; until then an intent is named by its order's id.
-        raise NotFound(f"Payment intent {order_id} not found.")
     return await refund_order(connection, tenant, actor, order_id, RefundCreate(
         amount=data.amount, reason=data.reason, client_reference_id=data.client_reference_id,
     ))

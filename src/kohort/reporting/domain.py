@@ -37,6 +37,24 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class DayTotals:
+    """One UTC day's orders and money: what the home page adds up, day by day."""
+
+    day: date
+    orders: int
+    orders_amount: int
+    referred_orders: int
+    referred_amount: int
+    cashback_expense: int
+    fee_expense: int
+    merchant_funds: int
+
+    @classmethod
+    def empty(cls, day: date) -> DayTotals:
+        return cls(day, 0, 0, 0, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
 class DayOrders:
     day: date
     own: int  # orders that opened a group (or joined none)

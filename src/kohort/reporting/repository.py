@@ -3,16 +3,17 @@ indexed column (see migration 0014), so a period costs the rows in it, not the t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from kohort.db import insert_ignoring_conflicts
 from kohort.ledger.accounts import Account
-from kohort.models import GroupStatus, ledger_entries, orders, payment_groups
-from kohort.reporting.domain import Period
+from kohort.models import GroupStatus, daily_figures, ledger_entries, orders, payment_groups
+from kohort.reporting.domain import DayTotals, Period
 from kohort.tenant import Tenant
 
 
@@ -114,3 +115,29 @@ async def average_basket(connection: AsyncConnection, tenant: Tenant, period: Pe
         tenant.owns(orders), orders.c.created_at >= period.start, orders.c.created_at < period.end)
     count, total = (await connection.execute(statement)).one()
     return int(count), int(total)
+
+
+_TOTALS = ("orders", "orders_amount", "referred_orders", "referred_amount", "cashback_expense", "fee_expense",
+           "merchant_funds")
+
+
+async def stored_days(connection: AsyncConnection, tenant: Tenant, period: Period) -> list[DayTotals]:
+    """The kept totals of the period's days (the days not kept yet are missing)."""
+    statement = select(daily_figures.c.day, *(daily_figures.c[name] for name in _TOTALS)).where(
+        tenant.owns(daily_figures), daily_figures.c.day >= period.first_day, daily_figures.c.day <= period.last_day)
+    return [DayTotals(as_date(row[0]), *(int(value) for value in row[1:]))
+            for row in (await connection.execute(statement)).all()]
+
+
+async def store_days(connection: AsyncConnection, tenant: Tenant, days: list[DayTotals], *, now: datetime) -> None:
+    """Keeps these totals; a day another request kept first stays as it is (the same figures: its data is final)."""
+    if not days:
+        return
+    statement = insert_ignoring_conflicts(connection, daily_figures, ["organization_id", "livemode", "day"])
+    await connection.execute(statement, [
+        {**tenant.stamp(), "day": totals.day, **{name: getattr(totals, name) for name in _TOTALS},
+         "computed_at": now} for totals in days])
+
+
+async def forget_day(connection: AsyncConnection, tenant: Tenant, day: date) -> None:
+    await connection.execute(delete(daily_figures).where(tenant.owns(daily_figures), daily_figures.c.day == day))

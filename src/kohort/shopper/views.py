@@ -6,13 +6,14 @@ Personal data stays out: people appear as "First L." and never with an email add
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.brand import service as brand_service
+from kohort.brand.domain import Brand
 from kohort.customer import service as customer_service
 from kohort.customer.names import display_name
 from kohort.kit import clock
@@ -21,9 +22,10 @@ from kohort.kit.i18n import N_, translator
 from kohort.links import group_page_url
 from kohort.order import service as order_service
 from kohort.order.domain import Order
+from kohort.organization.domain import GroupSettings
 from kohort.referral_group import lifecycle
 from kohort.referral_group import service as group_service
-from kohort.referral_group.domain import GroupStatus
+from kohort.referral_group.domain import GroupStatus, ReferralGroup, ReminderState
 
 # Withdrawal refusals the page explains in the shopper's language; any other error gets GENERIC_ERROR.
 PAGE_ERRORS = {
@@ -71,8 +73,34 @@ async def group_page(
 ) -> GroupPage:
     """The group page's data; raises GroupNotFound for an unknown code."""
     group = await group_service.find_by_share_code(connection, share_code)
+    return await page_of_group(connection, group, locale=locale, public_url=public_url, invite_mode=invite_mode)
+
+
+def sample_group(settings: GroupSettings, now: datetime) -> ReferralGroup:
+    """A group as the merchant's settings would open it now, with nobody in it yet: what the dashboard's brand
+    preview shows a merchant that has no group of its own yet."""
+    return ReferralGroup(
+        id="pg_preview", organization_id=settings.organization_id, livemode=settings.livemode,
+        share_id="KHT-PREVIEW", share_key="KHT-PREVIEW", customer_id="cus_preview", creator_email=None,
+        status=GroupStatus.OPEN, metadata=None, expires_at=now + timedelta(minutes=settings.minutes_duration),
+        mid_expire_at=None, j_minus2_expire_at=None, j_plus3_start_at=None, reminder_email_sent=ReminderState.NOT_SENT,
+        canceled_at=None, completed_at=None, participant_count=1, settings_id=settings.id,
+        discount_type=settings.discount_type, discount_levels=settings.discount_levels,
+        max_participants=settings.max_participants, minutes_duration=settings.minutes_duration,
+        min_purchase_value=settings.min_purchase_value, created_at=now, created_by=None, updated_at=now,
+        updated_by=None, cashback_hold_days=settings.cashback_hold_days, cashback_available_at=None,
+        cashback_released_at=None,
+    )
+
+
+async def page_of_group(
+    connection: AsyncConnection, group: ReferralGroup, *, locale: str, public_url: str, invite_mode: bool,
+    brand: Brand | None = None,
+) -> GroupPage:
+    """`group`'s page as its shoppers see it; `brand` instead of the saved one is the dashboard's preview of
+    brand settings not saved yet."""
     tenant = group.tenant
-    brand = await brand_service.get_brand(connection, tenant)
+    brand = brand or await brand_service.get_brand(connection, tenant)
     # A fully refunded order is no participant any more (issue 10).
     orders = [order for order in await order_service.orders_of_group(connection, tenant, group.id) if order.counts]
     people = await customer_service.get_customers(connection, tenant, {order.customer_id for order in orders} | {group.customer_id})
@@ -89,6 +117,9 @@ async def group_page(
 
     def name_of(customer_id: str, order: Order | None = None) -> str:
         person = people.get(customer_id)
+        if person is not None and (person.is_deleted or person.is_erased):
+            # Deleted or erased: other shoppers see an anonymous participant, not the order's copy of the name.
+            return _("Friend")
         name = display_name(person.first_name, person.last_name) if person else None
         if name is None and order is not None:
             name = display_name(order.customer_first_name, order.customer_last_name)

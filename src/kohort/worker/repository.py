@@ -221,6 +221,24 @@ async def payloads_after(connection: AsyncConnection, kind: str, after_id: str, 
     return [(str(row.id), row.payload) for row in (await connection.execute(statement)).all()]
 
 
+async def jobs_with_dedupe_keys_like(connection: AsyncConnection, kind: str, patterns: Sequence[str]) -> list[Job]:
+    """Jobs of `kind` whose dedupe key matches one of the LIKE `patterns` (an erasure finds the emails
+    about a customer by the event and recipient digest their keys carry)."""
+    found: dict[str, Job] = {}
+    for start in range(0, len(patterns), 50):
+        chunk = patterns[start:start + 50]
+        statement = select(jobs).where(jobs.c.kind == kind, or_(*(jobs.c.dedupe_key.like(pattern) for pattern in chunk)))
+        for row in (await connection.execute(statement)).all():
+            job = Job.from_row(row)
+            found[job.id] = job
+    return sorted(found.values(), key=lambda job: (job.created_at, job.id))
+
+
+async def delete_jobs(connection: AsyncConnection, job_ids: Sequence[str]) -> None:
+    if job_ids:
+        await connection.execute(delete(jobs).where(jobs.c.id.in_(job_ids)))
+
+
 async def replace_payload(connection: AsyncConnection, job_id: str, payload: JobPayload) -> None:
-    # Payloads never change otherwise: only a key rotation writes one again.
+    # An erasure (the customer's data out of a queued email) or a key rotation (servers stopped) writes one again.
     await connection.execute(update(jobs).where(jobs.c.id == job_id).values(payload=payload))

@@ -14,3 +14,16 @@ function tick() {
 }
 setInterval(tick, 1000);
 document.addEventListener("DOMContentLoaded", tick);
+// A form with data-preview="FRAME" shows its values, unsaved, in that frame as they are typed.
+document.addEventListener("input", function (event) {
+  var form = event.target.form;
+  var frame = form && document.getElementById(form.getAttribute("data-preview") || "");
+  if (!frame) { return; }
+  clearTimeout(form.previewTimer);
+  form.previewTimer = setTimeout(function () {
+    var params = new URLSearchParams(new FormData(form));
+    params.delete("csrf_token");  // a GET that changes nothing needs no token, and a URL must not carry it
+    params.delete("contact_email");
+    frame.src = frame.getAttribute("data-src") + "?" + params.toString();
+  }, 300);
+});

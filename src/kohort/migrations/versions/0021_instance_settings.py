@@ -1,7 +1,7 @@
 """instance settings (the encryption key's fingerprint)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03 14:30:00.000000
 
 A name/value table for the installation itself: the fingerprint (HMAC-SHA256 of a fixed label under the key,
@@ -16,8 +16,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0019'
-down_revision: str | None = '0018'
+revision: str = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
