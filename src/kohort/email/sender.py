@@ -4,8 +4,10 @@ only need to see what went out). All take a fully rendered message."""
 from __future__ import annotations
 
 import asyncio
+import binascii
 import logging
 import re
+import secrets
 import smtplib
 import ssl
 import sys
@@ -13,6 +15,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
@@ -42,6 +45,39 @@ class OutgoingEmail:
         message.set_content(self.text)
         message.add_alternative(self.html, subtype="html")
         return message
+
+    def to_bytes(self, sender_address: str) -> bytes | None:
+        """The same message as `to_mime`, written out directly: building an `EmailMessage` parses and
+        refolds every header it is given, which cost more than the SMTP conversation. None when an address
+        is not plain ASCII (the message then needs SMTPUTF8: `to_mime` and smtplib handle it)."""
+        if not (self.to.isascii() and sender_address.isascii()) or has_control_characters(self.to):
+            return None
+        boundary = f"==kohort_{secrets.token_hex(16)}=="
+        subject = single_line(self.subject)
+        if not subject.isascii() or len(subject) > 900:
+            subject = Header(subject, "utf-8").encode(linesep="\r\n")
+        head = (
+            f"From: {formataddr((single_line(self.from_name), sender_address))}\r\n"
+            f"To: {self.to}\r\n"
+            f"Subject: {subject}\r\n"
+            f"Message-ID: {make_msgid(domain=sender_address.rpartition('@')[2] or None)}\r\n"
+            "MIME-Version: 1.0\r\n"
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+        )
+        return b"".join((
+            head.encode("ascii"),
+            _part(boundary, "plain", self.text), _part(boundary, "html", self.html),
+            f"--{boundary}--\r\n".encode("ascii"),
+        ))
+
+
+def _part(boundary: str, subtype: str, content: str) -> bytes:
+    """One text part, quoted-printable (readable where it is ASCII, safe for any line length)."""
+    # Ends with a line break, as EmailMessage.set_content writes it.
+    lines = [*content.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n").split("\n"), ""]
+    encoded = b"\r\n".join(binascii.b2a_qp(line.encode("utf-8"), istext=True) for line in lines)
+    return (f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii") + encoded + b"\r\n"
 
 
 def sender_address(sender: str) -> str:
@@ -112,10 +148,13 @@ class SmtpSender:
         return self._connect()
 
     def _send_blocking(self, email: OutgoingEmail) -> None:
-        message = email.to_mime(self.sender_address)
+        written = email.to_bytes(self.sender_address)
         client = self._take()
         try:
-            client.send_message(message)
+            if written is None:
+                client.send_message(email.to_mime(self.sender_address))
+            else:
+                client.sendmail(self.sender_address, [email.to], written)
         except BaseException:
             _close(client)
             raise

@@ -24,7 +24,7 @@ from kohort.http.versions import LEGACY_VERSION, legacy_body
 from kohort.kit import clock
 from kohort.kit.crypto import Cipher
 from kohort.webhook import sender, service, signing
-from kohort.webhook.domain import Delivery, DeliveryStatus, WebhookEndpoint
+from kohort.webhook.domain import Delivery, DeliveryStatus, Outcome, WebhookEndpoint
 
 log = logging.getLogger("kohort.webhook")
 
@@ -66,7 +66,9 @@ def outcome(delivery: Delivery, attempt: sender.Attempt, *, now: datetime) -> di
 
 class DeliveryPump:
     """Keeps up to `concurrency` deliveries in flight in this process; `pump` claims as many as there
-    are free slots and returns at once (the sends go on in the background)."""
+    are free slots and returns at once (the sends go on in the background). Their outcomes are recorded
+    together: whatever finished while the last batch was being written goes in the next one, a few
+    statements per batch rather than a transaction per delivery."""
 
     def __init__(self, database: Database, cipher: Cipher, *, concurrency: int = CONCURRENCY) -> None:
         self.database = database
@@ -74,6 +76,10 @@ class DeliveryPump:
         self.concurrency = concurrency
         self.client = sender.new_client()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._outcomes: list[Outcome] = []
+        self._recording: asyncio.Task[None] | None = None
+        # Decrypted signing secrets by endpoint id, valid while the endpoint's ciphertexts are unchanged.
+        self._secrets: dict[str, tuple[tuple[str, str | None, datetime | None], list[str]]] = {}
 
     async def pump(self, *, limit: int) -> int:
         free = min(limit, self.concurrency - len(self._in_flight))
@@ -83,15 +89,28 @@ class DeliveryPump:
         lease = now + LEASE
         async with self.database.transaction() as connection:
             claimed = await service.claim_due(connection, now=now, lease_until=lease, limit=free)
+        bodies: dict[str, bytes] = {}
         for delivery, event, endpoint in claimed:
-            task = asyncio.create_task(self._deliver(delivery, event, endpoint, lease))
+            body = bodies.get(event.id)
+            if body is None:
+                try:
+                    body = bodies[event.id] = payload(event)
+                except Exception:  # a bug here must not hold back the others; the lease expires, it is retried
+                    log.exception("webhook.delivery_crashed", extra={"delivery_id": delivery.id})
+                    continue
+            task = asyncio.create_task(self._deliver(delivery, event, endpoint, lease, body))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         return len(claimed)
 
     async def wait_idle(self) -> None:
-        while self._in_flight:
+        """Until every send has ended and its outcome is recorded."""
+        while self._in_flight or self._is_recording():
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+            if self._recording is not None:
+                await asyncio.gather(self._recording, return_exceptions=True)
+                if self._recording is not None and self._recording.done():
+                    self._recording = None
 
     async def drain(self, *, limit: int = 100) -> None:
         """Until nothing is due: claim, send, wait (tests and `kohort worker --drain`)."""
@@ -105,26 +124,52 @@ class DeliveryPump:
         await self.wait_idle()
         await self.client.aclose()
 
-    async def _deliver(self, delivery: Delivery, event: Event, endpoint: WebhookEndpoint, lease: datetime) -> None:
+    def _signing_secrets(self, endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+        version = (endpoint.secret_encrypted, endpoint.previous_secret_encrypted, endpoint.previous_secret_expires_at)
+        cached = self._secrets.get(endpoint.id)
+        if cached is None or cached[0] != version or (
+            endpoint.previous_secret_expires_at is not None and endpoint.previous_secret_expires_at <= now
+        ):
+            cached = self._secrets[endpoint.id] = (version, service.signing_secrets(self.cipher, endpoint, now=now))
+        return cached[1]
+
+    async def _deliver(
+        self, delivery: Delivery, event: Event, endpoint: WebhookEndpoint, lease: datetime, body: bytes
+    ) -> None:
         try:
             if endpoint.disabled:
                 attempt = sender.Attempt(succeeded=False, status_code=None, duration_ms=0,
                                          response="endpoint disabled")
             else:
-                body = payload(event)
+                now = clock.now()
                 headers = signing.headers(
-                    service.signing_secrets(self.cipher, endpoint, now=clock.now()),
-                    message_id=event.id, timestamp=int(clock.now().timestamp()), body=body,
+                    self._signing_secrets(endpoint, now), message_id=event.id, timestamp=int(now.timestamp()),
+                    body=body,
                 )
                 attempt = await sender.send(self.client, endpoint.url, body=body, headers=headers,
                                             livemode=endpoint.livemode)
-            now = clock.now()
-            async with self.database.transaction() as connection:
-                recorded = await service.record_attempt(
-                    connection, delivery, lease=lease, values=outcome(delivery, attempt, now=now),
-                    real=not endpoint.disabled,
-                )
-            if not recorded:
-                log.warning("webhook.lease_lost", extra={"delivery_id": delivery.id})
+            self._outcomes.append(Outcome(delivery, lease, outcome(delivery, attempt, now=clock.now()),
+                                          real=not endpoint.disabled))
+            if not self._is_recording():
+                self._recording = asyncio.create_task(self._record())
         except Exception:  # a bug here must not kill the pump; the lease expires and it is retried
             log.exception("webhook.delivery_crashed", extra={"delivery_id": delivery.id})
+
+    def _is_recording(self) -> bool:
+        return self._recording is not None and not self._recording.done()
+
+    async def _record(self) -> None:
+        """Write the finished attempts, batch after batch, until none is waiting."""
+        try:
+            while self._outcomes:
+                batch, self._outcomes = self._outcomes, []
+                try:
+                    async with self.database.transaction() as connection:
+                        lost = await service.record_attempts(connection, batch)
+                except Exception:  # their leases expire and they are sent again
+                    log.exception("webhook.record_failed", extra={"deliveries": len(batch)})
+                    continue
+                for delivery_id in lost:
+                    log.warning("webhook.lease_lost", extra={"delivery_id": delivery_id})
+        finally:
+            self._recording = None

@@ -95,6 +95,19 @@ class Attempt:
         return cls(*row)
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A finished attempt waiting to be recorded."""
+
+    delivery: Delivery
+    # The lease the delivery was claimed under: the outcome counts only if it still stands.
+    lease: datetime
+    # The delivery's new state (kohort.webhook.delivery.outcome).
+    values: dict[str, Any]
+    # False when no request was made (a disabled endpoint): it says nothing of the endpoint's health.
+    real: bool
+
+
 check_row_shape(webhook_endpoints, WebhookEndpoint)
 check_row_shape(webhook_deliveries, Delivery)
 check_row_shape(webhook_attempts, Attempt)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
@@ -137,16 +137,15 @@ async def claim_due_deliveries(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list((await connection.execute(due)).scalars())
-    if not ids:
-        return []
     claimed = (
         update(webhook_deliveries)
-        .where(webhook_deliveries.c.id.in_(ids))
+        .where(webhook_deliveries.c.id.in_(due.scalar_subquery()))
         .values(locked_until=lease_until, updated_at=now)
         .returning(webhook_deliveries)
     )
     deliveries = [Delivery.from_row(row) for row in (await connection.execute(claimed)).all()]
+    if not deliveries:
+        return []
     event_rows = await connection.execute(select(events).where(events.c.id.in_({item.event_id for item in deliveries})))
     by_event = {event.id: event for event in (Event.from_row(row) for row in event_rows.all())}
     endpoint_rows = await connection.execute(
@@ -160,21 +159,40 @@ async def claim_due_deliveries(
     ]
 
 
-async def record_attempt(
-    connection: AsyncConnection, delivery_id: str, *, lease: datetime, values: dict[str, Any]
-) -> bool:
-    """Write an attempt's outcome if the lease taken at claim time still stands (else another sender
-    took the delivery over and its outcome counts)."""
+async def take_back(connection: AsyncConnection, delivery_ids: Sequence[str], *, lease: datetime) -> set[str]:
+    """Release the deliveries still leased until `lease` (the sender's claim still stands; else another
+    sender took them over), locked by this transaction until it records their outcome; returns their ids."""
     statement = (
         update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.locked_until == lease)
-        .values(**values, locked_until=None)
+        .where(webhook_deliveries.c.id.in_(delivery_ids), webhook_deliveries.c.locked_until == lease)
+        .values(locked_until=None)
+        .returning(webhook_deliveries.c.id)
     )
-    return bool((await connection.execute(statement)).rowcount)
+    return set((await connection.execute(statement)).scalars())
 
 
-async def insert_attempt(connection: AsyncConnection, values: dict[str, Any]) -> None:
-    await connection.execute(insert(webhook_attempts), values)
+_DELIVERY_OUTCOME_COLUMNS = ("attempts", "last_attempt_at", "last_status_code", "last_duration_ms", "last_response",
+                             "updated_at", "status", "next_attempt_at")
+# Built once: one execution per batch, a row of parameters per delivery.
+_UPDATE_DELIVERY = (
+    update(webhook_deliveries)
+    .where(webhook_deliveries.c.id == bindparam("delivery_id"))
+    .values({name: bindparam(f"new_{name}") for name in _DELIVERY_OUTCOME_COLUMNS})
+)
+
+
+async def update_deliveries(connection: AsyncConnection, changes: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Write each delivery's new state (`values` keyed by column, every one of _DELIVERY_OUTCOME_COLUMNS)."""
+    if changes:
+        await connection.execute(_UPDATE_DELIVERY, [
+            {"delivery_id": delivery_id, **{f"new_{name}": values[name] for name in _DELIVERY_OUTCOME_COLUMNS}}
+            for delivery_id, values in changes
+        ])
+
+
+async def insert_attempts(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(insert(webhook_attempts), list(rows))
 
 
 async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids: Sequence[str]) -> dict[str, list[Attempt]]:
@@ -193,10 +211,12 @@ async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids:
     return found
 
 
-async def mark_succeeding(connection: AsyncConnection, endpoint_id: str) -> None:
+async def mark_succeeding(connection: AsyncConnection, endpoint_ids: Sequence[str]) -> None:
+    if not endpoint_ids:
+        return
     statement = (
         update(webhook_endpoints)
-        .where(webhook_endpoints.c.id == endpoint_id, webhook_endpoints.c.failing_since.is_not(None))
+        .where(webhook_endpoints.c.id.in_(endpoint_ids), webhook_endpoints.c.failing_since.is_not(None))
         .values(failing_since=None)
     )
     await connection.execute(statement)

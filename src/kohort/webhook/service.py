@@ -18,7 +18,7 @@ from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.tenant import Tenant
 from kohort.webhook import repository, signing
-from kohort.webhook.domain import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
+from kohort.webhook.domain import Attempt, Delivery, DeliveryStatus, Outcome, WebhookEndpoint
 from kohort.webhook.schemas import WebhookEndpointCreate, WebhookEndpointUpdate, to_wire_endpoint
 from kohort.webhook.urls import check_url
 
@@ -191,34 +191,49 @@ async def list_deliveries(
     return found, await repository.attempts_of(connection, tenant, [item.id for item in found]), count
 
 
-async def record_attempt(
-    connection: AsyncConnection, delivery: Delivery, *, lease: datetime, values: dict[str, Any], real: bool
-) -> bool:
-    """Write an attempt's outcome (`values`: the delivery's new state) if the sender's lease still stands,
-    with the attempt itself. A `real` attempt (one that reached out to the endpoint) also tells whether the
-    endpoint works: one failing for `DISABLE_AFTER` is disabled, once, with a `webhook_endpoint.disabled`
-    event (the email consumer writes to the merchant). False when the lease was lost."""
-    if not await repository.record_attempt(connection, delivery.id, lease=lease, values=values):
-        return False
-    now = values["last_attempt_at"]
-    succeeded = values["status"] == DeliveryStatus.SUCCEEDED.value
-    await repository.insert_attempt(connection, {
-        "id": new_id("wha"), "organization_id": delivery.organization_id, "livemode": delivery.livemode,
-        "delivery_id": delivery.id, "attempted_at": now, "succeeded": succeeded,
-        "status_code": values["last_status_code"], "duration_ms": values["last_duration_ms"],
-        "response": values["last_response"], "next_attempt_at": values["next_attempt_at"],
-    })
-    if not real:
-        return True
-    if succeeded:
-        await repository.mark_succeeding(connection, delivery.endpoint_id)
-        return True
-    await repository.mark_failing(connection, delivery.endpoint_id, now=now)
-    disabled = await repository.disable_if_failing_since(connection, delivery.endpoint_id, cutoff=now - DISABLE_AFTER,
-                                                         now=now)
-    if disabled is not None:
-        await events_service.record_event(connection, WebhookEndpointDisabled(to_wire_endpoint(disabled)))
-    return True
+async def record_attempts(connection: AsyncConnection, outcomes: Sequence[Outcome]) -> list[str]:
+    """Write finished attempts (each delivery's new state, and the attempt itself), those whose sender's
+    lease still stands; returns the ids of the others (another sender took them over, its outcome
+    counts). A few statements for the whole batch.
+
+    Real attempts (ones that reached out to the endpoint) also tell whether the endpoint works, the last
+    of the batch for each endpoint: one failing for `DISABLE_AFTER` is disabled, once, with a
+    `webhook_endpoint.disabled` event (the email consumer writes to the merchant)."""
+    by_lease: dict[datetime, list[str]] = {}
+    for item in outcomes:
+        by_lease.setdefault(item.lease, []).append(item.delivery.id)
+    held: set[str] = set()
+    for lease, delivery_ids in by_lease.items():
+        held |= await repository.take_back(connection, delivery_ids, lease=lease)
+    kept = [item for item in outcomes if item.delivery.id in held]
+    await repository.update_deliveries(connection, [(item.delivery.id, item.values) for item in kept])
+    await repository.insert_attempts(connection, [
+        {
+            "id": new_id("wha"), "organization_id": item.delivery.organization_id, "livemode": item.delivery.livemode,
+            "delivery_id": item.delivery.id, "attempted_at": item.values["last_attempt_at"],
+            "succeeded": item.values["status"] == DeliveryStatus.SUCCEEDED.value,
+            "status_code": item.values["last_status_code"], "duration_ms": item.values["last_duration_ms"],
+            "response": item.values["last_response"], "next_attempt_at": item.values["next_attempt_at"],
+        }
+        for item in kept
+    ])
+    last_real: dict[str, Outcome] = {}
+    for item in kept:
+        if item.real:
+            last_real[item.delivery.endpoint_id] = item
+    succeeding = [endpoint_id for endpoint_id, item in last_real.items()
+                  if item.values["status"] == DeliveryStatus.SUCCEEDED.value]
+    await repository.mark_succeeding(connection, succeeding)
+    for endpoint_id, item in last_real.items():
+        if endpoint_id in succeeding:
+            continue
+        now = item.values["last_attempt_at"]
+        await repository.mark_failing(connection, endpoint_id, now=now)
+        disabled = await repository.disable_if_failing_since(connection, endpoint_id, cutoff=now - DISABLE_AFTER,
+                                                             now=now)
+        if disabled is not None:
+            await events_service.record_event(connection, WebhookEndpointDisabled(to_wire_endpoint(disabled)))
+    return [item.delivery.id for item in outcomes if item.delivery.id not in held]
 
 
 async def claim_due(

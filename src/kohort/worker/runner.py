@@ -64,6 +64,10 @@ class Runner:
     sweep_batch_size: int = 500
     lease_seconds: float = 60.0
     poll_interval: float = 0.5
+    # While work trickles in, the pause between turns (and before a sweep that found some runs again):
+    # long enough for a turn to find a batch rather than one job or event, short enough not to be seen.
+    # A turn that filled its batch does not pause.
+    busy_pause: float = 0.05
     # Overrides every sweep's own period (e.g. a dedicated settlement worker sweeping more often).
     sweep_every: float | None = None
     # Name prefixes of the job kinds and sweeps this runner does (empty: everything). Lets a deployment
@@ -98,6 +102,10 @@ class Runner:
         self._room = asyncio.Event()
 
     @property
+    def _busy_pause(self) -> float:
+        return min(self.busy_pause, self.poll_interval)
+
+    @property
     def _lease(self) -> timedelta:
         return timedelta(seconds=self.lease_seconds)
 
@@ -117,7 +125,8 @@ class Runner:
                 found = 0
             done += found
             period = self.sweep_every if self.sweep_every is not None else sweep.every_seconds
-            self._next_sweep[sweep.name] = time.monotonic() + (0.0 if found else period)
+            pause = 0.0 if found >= self.sweep_batch_size else min(self._busy_pause, period) if found else period
+            self._next_sweep[sweep.name] = time.monotonic() + pause
         return done
 
     async def run_jobs(self) -> int:
@@ -151,13 +160,20 @@ class Runner:
         async with self._heartbeat():
             while not stop.is_set():
                 self._room.clear()
+                limit = min(self.batch_size, self.concurrency - len(self._tasks))
                 try:
                     found = await self.run_sweeps()
-                    found += await self._turn(limit=min(self.batch_size, self.concurrency - len(self._tasks)))
+                    claimed = await self._turn(limit=limit)
                 except Exception:  # e.g. the database restarting: wait and try again
                     log.exception("worker.pass_failed")
-                    found = 0
-                if found and self._has_room():
+                    found = claimed = 0
+                if claimed >= limit > 0 and self._has_room():
+                    continue  # a full batch: more is likely waiting
+                if found or claimed:
+                    # Work trickles in: let it gather (claiming each job or event alone costs a
+                    # transaction apiece), unless stopped meanwhile.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=self._busy_pause)
                     continue
                 waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._room.wait())]
                 await asyncio.wait(waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
