@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -19,10 +20,13 @@ from kohort.http import openapi
 from kohort.http.middleware import ApiVersionMiddleware, RejectNulMiddleware
 from kohort.idempotency import openapi as idempotency_openapi
 from kohort.idempotency.middleware import IdempotencyMiddleware
+from kohort.keyring.domain import KeyMismatch
 from kohort.kit.json_response import JsonResponse
 from kohort.logs import configure_logging
 from kohort.runtime import Runtime, build_runtime, get_runtime, secure_at_rest
 from kohort.worker.runner import Runner
+
+log = logging.getLogger("kohort.app")
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -38,7 +42,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Each server process (uvicorn --workers spawns fresh interpreters) configures its own logs.
         configure_logging(level=own_settings.log_level, log_format=own_settings.log_format)
         owned = build_runtime(own_settings)
-        await secure_at_rest(owned)
+        try:
+            await secure_at_rest(owned)
+        except KeyMismatch as refused:
+            log.error("crypto.key_mismatch %s", refused.message)
+            await owned.close()
+            raise
         _install(app, owned)
         # The embedded runner: `kohort serve` works alone on one SQLite file.
         stop = asyncio.Event()
@@ -87,4 +96,6 @@ class Health(BaseModel):
 
 def _install(app: FastAPI, runtime: Runtime) -> None:
     app.state.runtime = runtime
+    # Without KOHORT_ENCRYPTION_KEY (the development key in use), live-mode requests get 503 ENCRYPTION_KEY_REQUIRED.
+    app.state.live_mode_refused = runtime.dev_key
     app.state.authenticator = KeyAuthenticator(runtime.database)

@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from kohort.kit.crypto import new_key
 
@@ -41,10 +42,13 @@ class Settings(BaseSettings):
 
     # Links in emails and pages point here (the group page, the withdrawal page).
     public_url: str = "http://127.0.0.1:8000"
-    # AES-256 key (urlsafe base64 of 32 bytes) encrypting shoppers' IBANs and queued email payloads.
-    # Unset: a development key is generated once into `dev_key_file` (see README); set it in production.
+    # AES-256 key (urlsafe base64 of 32 bytes) encrypting shoppers' IBANs, payout batch files, queued email
+    # payloads and webhook secrets. Unset: a development key is generated once into a file (`dev_key_path`),
+    # and live-mode requests are refused; set it in production.
     encryption_key: str | None = None
-    dev_key_file: str = "./kohort-dev.key"
+    # Where that development key lives; default: beside the SQLite database file, or for PostgreSQL in the
+    # user's data directory (`$XDG_DATA_HOME/kohort`, else `~/.local/share/kohort`).
+    dev_key_file: str | None = None
 
     # Emails. "smtp" sends through the server below; "console" prints them (the one-command local run).
     email_backend: str = "console"
@@ -78,12 +82,55 @@ def get_settings() -> Settings:
     return Settings()
 
 
+DEV_KEY_NAME = "kohort-dev.key"
+
+
+def user_data_dir() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kohort"
+
+
+def dev_key_path(settings: Settings) -> Path:
+    """Where the development key lives: `dev_key_file` if set, else beside the SQLite database (the two travel
+    together), else (PostgreSQL, an in-memory SQLite) in the user's data directory."""
+    if settings.dev_key_file:
+        return Path(settings.dev_key_file)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:"):
+        return Path(url.database).resolve().parent / DEV_KEY_NAME
+    return user_data_dir() / DEV_KEY_NAME
+
+
+def _adopt_working_directory_key(path: Path) -> None:
+    """Versions before this one kept the development key in the working directory: when it is there and the
+    new place is empty, it is copied there (not moved: another database started from this directory may use
+    it too), so that an upgrade keeps the data readable."""
+    legacy = Path.cwd() / DEV_KEY_NAME
+    if path.exists() or not legacy.is_file() or legacy.resolve() == path.resolve():
+        return
+    content = legacy.read_text().strip()
+    if not content:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(content + "\n")
+    log.warning("crypto.dev_key_copied from=%s to=%s (delete the old file once no other database uses it)",
+                legacy, path)
+
+
 def encryption_key(settings: Settings) -> str:
-    """The configured key, or the development key kept in `dev_key_file` (created on first use, once:
+    """The configured key, or the development key kept at `dev_key_path` (created on first use, once:
     several server processes starting together all end up with the same key)."""
     if settings.encryption_key:
         return settings.encryption_key
-    path = Path(settings.dev_key_file)
+    path = dev_key_path(settings)
+    if not settings.dev_key_file:
+        _adopt_working_directory_key(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     key = new_key()
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

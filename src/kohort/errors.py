@@ -88,6 +88,20 @@ class ServiceUnavailable(KohortError):
     default_code = "SERVICE_UNAVAILABLE"
 
 
+class EncryptionKeyRequired(ServiceUnavailable):
+    """Live mode on a server running with the development key: real shoppers' IBANs would be protected by a
+    key file lying next to the database. Test mode keeps working."""
+
+    default_code = "ENCRYPTION_KEY_REQUIRED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Live mode needs an encryption key: this server runs with the development key. The operator sets "
+            "KOHORT_ENCRYPTION_KEY (to the content of the development key file if live data was already stored "
+            "with it) and restarts the server."
+        )
+
+
 RETRY_AFTER_SECONDS = 5
 
 # What a database that is down, restarting, unreachable or saturated raises: asyncpg's and the socket's

@@ -15,6 +15,7 @@ from kohort.config import Settings, encryption_key
 from kohort.db import Database
 from kohort.email.outbox import Outbox
 from kohort.email.sender import ConsoleSender, EmailSender, SmtpSender
+from kohort.keyring import service as keyring
 from kohort.kit import clock as process_clock
 from kohort.kit.clock import Clock
 from kohort.kit.crypto import Cipher
@@ -35,6 +36,8 @@ class Runtime:
     limits: RateLimits
     # Whether `close` disposes the database: a runtime built around a caller's database (tests) leaves it open.
     owns_database: bool = True
+    # The development key is in use (no KOHORT_ENCRYPTION_KEY): live-mode requests are refused.
+    dev_key: bool = False
 
     @property
     def outbox(self) -> Outbox:
@@ -82,6 +85,7 @@ def build_runtime(
         clock=clock or process_clock.Installed(),
         limits=limits_from_settings(settings, database),
         owns_database=owned,
+        dev_key=cipher is None and not settings.encryption_key,
     )
 
 
@@ -100,9 +104,12 @@ async def session_scope(runtime: Runtime) -> AsyncIterator[AsyncConnection]:
 
 
 async def secure_at_rest(runtime: Runtime) -> int:
-    """What a process does with the key before serving (serve, worker, `kohort db upgrade`): payout batch files
-    stored in clear by an older version are encrypted (masked first if confirmed), a page per transaction, so
-    that no IBAN stays in clear after an upgrade. Returns how many it sealed."""
+    """What a process does with the key before serving (serve, worker, every CLI command): the key must be the
+    one the database knows (its fingerprint is recorded at first use; another key raises KeyMismatch), then
+    payout batch files stored in clear by an older version are encrypted (masked first if confirmed), a page
+    per transaction, so that no IBAN stays in clear after an upgrade. Returns how many it sealed."""
+    async with session_scope(runtime) as connection:
+        await keyring.check_key(connection, runtime.cipher.fingerprint)
     sealed, after_id = 0, ""
     while True:
         async with session_scope(runtime) as connection:

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kohort.auth.service import KeyAuthenticator, Principal, key_from_header
-from kohort.errors import PermissionDenied
+from kohort.errors import EncryptionKeyRequired, PermissionDenied
 from kohort.http.openapi import PUBLISHABLE_KEY_SCHEME, SECRET_KEY_SCHEME
 
 _secret_scheme = HTTPBearer(scheme_name=SECRET_KEY_SCHEME, auto_error=False)
@@ -21,6 +21,8 @@ _Documented = HTTPAuthorizationCredentials | None
 async def _principal(request: Request) -> Principal:
     authenticator: KeyAuthenticator = request.app.state.authenticator
     principal = await authenticator.authenticate(key_from_header(request.headers.get("authorization")))
+    if principal.tenant.livemode and request.app.state.live_mode_refused:
+        raise EncryptionKeyRequired()
     # The organization's pinned version applies unless the request chose one (kohort.http.versions).
     if request.state.requested_api_version is None:
         request.state.api_version = principal.default_api_version

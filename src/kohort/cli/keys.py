@@ -4,15 +4,19 @@ operations as `/api-keys` (the operator may also revoke a mode's last secret key
 from __future__ import annotations
 
 import json
+import os
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 
 import typer
 from starlette.datastructures import QueryParams
 
+from kohort import rotation
 from kohort.cli.common import run_in_runtime
 from kohort.errors import KohortError
 from kohort.kit import clock
+from kohort.kit.crypto import Cipher, new_key
 from kohort.kit.listing import MAX_TAKE, parse_list_params
 from kohort.kit.timefmt import iso_z
 from kohort.models import ApiKeyKind
@@ -127,3 +131,59 @@ def revoke_key(key_id: str = typer.Argument(..., help="The key to revoke (key_â€
     """Revoke a key now: every server process refuses it from its next request on."""
     key = _run(lambda runtime: _revoke(runtime, key_id))
     typer.echo(f"{key.id} revoked")
+
+
+class _ProgressBars:
+    """One progress bar per store of secrets, on stderr, as `kohort.rotation.rotate` reports them."""
+
+    def __init__(self) -> None:
+        self._name: str | None = None
+        self._bar: Any = None
+        self._shown = 0
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if name != self._name:
+            self.close()
+            self._name, self._shown = name, 0
+            self._bar = typer.progressbar(length=max(total, 1), label=f"{name:24}", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.length = max(total, 1)
+        self._bar.update(done - self._shown)
+        self._shown = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+@keys_app.command("generate-encryption-key")
+def generate_encryption_key() -> None:
+    """Print a fresh encryption key (for KOHORT_ENCRYPTION_KEY, or for rotate-encryption)."""
+    typer.echo(new_key())
+
+
+@keys_app.command("rotate-encryption")
+def rotate_encryption(
+    new_key_env: str = typer.Option(None, "--new-key-env",
+                                    help="The environment variable holding the new key (default: read it from stdin)."),
+) -> None:
+    """Re-encrypt every stored secret (shoppers' IBANs, batch files, queued emails, webhook secrets) under a new
+    key, then make it the database's key. Run it with the current key as KOHORT_ENCRYPTION_KEY, servers and workers
+    stopped; start them again with the new key. Interrupted, it resumes when run again."""
+    raw = os.environ.get(new_key_env, "") if new_key_env else sys.stdin.readline()
+    try:
+        new = Cipher(raw.strip())
+    except ValueError as error:
+        source = f"${new_key_env}" if new_key_env else "standard input"
+        typer.echo(f"error: the new key ({source}): {error}; `kohort keys generate-encryption-key` makes one",
+                   err=True)
+        raise typer.Exit(2) from None
+    bars = _ProgressBars()
+    try:
+        done = run_in_runtime(lambda runtime: rotation.rotate(runtime, new, on_progress=bars))
+    finally:
+        bars.close()
+    summary = ", ".join(f"{count} {name}" for name, count in done.items())
+    typer.echo(f"encryption key rotated ({summary}); new key fingerprint {new.fingerprint[:12]}. "
+               "Start the servers and workers with the new KOHORT_ENCRYPTION_KEY.")

@@ -19,12 +19,12 @@ from kohort.cli.keys import keys_app
 from kohort.cli.ledger import ledger_app
 from kohort.cli.payouts import payouts_app
 from kohort.cli.users import users_app
-from kohort.config import encryption_key, get_settings
+from kohort.config import dev_key_path, encryption_key, get_settings
 from kohort.http.versions import API_VERSIONS, CURRENT_VERSION
 from kohort.kit.timefmt import iso_z
 from kohort.migrate import upgrade
 from kohort.organization import service as organization_service
-from kohort.runtime import Runtime, secure_at_rest, session_scope
+from kohort.runtime import Runtime, session_scope
 from kohort.user import service as user_service
 from kohort.user.domain import Role
 from kohort.worker import service as job_service
@@ -75,17 +75,16 @@ def _print_organization(created: organization_service.CreatedOrganization) -> No
         typer.echo(f"  {name:8} {key}")
 
 
-async def _secure_at_rest(runtime: Runtime) -> None:
-    sealed = await secure_at_rest(runtime)
-    if sealed:
-        typer.echo(f"encrypted {sealed} payout batch file(s) stored in clear by an older version", err=True)
+async def _key_checked(runtime: Runtime) -> None:
+    """Nothing more than every command does first (kohort.cli.common.run_in_runtime): check the encryption key
+    against the database and encrypt what an older version left in clear."""
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (and encrypt what older versions stored in clear: it needs the key)."""
     upgrade(get_settings().database_url)
-    run_in_runtime(_secure_at_rest)
+    run_in_runtime(_key_checked)
     typer.echo("database is up to date")
 
 
@@ -125,8 +124,11 @@ def serve(
     settings = get_settings()
     setup_logging(settings)
     encryption_key(settings)  # create the development key (if needed) before the server processes start
+    if not settings.encryption_key:
+        typer.echo(f"No KOHORT_ENCRYPTION_KEY: using the development key in {dev_key_path(settings)}; live-mode "
+                   "requests are refused (503 ENCRYPTION_KEY_REQUIRED) until it is set.", err=True)
     upgrade(settings.database_url)
-    run_in_runtime(_secure_at_rest)
+    # Checks the encryption key against the database first: another key stops here, before any server starts.
     demo = run_in_runtime(_create_demo_if_empty)
     if demo is not None:
         typer.echo("First start: created a demo organization.")
@@ -151,7 +153,6 @@ def serve(
 
 
 async def _run_worker(runtime: Runtime, *, drain: bool, **overrides: Any) -> None:
-    await _secure_at_rest(runtime)
     runner = Runner.configured(runtime, **overrides)
     if drain:
         await runner.drain()

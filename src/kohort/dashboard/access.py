@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 
 from kohort.dashboard.pages import MODES, Visit
 from kohort.db import unit_of_work
-from kohort.errors import KohortError, NotFound, PermissionDenied
+from kohort.errors import EncryptionKeyRequired, KohortError, NotFound, PermissionDenied
 from kohort.organization import service as organization_service
 from kohort.user import service as user_service
 from kohort.user.domain import Role
@@ -45,6 +45,8 @@ async def visit(mode: str, request: Request) -> Visit:
         )
     if session is None or organization is None:
         raise LoginRequired("Please log in.")
+    if MODES[mode] and request.app.state.live_mode_refused:
+        raise EncryptionKeyRequired()
     request.state.dashboard_locale = session.user.locale  # an error page later in the request speaks it too
     return Visit(session=session, organization_name=organization.name, mode=mode)
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.kit.crypto import Cipher
+from kohort.kit.crypto import Cipher, Rotation
 from kohort.worker import queue
+from kohort.worker import repository as jobs_repository
 from kohort.worker.domain import Backoff
 
 JOB_KIND = "email.send"
@@ -99,3 +100,23 @@ class Outbox:
     def unseal(self, payload: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.cipher.decrypt(payload["sealed"], associated_data=payload["dedupe"]))
         return data
+
+
+# Queued emails re-encrypted per transaction by a key rotation.
+ROTATION_PAGE = 500
+
+
+async def count_queued(connection: AsyncConnection) -> int:
+    return await jobs_repository.count_of_kind(connection, JOB_KIND)
+
+
+async def reencrypt_queued(connection: AsyncConnection, rotation: Rotation, after_id: str) -> tuple[int, str | None]:
+    """One page of a key rotation over the emails' sealed payloads (sent ones too, until purged)."""
+    page = await jobs_repository.payloads_after(connection, JOB_KIND, after_id, limit=ROTATION_PAGE)
+    for job_id, payload in page:
+        if "sealed" not in payload:
+            continue
+        resealed = rotation.reseal(payload["sealed"], associated_data=payload["dedupe"])
+        if resealed is not None:
+            await jobs_repository.replace_payload(connection, job_id, {**payload, "sealed": resealed})
+    return len(page), (page[-1][0] if len(page) == ROTATION_PAGE else None)

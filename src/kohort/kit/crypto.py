@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -16,6 +18,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "v1:"
 NONCE_BYTES = 12
+# What the key's fingerprint is the HMAC-SHA256 of: it names a key (in the database, in messages) and reveals
+# nothing of it.
+FINGERPRINT_LABEL = b"kohort encryption key fingerprint v1"
 
 
 class DecryptionError(Exception):
@@ -37,9 +42,14 @@ def parse_key(encoded: str) -> bytes:
     return key
 
 
+def fingerprint(key: str) -> str:
+    return hmac.new(parse_key(key), FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
 class Cipher:
     def __init__(self, key: str) -> None:
         self._aead = AESGCM(parse_key(key))
+        self.fingerprint = fingerprint(key)
 
     def encrypt(self, plaintext: str, *, associated_data: str = "") -> str:
         nonce = os.urandom(NONCE_BYTES)
@@ -54,3 +64,22 @@ class Cipher:
             return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated_data.encode()).decode()
         except (InvalidTag, binascii.Error, ValueError):
             raise DecryptionError("value does not decrypt with this key") from None
+
+
+class Rotation:
+    """Moving values from one key to another, resumably: a value the new key already decrypts is left alone, so
+    an interrupted rotation run again carries on where it stopped."""
+
+    def __init__(self, old: Cipher, new: Cipher) -> None:
+        self.old = old
+        self.new = new
+
+    def reseal(self, stored: str, *, associated_data: str = "") -> str | None:
+        """The value encrypted under the new key, or None when it already is; DecryptionError when neither
+        key decrypts it."""
+        try:
+            self.new.decrypt(stored, associated_data=associated_data)
+        except DecryptionError:
+            return self.new.encrypt(self.old.decrypt(stored, associated_data=associated_data),
+                                    associated_data=associated_data)
+        return None

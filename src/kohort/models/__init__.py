@@ -5,6 +5,7 @@ from kohort.models.brand import brand_settings
 from kohort.models.customer import customers
 from kohort.models.event import events
 from kohort.models.idempotency import idempotency_keys
+from kohort.models.instance import instance_settings
 from kohort.models.job import JobStatus, jobs
 from kohort.models.ledger import ledger_chain_heads, ledger_entries, ledger_seals, ledger_transactions
 from kohort.models.order import LineItemType, OrderStatus, orders
@@ -36,6 +37,7 @@ __all__ = [
     "events",
     "group_settings",
     "idempotency_keys",
+    "instance_settings",
     "jobs",
     "ledger_chain_heads",
     "ledger_entries",

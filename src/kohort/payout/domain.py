@@ -94,6 +94,10 @@ class Payout:
         values[_PAYOUT_STATUS] = PayoutStatus(values[_PAYOUT_STATUS])
         return cls(*values)
 
+    @property
+    def tenant(self) -> Tenant:
+        return Tenant(self.organization_id, self.livemode)
+
 
 _PAYOUT_STATUS = [column.name for column in payouts.columns].index("status")
 

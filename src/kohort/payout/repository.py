@@ -250,6 +250,35 @@ async def swap_document(connection: AsyncConnection, batch: PayoutBatch, *, docu
     return bool((await connection.execute(statement)).rowcount)
 
 
+async def count_batches(connection: AsyncConnection) -> int:
+    return int((await connection.execute(select(func.count()).select_from(payout_batches))).scalar_one())
+
+
+async def count_stored_ibans(connection: AsyncConnection) -> int:
+    statement = select(func.count()).select_from(payouts).where(payouts.c.iban_encrypted.is_not(None))
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def payouts_with_iban_after(connection: AsyncConnection, after_id: str, *, limit: int) -> list[Payout]:
+    """Every tenant's payouts still holding an IBAN, in id order from `after_id` on (key rotation)."""
+    statement = (
+        select(payouts).where(payouts.c.id > after_id, payouts.c.iban_encrypted.is_not(None))
+        .order_by(payouts.c.id).limit(limit)
+    )
+    return [Payout.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def swap_iban(connection: AsyncConnection, payout: Payout, *, iban_encrypted: str) -> bool:
+    """The payout's IBAN ciphertext replaced, if it is still the one read (not erased by a settlement meanwhile)."""
+    statement = (
+        update(payouts)
+        .where(payout.tenant.owns(payouts), payouts.c.id == payout.id,
+               payouts.c.iban_encrypted == payout.iban_encrypted)
+        .values(iban_encrypted=iban_encrypted)
+    )
+    return bool((await connection.execute(statement)).rowcount)
+
+
 async def payouts_of_orders(connection: AsyncConnection, tenant: Tenant, order_ids: Sequence[str]) -> list[Payout]:
     if not order_ids:
         return []
@@ -276,4 +305,3 @@ async def batches_by_ids(connection: AsyncConnection, tenant: Tenant, batch_ids:
         return []
     statement = select(payout_batches).where(tenant.owns(payout_batches), payout_batches.c.id.in_(batch_ids))
     return [PayoutBatch.from_row(row) for row in (await connection.execute(statement)).all()]
-

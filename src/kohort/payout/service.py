@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import Conflict, KohortError, NotFound
 from kohort.kit import clock
-from kohort.kit.crypto import Cipher, DecryptionError
+from kohort.kit.crypto import Cipher, DecryptionError, Rotation
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.payout import batch_file, repository, sepa_text
@@ -349,3 +349,33 @@ async def tenant_of_batch(connection: AsyncConnection, batch_id: str) -> Tenant:
 async def paid_payouts_of_batch(connection: AsyncConnection, tenant: Tenant, batch_id: str) -> list[Payout]:
     in_batch = await repository.payouts_in_batch(connection, tenant, batch_id)
     return [payout for payout in in_batch if payout.status == PayoutStatus.PAID]
+
+
+async def count_stored_ibans(connection: AsyncConnection) -> int:
+    return await repository.count_stored_ibans(connection)
+
+
+async def reencrypt_ibans(connection: AsyncConnection, rotation: Rotation, after_id: str) -> tuple[int, str | None]:
+    """One page of a key rotation over the shoppers' IBANs: how many it read, and where the next page starts."""
+    page = await repository.payouts_with_iban_after(connection, after_id, limit=MAINTENANCE_BATCH)
+    for payout in page:
+        if payout.iban_encrypted is None:
+            continue
+        resealed = rotation.reseal(payout.iban_encrypted, associated_data=_iban_context(payout.id))
+        if resealed is not None:
+            await repository.swap_iban(connection, payout, iban_encrypted=resealed)
+    return len(page), (page[-1].id if len(page) == MAINTENANCE_BATCH else None)
+
+
+async def count_batches(connection: AsyncConnection) -> int:
+    return await repository.count_batches(connection)
+
+
+async def reencrypt_documents(connection: AsyncConnection, rotation: Rotation, after_id: str) -> tuple[int, str | None]:
+    """One page of a key rotation over the batch files (sealed beforehand: `seal_clear_documents`)."""
+    page = await repository.batches_after(connection, after_id, limit=MAINTENANCE_BATCH)
+    for batch in page:
+        resealed = rotation.reseal(batch.document, associated_data=_document_context(batch.id))
+        if resealed is not None:
+            await repository.swap_document(connection, batch, document=resealed, ibans_masked=batch.ibans_masked)
+    return len(page), (page[-1].id if len(page) == MAINTENANCE_BATCH else None)

@@ -248,3 +248,28 @@ async def disable_if_failing_since(
         .returning(webhook_endpoints)
     )
     return _endpoint((await connection.execute(statement)).first())
+
+
+async def count_all_endpoints(connection: AsyncConnection) -> int:
+    return int((await connection.execute(select(func.count()).select_from(webhook_endpoints))).scalar_one())
+
+
+async def endpoints_after(connection: AsyncConnection, after_id: str, *, limit: int) -> list[WebhookEndpoint]:
+    """Every tenant's endpoints in id order from `after_id` on (key rotation)."""
+    statement = (
+        select(webhook_endpoints).where(webhook_endpoints.c.id > after_id).order_by(webhook_endpoints.c.id).limit(limit)
+    )
+    return [WebhookEndpoint.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
+async def swap_secrets(
+    connection: AsyncConnection, endpoint: WebhookEndpoint, *, secret_encrypted: str, previous_secret_encrypted: str | None
+) -> bool:
+    """The endpoint's secret ciphertexts replaced, if they are still the ones read (no rotation of the secret since)."""
+    statement = (
+        update(webhook_endpoints)
+        .where(endpoint.tenant.owns(webhook_endpoints), webhook_endpoints.c.id == endpoint.id,
+               webhook_endpoints.c.secret_encrypted == endpoint.secret_encrypted)
+        .values(secret_encrypted=secret_encrypted, previous_secret_encrypted=previous_secret_encrypted)
+    )
+    return bool((await connection.execute(statement)).rowcount)

@@ -13,7 +13,7 @@ from kohort.errors import KohortError, NotFound
 from kohort.events import service as events_service
 from kohort.events.domain import WebhookEndpointDisabled
 from kohort.kit import clock
-from kohort.kit.crypto import Cipher
+from kohort.kit.crypto import Cipher, Rotation
 from kohort.kit.ids import new_id
 from kohort.kit.listing import ListParams
 from kohort.tenant import Tenant
@@ -240,3 +240,27 @@ async def claim_due(
     connection: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int
 ) -> Sequence[Any]:
     return await repository.claim_due_deliveries(connection, now=now, lease_until=lease_until, limit=limit)
+
+
+# Endpoints re-encrypted per transaction by a key rotation.
+ROTATION_PAGE = 200
+
+
+async def count_all_endpoints(connection: AsyncConnection) -> int:
+    return await repository.count_all_endpoints(connection)
+
+
+async def reencrypt_secrets(connection: AsyncConnection, rotation: Rotation, after_id: str) -> tuple[int, str | None]:
+    """One page of a key rotation over the signing secrets (current and previous)."""
+    page = await repository.endpoints_after(connection, after_id, limit=ROTATION_PAGE)
+    for endpoint in page:
+        context = _secret_context(endpoint.id)
+        current = rotation.reseal(endpoint.secret_encrypted, associated_data=context)
+        previous = (rotation.reseal(endpoint.previous_secret_encrypted, associated_data=context)
+                    if endpoint.previous_secret_encrypted else None)
+        if current is not None or previous is not None:
+            await repository.swap_secrets(
+                connection, endpoint, secret_encrypted=current or endpoint.secret_encrypted,
+                previous_secret_encrypted=previous or endpoint.previous_secret_encrypted,
+            )
+    return len(page), (page[-1].id if len(page) == ROTATION_PAGE else None)

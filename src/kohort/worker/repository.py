@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, true, union_all, update
+from sqlalchemy import delete, func, insert, or_, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
@@ -206,6 +206,21 @@ async def purge_finished(connection: AsyncConnection, *, before: datetime, limit
     return (await connection.execute(delete(jobs).where(jobs.c.id.in_(old)))).rowcount
 
 
+async def count_of_kind(connection: AsyncConnection, kind: str) -> int:
+    statement = select(func.count()).select_from(jobs).where(jobs.c.kind == kind)
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def payloads_after(connection: AsyncConnection, kind: str, after_id: str, *, limit: int) -> list[tuple[str, JobPayload]]:
+    """Ids and payloads of the jobs of `kind`, in id order from `after_id` on (whatever their status: a dead job
+    may be retried), for re-encrypting them under a new key."""
+    statement = (
+        select(jobs.c.id, jobs.c.payload).where(jobs.c.kind == kind, jobs.c.id > after_id)
+        .order_by(jobs.c.id).limit(limit)
+    )
+    return [(str(row.id), row.payload) for row in (await connection.execute(statement)).all()]
+
+
 async def jobs_with_dedupe_keys_like(connection: AsyncConnection, kind: str, patterns: Sequence[str]) -> list[Job]:
     """Jobs of `kind` whose dedupe key matches one of the LIKE `patterns` (an erasure finds the emails
     about a customer by the event and recipient digest their keys carry)."""
@@ -225,4 +240,5 @@ async def delete_jobs(connection: AsyncConnection, job_ids: Sequence[str]) -> No
 
 
 async def replace_payload(connection: AsyncConnection, job_id: str, payload: JobPayload) -> None:
+    # An erasure (the customer's data out of a queued email) or a key rotation (servers stopped) writes one again.
     await connection.execute(update(jobs).where(jobs.c.id == job_id).values(payload=payload))
