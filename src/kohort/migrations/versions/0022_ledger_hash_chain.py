@@ -1,7 +1,7 @@
 """the ledger's hash chain: seals of postings and each tenant's chain head
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 14:10:00.000000
 
 Postings stay as they are; a sweep seals them, per tenant, into a SHA-256 chain (kohort.ledger.chain).
@@ -16,8 +16,8 @@ from alembic import op
 
 import kohort.models.base
 
-revision: str = '0021'
-down_revision: str | None = '0020'
+revision: str = '0022'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
