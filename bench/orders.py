@@ -206,7 +206,8 @@ class Server:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"kohort serve exited early; see {self.log_path}")
+                tail = self.log_path.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"kohort serve exited early; its log ends with:\n{tail}")
             try:
                 if http_json("GET", f"{self.base_url}/health", timeout=2)[0] == 200:
                     # Separate `kohort worker` processes, in the server's process group (counted in its CPU).
@@ -220,7 +221,9 @@ class Server:
                 pass
             time.sleep(0.2)
         self.__exit__(None, None, None)
-        raise RuntimeError(f"kohort serve not healthy after {STARTUP_SECONDS} s; see {self.log_path}")
+        # The scratch directory goes with the run: show the log's end here.
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"kohort serve not healthy after {STARTUP_SECONDS} s; its log ends with:\n{tail}")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the server's processes (Linux /proc), to tell the cost
