@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -88,14 +88,14 @@ async def list_orders(
     )
 
 
+async def _orders_oldest_first(connection: AsyncConnection, tenant: Tenant, condition: ColumnElement[bool]) -> list[Order]:
+    statement = select(orders).where(tenant.owns(orders), condition).order_by(orders.c.created_at, orders.c.id)
+    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+
+
 async def orders_of_group(connection: AsyncConnection, tenant: Tenant, group_id: str) -> list[Order]:
     """Every order of a group, oldest first (a group holds at most 1000)."""
-    statement = (
-        select(orders)
-        .where(tenant.owns(orders), orders.c.payment_group_id == group_id)
-        .order_by(orders.c.created_at, orders.c.id)
-    )
-    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+    return await _orders_oldest_first(connection, tenant, orders.c.payment_group_id == group_id)
 
 
 async def orders_of_groups(connection: AsyncConnection, group_ids: Sequence[str]) -> list[Order]:
@@ -241,12 +241,7 @@ async def add_refund(
 
 async def orders_of_customer(connection: AsyncConnection, tenant: Tenant, customer_id: str) -> list[Order]:
     """Every order of a customer, oldest first (an access request or an erasure reads them all)."""
-    statement = (
-        select(orders)
-        .where(tenant.owns(orders), orders.c.customer_id == customer_id)
-        .order_by(orders.c.created_at, orders.c.id)
-    )
-    return [Order.from_row(row) for row in (await connection.execute(statement)).all()]
+    return await _orders_oldest_first(connection, tenant, orders.c.customer_id == customer_id)
 
 
 async def erase_customer_copies(connection: AsyncConnection, tenant: Tenant, customer_id: str, *, email: str) -> None:
