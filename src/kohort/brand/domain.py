@@ -27,6 +27,8 @@ class BrandSettings:
     updated_at: datetime
     # Where Kohort writes to the merchant (not shown to shoppers).
     contact_email: str | None
+    # A user id (dashboard) or a key id (API).
+    updated_by: str | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> BrandSettings:
@@ -63,6 +65,7 @@ class BrandChanges(TypedDict, total=False):
     website_url: str | None
     contact_email: str | None
     updated_at: datetime
+    updated_by: str
 
 
 check_row_shape(brand_settings, BrandSettings)

@@ -29,5 +29,5 @@ async def update_brand_settings(
     changes: BrandSettingsUpdate = json_body(BrandSettingsUpdate),
 ) -> JsonResponse:
     async with unit_of_work(request) as connection:
-        settings = await service.update_brand_settings(connection, principal.tenant, changes=changes)
+        settings = await service.update_brand_settings(connection, principal.tenant, principal.key_id, changes=changes)
     return render(request, settings)

@@ -57,6 +57,7 @@ class BrandSettings(WireModel):
     contact_email: str | None
     created_at: Timestamp | None
     updated_at: Timestamp | None
+    updated_by: str | None
 
 
 class BrandSettingsUpdate(WireModel):

@@ -29,23 +29,23 @@ async def get_brand_settings(connection: AsyncConnection, tenant: Tenant) -> Bra
     if stored is None:
         return BrandSettings(id=None, **tenant.stamp(), display_name=await _organization_name(connection, tenant),
                              logo_url=None, color=None, website_url=None, contact_email=None, created_at=None,
-                             updated_at=None)
+                             updated_at=None, updated_by=None)
     return BrandSettings(
         id=stored.id, organization_id=stored.organization_id, livemode=stored.livemode,
         display_name=stored.display_name or await _organization_name(connection, tenant), logo_url=stored.logo_url,
         color=stored.color, website_url=stored.website_url, contact_email=stored.contact_email,
         created_at=stored.created_at,
-        updated_at=stored.updated_at,
+        updated_at=stored.updated_at, updated_by=stored.updated_by,
     )
 
 
 async def update_brand_settings(
-    connection: AsyncConnection, tenant: Tenant, *, changes: BrandSettingsUpdate
+    connection: AsyncConnection, tenant: Tenant, actor: str, *, changes: BrandSettingsUpdate
 ) -> BrandSettings:
     now = clock.now()
     await repository.insert_if_missing(connection, tenant, settings_id=new_id("bset"), now=now)
     sent = changes.model_fields_set
-    values: BrandChanges = {"updated_at": now}
+    values: BrandChanges = {"updated_at": now, "updated_by": actor}
     if "display_name" in sent:
         # Blank: back to the organization's name.
         values["display_name"] = changes.display_name if (changes.display_name or "").strip() else None

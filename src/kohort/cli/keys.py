@@ -25,6 +25,9 @@ from kohort.organization.domain import ApiKey
 from kohort.runtime import Runtime, session_scope
 from kohort.tenant import Tenant
 
+# Recorded as the keys' createdBy/revokedBy: the operator at the command line has no user or key id.
+CLI_ACTOR = "cli"
+
 keys_app = typer.Typer(help="API keys: list, create, roll, revoke.", no_args_is_help=True)
 
 
@@ -32,6 +35,7 @@ def _as_json(key: ApiKey, secret: str | None = None) -> dict[str, Any]:
     return {"id": key.id, "kind": key.kind.value, "livemode": key.livemode, "last4": key.last4,
             "createdAt": iso_z(key.created_at), "lastUsedAt": iso_z(key.last_used_at),
             "expiresAt": iso_z(key.expires_at), "revokedAt": iso_z(key.revoked_at),
+            "createdBy": key.created_by, "revokedBy": key.revoked_by,
             **({"secret": secret} if secret is not None else {})}
 
 
@@ -88,7 +92,7 @@ def _print_issued(issued: organization_service.IssuedKey, as_json: bool) -> None
 
 async def _create(runtime: Runtime, tenant: Tenant, kind: ApiKeyKind) -> organization_service.IssuedKey:
     async with session_scope(runtime) as connection:
-        return await organization_service.create_key(connection, tenant, kind=kind)
+        return await organization_service.create_key(connection, tenant, CLI_ACTOR, kind=kind)
 
 
 @keys_app.command("create")
@@ -106,7 +110,7 @@ def create_key(
 async def _roll(runtime: Runtime, key_id: str, grace: timedelta) -> organization_service.IssuedKey:
     async with session_scope(runtime) as connection:
         tenant = await organization_service.tenant_of_key(connection, key_id)
-        return await organization_service.roll_key(connection, tenant, key_id, grace=grace)
+        return await organization_service.roll_key(connection, tenant, CLI_ACTOR, key_id, grace=grace)
 
 
 @keys_app.command("roll")
@@ -123,7 +127,7 @@ def roll_key(
 async def _revoke(runtime: Runtime, key_id: str) -> ApiKey:
     async with session_scope(runtime) as connection:
         tenant = await organization_service.tenant_of_key(connection, key_id)
-        return await organization_service.revoke_key(connection, tenant, key_id, keep_a_secret_key=False)
+        return await organization_service.revoke_key(connection, tenant, CLI_ACTOR, key_id, keep_a_secret_key=False)
 
 
 @keys_app.command("revoke")

@@ -350,7 +350,7 @@ async def save_brand(request: Request, current: Visit = Depends(acting(Role.ADMI
     try:
         changes = forms.validated(BrandSettingsUpdate, views.brand_body(posted, with_contact=True))
         async with unit_of_work(request) as connection:
-            await brand_service.update_brand_settings(connection, current.tenant, changes=changes)
+            await brand_service.update_brand_settings(connection, current.tenant, current.actor, changes=changes)
     except KohortError as error:
         return await _settings_page(request, current, brand_form=posted, brand_error=error.message,
                                     status_code=error.status_code)
@@ -476,7 +476,7 @@ async def create_api_key(request: Request, current: Visit = Depends(acting(Role.
 
     async def create(connection: AsyncConnection) -> organization_service.IssuedKey:
         data = forms.validated(ApiKeyCreate, body)
-        return await organization_service.create_key(connection, current.tenant, kind=ApiKeyKind(data.kind))
+        return await organization_service.create_key(connection, current.tenant, current.actor, kind=ApiKeyKind(data.kind))
 
     issued = await _act(request, current, DEVELOPERS, create)
     return await DEVELOPERS.render(request, current, new_key=issued.secret)
@@ -490,7 +490,7 @@ async def roll_api_key(key_id: str, request: Request, current: Visit = Depends(a
 
     async def roll(connection: AsyncConnection) -> organization_service.IssuedKey:
         data = forms.validated(ApiKeyRoll, body)
-        return await organization_service.roll_key(connection, current.tenant, key_id,
+        return await organization_service.roll_key(connection, current.tenant, current.actor, key_id,
                                                    grace=timedelta(seconds=data.grace_period_seconds))
 
     issued = await _act(request, current, DEVELOPERS, roll)
@@ -511,7 +511,7 @@ async def confirm_revoke(key_id: str, request: Request, current: Visit = Depends
 async def revoke_api_key(key_id: str, request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
     """As `POST /api-keys/{id}/revoke`: refused from the next request on; never the mode's last secret key."""
     await _act(request, current, DEVELOPERS, lambda connection: organization_service.revoke_key(
-        connection, current.tenant, key_id, keep_a_secret_key=True))
+        connection, current.tenant, current.actor, key_id, keep_a_secret_key=True))
     return RedirectResponse(current.path("developers?revoked=1"), status_code=303)
 
 

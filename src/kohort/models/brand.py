@@ -18,4 +18,6 @@ brand_settings = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # Where Kohort writes to the merchant about its integration (a webhook endpoint disabled, …).
     Column("contact_email", String(255)),
+    # Who saved them last: a user id (dashboard) or a key id (API).
+    Column("updated_by", String(40)),
 )

@@ -51,6 +51,9 @@ api_keys = Table(
     Column("last_used_at", UTCDateTime, nullable=True),
     # A rolled key keeps working until then (its grace period); NULL: no end.
     Column("expires_at", UTCDateTime, nullable=True),
+    # Who issued and who revoked it: a user id (dashboard), a key id (API) or "cli"; NULL before 0023.
+    Column("created_by", String(40), nullable=True),
+    Column("revoked_by", String(40), nullable=True),
 )
 
 group_settings = Table(

@@ -49,12 +49,16 @@ class ApiKey:
     last_used_at: datetime | None
     # The end of a rolled key's grace period.
     expires_at: datetime | None
+    # A user id (dashboard), a key id (API) or "cli"; None for keys from before it was recorded.
+    created_by: str | None
+    revoked_by: str | None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> ApiKey:
-        id_, organization_id, livemode, kind, key_hash, preview, created_at, revoked_at, last_used_at, expires_at = row
+        (id_, organization_id, livemode, kind, key_hash, preview, created_at, revoked_at, last_used_at, expires_at,
+         created_by, revoked_by) = row
         return cls(id_, organization_id, bool(livemode), ApiKeyKind(kind), key_hash, preview, created_at, revoked_at,
-                   last_used_at, expires_at)
+                   last_used_at, expires_at, created_by, revoked_by)
 
     @property
     def last4(self) -> str:

@@ -67,7 +67,7 @@ async def create_api_key(
 ) -> JsonResponse:
     """A new key in the calling key's mode; its `secret` is in this answer only."""
     async with unit_of_work(request) as connection:
-        issued = await service.create_key(connection, principal.tenant, kind=ApiKeyKind(data.kind))
+        issued = await service.create_key(connection, principal.tenant, principal.key_id, kind=ApiKeyKind(data.kind))
     return render(request, to_wire_issued_key(issued.key, issued.secret), status_code=201)
 
 
@@ -79,7 +79,7 @@ async def roll_api_key(
     """A replacement key (its `secret` in this answer only); the rolled key keeps working for
     `gracePeriodSeconds` (default 0, at most 7 days)."""
     async with unit_of_work(request) as connection:
-        issued = await service.roll_key(connection, principal.tenant, key_id,
+        issued = await service.roll_key(connection, principal.tenant, principal.key_id, key_id,
                                         grace=timedelta(seconds=data.grace_period_seconds))
     return render(request, to_wire_issued_key(issued.key, issued.secret), status_code=201)
 
@@ -90,5 +90,5 @@ async def revoke_api_key(key_id: str, request: Request, principal: Principal = D
     """Refused from the next request on, by every server process. The mode's last secret key cannot be
     revoked through the API (409 LAST_SECRET_KEY)."""
     async with unit_of_work(request) as connection:
-        key = await service.revoke_key(connection, principal.tenant, key_id, keep_a_secret_key=True)
+        key = await service.revoke_key(connection, principal.tenant, principal.key_id, key_id, keep_a_secret_key=True)
     return render(request, to_wire_key(key))

@@ -124,12 +124,12 @@ async def count_usable_keys(connection: AsyncConnection, tenant: Tenant, *, now:
 
 
 async def end_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *, now: datetime,
-                  revoke: bool, expires_at: datetime | None = None) -> ApiKey | None:
+                  revoke: bool, expires_at: datetime | None = None, actor: str | None = None) -> ApiKey | None:
     """Revoke a usable key now, or set the end of its grace period (a roll); None if it is not usable
     (or not the tenant's). A key in its grace period can still be revoked, not rolled again."""
     conditions = [tenant.owns(api_keys), api_keys.c.id == key_id, _usable(now)]
     if revoke:
-        values: dict[str, Any] = {"revoked_at": now}
+        values: dict[str, Any] = {"revoked_at": now, "revoked_by": actor}
     else:
         conditions.append(api_keys.c.expires_at.is_(None))
         values = {"expires_at": expires_at}

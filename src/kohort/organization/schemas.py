@@ -94,6 +94,9 @@ class ApiKey(WireModel):
     # A rolled key works until then (its grace period), and no longer.
     expires_at: Timestamp | None
     revoked_at: Timestamp | None
+    # A user id (dashboard), a key id (API) or "cli"; null for keys from before it was recorded.
+    created_by: str | None
+    revoked_by: str | None
 
 
 class IssuedApiKey(ApiKey):
@@ -104,7 +107,8 @@ class IssuedApiKey(ApiKey):
 
 def to_wire_key(key: domain.ApiKey) -> ApiKey:
     return ApiKey(id=key.id, kind=key.kind.value, livemode=key.livemode, last4=key.last4, created_at=key.created_at,
-                  last_used_at=key.last_used_at, expires_at=key.expires_at, revoked_at=key.revoked_at)
+                  last_used_at=key.last_used_at, expires_at=key.expires_at, revoked_at=key.revoked_at,
+                  created_by=key.created_by, revoked_by=key.revoked_by)
 
 
 def to_wire_issued_key(key: domain.ApiKey, secret: str) -> IssuedApiKey:

@@ -66,7 +66,8 @@ async def create_organization(
         acquisition_fee_basis_points=DEFAULT_ACQUISITION_FEE_BASIS_POINTS, created_at=now, updated_at=now,
     ))
     issued = [
-        _issue_key(Tenant(organization_id=organization_id, livemode=livemode), kind, now)
+        # Issued with the organization itself, by no one in particular: no actor.
+        _issue_key(Tenant(organization_id=organization_id, livemode=livemode), kind, now, None)
         for kind in KEY_PREFIXES
         for livemode in (False, True)
     ]
@@ -176,12 +177,13 @@ class IssuedKey:
     secret: str
 
 
-def _issue_key(tenant: Tenant, kind: ApiKeyKind, now: datetime) -> IssuedKey:
+def _issue_key(tenant: Tenant, kind: ApiKeyKind, now: datetime, actor: str | None) -> IssuedKey:
     prefix = f"{KEY_PREFIXES[kind]}_{'live' if tenant.livemode else 'test'}_"
     secret = prefix + new_secret(24)  # 192 bits from the CSPRNG
     key = ApiKey(
         id=new_id("key"), **tenant.stamp(), kind=kind, key_hash=hash_secret(secret),
         preview=f"{prefix}…{secret[-4:]}", created_at=now, revoked_at=None, last_used_at=None, expires_at=None,
+        created_by=actor, revoked_by=None,
     )
     return IssuedKey(key=key, secret=secret)
 
@@ -202,17 +204,19 @@ async def get_key(connection: AsyncConnection, tenant: Tenant, key_id: str) -> A
     return key
 
 
-async def create_key(connection: AsyncConnection, tenant: Tenant, *, kind: ApiKeyKind) -> IssuedKey:
+async def create_key(connection: AsyncConnection, tenant: Tenant, actor: str, *, kind: ApiKeyKind) -> IssuedKey:
     now = clock.now()
     if await repository.count_usable_keys(connection, tenant, now=now) >= MAX_USABLE_KEYS:
         raise Conflict(f"This mode already has {MAX_USABLE_KEYS} usable API keys; revoke one first.",
                        code="TOO_MANY_API_KEYS")
-    issued = _issue_key(tenant, kind, now)
+    issued = _issue_key(tenant, kind, now, actor)
     await repository.insert_api_keys(connection, [issued.key])
     return issued
 
 
-async def roll_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *, grace: timedelta) -> IssuedKey:
+async def roll_key(
+    connection: AsyncConnection, tenant: Tenant, actor: str, key_id: str, *, grace: timedelta
+) -> IssuedKey:
     """A new key of the same kind replaces `key_id`, which keeps working for `grace` (0 to 7 days), so that
     the servers using it can be given the new one first. A key can be rolled once."""
     if not timedelta(0) <= grace <= MAX_ROLL_GRACE:
@@ -223,12 +227,14 @@ async def roll_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *, 
         if await repository.get_key(connection, tenant, key_id) is None:
             raise _key_not_found(key_id)
         raise Conflict(f"API key {key_id} is revoked or already rolled.", code="API_KEY_INACTIVE")
-    issued = _issue_key(tenant, rolled.kind, now)
+    issued = _issue_key(tenant, rolled.kind, now, actor)
     await repository.insert_api_keys(connection, [issued.key])
     return issued
 
 
-async def revoke_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *, keep_a_secret_key: bool) -> ApiKey:
+async def revoke_key(
+    connection: AsyncConnection, tenant: Tenant, actor: str, key_id: str, *, keep_a_secret_key: bool
+) -> ApiKey:
     """Revoke now (a key in its grace period too); revoking a revoked key changes nothing. With
     `keep_a_secret_key` (the API), the mode's last secret key without an end is refused: the merchant
     would be locked out of the API (the operator's `kohort keys create` can always issue another)."""
@@ -241,7 +247,7 @@ async def revoke_key(connection: AsyncConnection, tenant: Tenant, key_id: str, *
         if remaining == [key_id]:
             raise Conflict("This is the last secret key of this mode: create or roll another before revoking it.",
                            code="LAST_SECRET_KEY")
-    revoked = await repository.end_key(connection, tenant, key_id, now=now, revoke=True)
+    revoked = await repository.end_key(connection, tenant, key_id, now=now, revoke=True, actor=actor)
     return revoked or key
 
 
