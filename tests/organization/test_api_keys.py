@@ -15,7 +15,7 @@ from kohort.kit.clock import FrozenClock
 from kohort.models import api_keys
 from tests.factories.merchant import Merchant
 
-SECRET_FIELDS = {"id", "kind", "livemode", "last4", "createdAt", "lastUsedAt", "expiresAt", "revokedAt"}
+SECRET_FIELDS = {"id", "kind", "livemode", "last4", "createdAt", "lastUsedAt", "expiresAt", "revokedAt", "createdBy", "revokedBy"}
 
 
 def bearer(key: str) -> dict[str, str]:
