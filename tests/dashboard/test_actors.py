@@ -42,12 +42,12 @@ async def test_dashboard_key_actions_record_the_user(
 ) -> None:
     dashboard = await signed_in(browser, database, merchant.id, role=Role.OWNER)
     created = await dashboard.post("/dashboard/test/developers/keys", {"kind": "secret"})
-    secret = _new_key(created.text)
+    secret = _new_key((await dashboard.get(created.headers["location"])).text)
     key = _usable_key_ending(await _listed_keys(merchant), secret)
     assert (key["createdBy"], key["revokedBy"]) == (dashboard.user.id, None)
 
     rolled = await dashboard.post(f"/dashboard/test/developers/keys/{key['id']}/roll", {"grace_period_seconds": "0"})
-    replacement = _usable_key_ending(await _listed_keys(merchant), _new_key(rolled.text))
+    replacement = _usable_key_ending(await _listed_keys(merchant), _new_key((await dashboard.get(rolled.headers["location"])).text))
     assert replacement["id"] != key["id"]
     assert replacement["createdBy"] == dashboard.user.id
 

@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from kohort.db import Database
 from kohort.user.domain import Role
@@ -20,6 +21,13 @@ def _new_key(html: str) -> str:
     found = _NEW_KEY.search(html)
     assert found is not None, "the new key is not on the page"
     return found.group(1)
+
+
+async def _shown_after(dashboard: Dashboard, posted: httpx.Response) -> str:
+    """The new key, on the page a create or roll redirects to."""
+    assert posted.status_code == 303, posted.text
+    assert posted.headers["location"].endswith("/developers")
+    return _new_key((await dashboard.get(posted.headers["location"])).text)
 
 
 async def _status_with(merchant: Merchant, key: str) -> int:
@@ -41,8 +49,7 @@ async def test_the_owner_creates_a_key_shown_once_that_the_api_accepts_then_revo
 ) -> None:
     dashboard = await signed_in(browser, database, merchant.id, role=Role.OWNER)
     created = await dashboard.post("/dashboard/test/developers/keys", {"kind": "secret"})
-    assert created.status_code == 200
-    secret = _new_key(created.text)
+    secret = await _shown_after(dashboard, created)
     assert secret.startswith("sk_test_")
     assert await _status_with(merchant, secret) == 200
     page = (await dashboard.get("/dashboard/test/developers")).text
@@ -66,7 +73,7 @@ async def test_a_publishable_key_is_created_in_the_mode_of_the_page(
 ) -> None:
     dashboard = await signed_in(browser, database, merchant.id, role=Role.OWNER)
     created = await dashboard.post("/dashboard/live/developers/keys", {"kind": "publishable"})
-    assert _new_key(created.text).startswith("pk_live_")
+    assert (await _shown_after(dashboard, created)).startswith("pk_live_")
     refused = await dashboard.post("/dashboard/live/developers/keys", {"kind": "root"})
     assert refused.status_code == 400
     assert 'role="alert"' in refused.text
@@ -80,8 +87,7 @@ async def test_rolling_gives_a_new_key_and_the_old_one_stops_after_the_grace(
     old = merchant.keys["sk_test"]
     old_id = await _key_id(merchant, old)
     rolled = await dashboard.post(f"/dashboard/test/developers/keys/{old_id}/roll", {"grace_period_seconds": grace})
-    assert rolled.status_code == 200
-    new = _new_key(rolled.text)
+    new = await _shown_after(dashboard, rolled)
     assert await _status_with(merchant, new) == 200
     assert await _status_with(merchant, old) == (401 if grace == "0" else 200)
     again = await dashboard.post(f"/dashboard/test/developers/keys/{old_id}/roll", {"grace_period_seconds": "0"})
@@ -138,3 +144,34 @@ async def test_keys_need_the_csrf_token_and_another_organizations_key_is_not_fou
     # A live key is not reachable from the test pages either.
     live = (await merchant.post("/api-keys", key="sk_live", json={"kind": "secret"})).json()
     assert (await dashboard.post(f"/dashboard/test/developers/keys/{live['id']}/revoke")).status_code == 404
+
+
+async def test_a_refresh_of_the_new_key_page_creates_nothing_and_shows_the_key_no_more(
+    browser: httpx.AsyncClient, database: Database, merchant: Merchant
+) -> None:
+    dashboard = await signed_in(browser, database, merchant.id, role=Role.OWNER)
+    keys_before = (await merchant.get("/api-keys")).json()["count"]
+    created = await dashboard.post("/dashboard/test/developers/keys", {"kind": "secret"})
+    assert created.status_code == 303
+    assert _NEW_KEY.search(created.text) is None  # the answer to the POST carries no key
+    shown = await dashboard.get(created.headers["location"])
+    secret = _new_key(shown.text)
+    assert await _status_with(merchant, secret) == 200
+
+    refreshed = await dashboard.get(created.headers["location"])  # what a refresh of that page sends
+    assert refreshed.status_code == 200
+    assert _NEW_KEY.search(refreshed.text) is None
+    assert secret not in refreshed.text
+    assert (await merchant.get("/api-keys")).json()["count"] == keys_before + 1  # one key, however often it is read
+
+
+async def test_the_new_key_is_shown_to_its_own_session_only(
+    browser: httpx.AsyncClient, database: Database, merchant: Merchant, dashboard_app: FastAPI
+) -> None:
+    dashboard = await signed_in(browser, database, merchant.id, role=Role.OWNER)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=dashboard_app),
+                                 base_url="http://kohort.test") as second_browser:
+        other = await signed_in(second_browser, database, merchant.id, role=Role.OWNER)
+        created = await dashboard.post("/dashboard/test/developers/keys", {"kind": "secret"})
+        assert _NEW_KEY.search((await other.get("/dashboard/test/developers")).text) is None
+    assert (await _shown_after(dashboard, created)).startswith("sk_test_")

@@ -452,7 +452,11 @@ async def save_payout_settings(request: Request, current: Visit = Depends(acting
 
 @router.get("/{mode}/developers")
 async def developers(request: Request, current: Visit = Depends(visit)) -> Response:
-    return await DEVELOPERS.render(request, current, revoked=request.query_params.get("revoked") == "1")
+    """With the key a create or roll just issued, on this one GET after its redirect (a refresh shows it no more)."""
+    async with unit_of_work(request) as connection:
+        new_key = await user_service.take_flash(connection, request.cookies.get(SESSION_COOKIE, ""))
+    return await DEVELOPERS.render(request, current, revoked=request.query_params.get("revoked") == "1",
+                                   new_key=new_key)
 
 
 @router.post("/{mode}/developers/webhooks")
@@ -471,15 +475,19 @@ async def create_webhook(request: Request, current: Visit = Depends(acting(Role.
 
 @router.post("/{mode}/developers/keys")
 async def create_api_key(request: Request, current: Visit = Depends(acting(Role.OWNER))) -> Response:
-    """A new key of this mode, as `POST /api-keys`; the key itself is on the page this answers, and never again."""
+    """A new key of this mode, as `POST /api-keys`; the key itself is on the page the redirect leads to, and
+    never again: kept in the session's flash, in the same transaction as the key, so a refresh creates nothing."""
     body = {"kind": await form_field(request, "kind", limit=20)}
 
     async def create(connection: AsyncConnection) -> organization_service.IssuedKey:
         data = forms.validated(ApiKeyCreate, body)
-        return await organization_service.create_key(connection, current.tenant, current.actor, kind=ApiKeyKind(data.kind))
+        issued = await organization_service.create_key(connection, current.tenant, current.actor,
+                                                       kind=ApiKeyKind(data.kind))
+        await user_service.put_flash(connection, request.cookies.get(SESSION_COOKIE, ""), issued.secret)
+        return issued
 
-    issued = await _act(request, current, DEVELOPERS, create)
-    return await DEVELOPERS.render(request, current, new_key=issued.secret)
+    await _act(request, current, DEVELOPERS, create)
+    return RedirectResponse(current.path("developers"), status_code=303)
 
 
 @router.post("/{mode}/developers/keys/{key_id}/roll")
@@ -490,11 +498,13 @@ async def roll_api_key(key_id: str, request: Request, current: Visit = Depends(a
 
     async def roll(connection: AsyncConnection) -> organization_service.IssuedKey:
         data = forms.validated(ApiKeyRoll, body)
-        return await organization_service.roll_key(connection, current.tenant, current.actor, key_id,
-                                                   grace=timedelta(seconds=data.grace_period_seconds))
+        issued = await organization_service.roll_key(connection, current.tenant, current.actor, key_id,
+                                                     grace=timedelta(seconds=data.grace_period_seconds))
+        await user_service.put_flash(connection, request.cookies.get(SESSION_COOKIE, ""), issued.secret)
+        return issued
 
-    issued = await _act(request, current, DEVELOPERS, roll)
-    return await DEVELOPERS.render(request, current, new_key=issued.secret)
+    await _act(request, current, DEVELOPERS, roll)
+    return RedirectResponse(current.path("developers"), status_code=303)
 
 
 @router.get("/{mode}/developers/keys/{key_id}/revoke")

@@ -44,6 +44,9 @@ user_sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime),
+    # A message for the session's next page only (a new API key across its redirect), sealed under a key
+    # derived from the session's token: the table alone cannot read it.
+    Column("flash", String(300)),
 )
 
 login_throttles = Table(

@@ -98,3 +98,23 @@ async def take_login_attempt(connection: AsyncConnection, key: str, now: datetim
 
 async def clear_login_attempts(connection: AsyncConnection, key: str) -> None:
     await connection.execute(update(login_throttles).where(login_throttles.c.email_key == key).values(failures=0))
+
+
+async def set_flash(connection: AsyncConnection, token_hash: str, sealed: str) -> None:
+    await connection.execute(
+        update(user_sessions).where(user_sessions.c.token_hash == token_hash, user_sessions.c.ended_at.is_(None))
+        .values(flash=sealed)
+    )
+
+
+async def take_flash(connection: AsyncConnection, token_hash: str) -> str | None:
+    """The session's flash, cleared as it is read: of two requests racing for it, one only gets it."""
+    statement = select(user_sessions.c.flash).where(user_sessions.c.token_hash == token_hash)
+    sealed = (await connection.execute(statement)).scalar_one_or_none()
+    if sealed is None:
+        return None
+    cleared = await connection.execute(
+        update(user_sessions).where(user_sessions.c.token_hash == token_hash, user_sessions.c.flash == sealed)
+        .values(flash=None)
+    )
+    return str(sealed) if cleared.rowcount == 1 else None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kohort.db import Database
 from kohort.errors import KohortError, NotFound
 from kohort.kit import clock
+from kohort.kit.crypto import Cipher, DecryptionError
 from kohort.kit.formatting import page_locale
 from kohort.kit.ids import hash_secret, new_id
 from kohort.organization import service as organization_service
@@ -133,3 +137,34 @@ async def current_session(connection: AsyncConnection, token: str) -> SessionUse
 async def log_out(connection: AsyncConnection, token: str) -> None:
     if token and len(token) <= 100:
         await repository.end_session(connection, hash_secret(token), clock.now())
+
+
+# A flash is a short message (an API key): bounded, so that its sealed form fits the column.
+MAX_FLASH_LENGTH = 150
+_FLASH_KEY_LABEL = b"kohort session flash"
+
+
+def _flash_cipher(token: str) -> Cipher:
+    """A key only the session's browser can rebuild: the database holds the token's hash, never the token."""
+    derived = hmac.new(token.encode(), _FLASH_KEY_LABEL, hashlib.sha256).digest()
+    return Cipher(base64.urlsafe_b64encode(derived).decode())
+
+
+async def put_flash(connection: AsyncConnection, token: str, message: str) -> None:
+    """Keep `message` for the session's next page (POST → redirect → GET: a refresh repeats only the GET)."""
+    if not token or len(token) > 100 or len(message) > MAX_FLASH_LENGTH:
+        raise KohortError("This message cannot be kept for the next page.", code="VALIDATION_ERROR")
+    await repository.set_flash(connection, hash_secret(token), _flash_cipher(token).encrypt(message))
+
+
+async def take_flash(connection: AsyncConnection, token: str) -> str | None:
+    """The session's flash, once: the next read finds nothing."""
+    if not token or len(token) > 100:
+        return None
+    sealed = await repository.take_flash(connection, hash_secret(token))
+    if sealed is None:
+        return None
+    try:
+        return _flash_cipher(token).decrypt(sealed)
+    except DecryptionError:
+        return None
