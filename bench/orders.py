@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -209,16 +210,19 @@ class Server:
                 tail = self.log_path.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"kohort serve exited early; its log ends with:\n{tail}")
             try:
-                if http_json("GET", f"{self.base_url}/health", timeout=2)[0] == 200:
-                    # Separate `kohort worker` processes, in the server's process group (counted in its CPU).
-                    self.job_workers = [
-                        subprocess.Popen([str(KOHORT), "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                         process_group=self.process.pid)
-                        for _ in range(self.worker_processes)
-                    ]
-                    return self
+                healthy = http_json("GET", f"{self.base_url}/health", timeout=2)[0] == 200
             except OSError:
-                pass
+                healthy = False
+            if healthy:
+                # Separate `kohort worker` processes, each in a session of its own: the server leads its own
+                # session, and a process cannot join a process group of another session (EPERM). Their CPU
+                # is counted with the server's (`process_groups`).
+                self.job_workers = [
+                    subprocess.Popen([str(KOHORT), "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+                    for _ in range(self.worker_processes)
+                ]
+                return self
             time.sleep(0.2)
         self.__exit__(None, None, None)
         # The scratch directory goes with the run: show the log's end here.
@@ -235,20 +239,30 @@ class Server:
                 fields = stat.read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            if int(fields[2]) == self.process.pid:  # process group id: the server and its workers
+            if int(fields[2]) in self.process_groups():  # process group id: the server, its workers
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
+
+    def process_groups(self) -> set[int]:
+        """The server's process group and each separate worker's (a session leader's group is its pid)."""
+        assert self.process is not None
+        return {self.process.pid, *(worker.pid for worker in self.job_workers)}
 
     def __exit__(self, *_: object) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        groups = self.process_groups()
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
             for worker in self.job_workers:
                 worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            for group in groups:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
             self.process.wait(timeout=5)
 
 
