@@ -8,11 +8,14 @@ from kohort.events import service as events_service
 from kohort.notify import service as notify
 from kohort.referral_group import service as group_service
 from kohort.runtime import Runtime, session_scope
+from kohort.worker import queue
 from kohort.worker.registry import periodic
 
 SWEEP_SECONDS = 60.0
 # New events are looked for every second: the emails of an order leave about a second after it.
 EVENTS_SWEEP_SECONDS = 1.0
+# A full batch of this many events (a settlement's) queues enough emails to make the queue's statistics stale.
+BURST_EVENTS = 200
 
 
 @periodic("notify.events", every_seconds=EVENTS_SWEEP_SECONDS)
@@ -22,6 +25,8 @@ async def email_new_events(runtime: Runtime, *, batch_size: int) -> int:
     async with session_scope(runtime) as connection:
         claimed = await events_service.claim_for_emails(connection, limit=batch_size)
         await notify.emails_for_events(connection, claimed, outbox=runtime.outbox)
+    if len(claimed) >= min(batch_size, BURST_EVENTS):
+        await queue.refresh_statistics_after_burst(runtime.database)
     return len(claimed)
 
 
