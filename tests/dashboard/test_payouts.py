@@ -93,7 +93,7 @@ async def test_developers_see_the_version_add_a_webhook_and_resend_an_event(
     assert "order.created" in page
     created = await dashboard.post("/dashboard/test/developers/webhooks", {"url": "http://localhost:9/hook"})
     assert created.status_code == 200
-    assert re.search(r"whsec_\w+", created.text)
+    assert re.search(r"whsec_[A-Za-z0-9+/]{32,}={0,2}", created.text)  # base64: may start with + or /
     endpoints = (await merchant.get("/webhook-endpoints")).json()["data"]
     assert [endpoint["url"] for endpoint in endpoints] == ["http://localhost:9/hook"]
     event_id = (await merchant.get("/events")).json()["data"][0]["id"]
