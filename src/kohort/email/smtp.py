@@ -52,7 +52,8 @@ class SmtpConnection:
     @classmethod
     async def open(cls, host: str, port: int, *, tls: str, username: str | None, password: str | None,
                    timeout: float, local_hostname: str, context: ssl.SSLContext | None = None) -> SmtpConnection:
-        context = context or ssl.create_default_context()
+        if tls != "none" and context is None:
+            context = ssl.create_default_context()
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(
                 host, port, ssl=context if tls == "ssl" else None, server_hostname=host if tls == "ssl" else None,
@@ -65,6 +66,7 @@ class SmtpConnection:
                 if "starttls" not in connection.features:
                     raise SmtpError("the server does not offer STARTTLS")
                 await connection.command("STARTTLS", 220)
+                assert context is not None
                 async with asyncio.timeout(timeout):
                     await writer.start_tls(context, server_hostname=host)
                 await connection._hello(local_hostname)  # RFC 3207: what was said before TLS is forgotten

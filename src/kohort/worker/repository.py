@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, true, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
@@ -61,8 +77,18 @@ async def claim(
 
     The two kinds are selected apart, each in the order of its index: as one `OR`, PostgreSQL sorts
     every queued row at each claim, which a settlement's 300 000 queued emails make seconds long."""
+    parameters = {"now": now, "lease_until": lease_until, "worker": worker, "limit": limit}
+    rows = (await connection.execute(_claim_statement(kind_prefixes), parameters)).all()
+    return [ClaimedJob(*row) for row in rows]
+
+
+@functools.cache
+def _claim_statement(kind_prefixes: tuple[str, ...]) -> Any:
+    """The claim, built once per set of kind prefixes (a runner claims many times a second while a queue
+    is deep; building it each time cost more than the database ran it)."""
     kinds = (or_(*(jobs.c.kind.startswith(prefix, autoescape=True) for prefix in kind_prefixes)) if kind_prefixes
              else true())
+    now, limit = bindparam("now", type_=jobs.c.run_at.type), bindparam("limit", type_=Integer())
     due = (
         select(jobs.c.id).where(jobs.c.status == QUEUED, jobs.c.run_at <= now, kinds)
         .order_by(jobs.c.run_at).limit(limit).with_for_update(skip_locked=True).cte("due")
@@ -72,14 +98,13 @@ async def claim(
         .order_by(jobs.c.locked_until).limit(limit).with_for_update(skip_locked=True).cte("orphaned")
     )
     # One IN over the union (a join on the primary key); two INs joined by OR would scan the whole table.
-    statement = (
+    return (
         update(jobs)
         .where(jobs.c.id.in_(union_all(select(due.c.id), select(orphaned.c.id))))
-        .values(status=RUNNING, attempts=jobs.c.attempts + 1, locked_until=lease_until, locked_by=worker,
-                updated_at=now)
+        .values(status=RUNNING, attempts=jobs.c.attempts + 1, locked_until=bindparam("lease_until"),
+                locked_by=bindparam("worker"), updated_at=now)
         .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts)
     )
-    return [ClaimedJob(*row) for row in (await connection.execute(statement)).all()]
 
 
 async def finish(connection: AsyncConnection, job_id: str, *, worker: str, now: datetime) -> bool:
@@ -92,11 +117,34 @@ async def finish(connection: AsyncConnection, job_id: str, *, worker: str, now: 
     return (await connection.execute(statement)).rowcount == 1
 
 
+def _held_by(ids: str) -> tuple[Any, ...]:
+    """Conditions: among the jobs of the bound list `ids`, those still running under the bound `worker`."""
+    return (jobs.c.id == any_(bindparam(ids, type_=ARRAY(String()))), jobs.c.status == RUNNING,
+            jobs.c.locked_by == bindparam("worker"))
+
+
+# Built once, `= ANY(array)` on PostgreSQL: one SQL text whatever the number of jobs (an expanding IN is a
+# new statement for PostgreSQL to prepare at each length, and built anew at each call).
+_FINISH_MANY_PG = (
+    update(jobs).where(*_held_by("ids"))
+    .values(status=DONE, finished_at=bindparam("now"), updated_at=bindparam("now"), locked_until=None, last_error=None)
+    .returning(jobs.c.id)
+)
+_EXTEND_LEASES_PG = (
+    update(jobs).where(*_held_by("ids"))
+    .values(locked_until=bindparam("lease_until"), updated_at=bindparam("now"))
+    .returning(jobs.c.id)
+)
+
+
 async def finish_many(connection: AsyncConnection, job_ids: Sequence[str], *, worker: str, now: datetime) -> set[str]:
     """Mark jobs done in one statement, those this worker still holds; returns their ids (the others'
     leases were lost)."""
     if not job_ids:
         return set()
+    if connection.dialect.name == "postgresql":
+        parameters = {"ids": list(job_ids), "worker": worker, "now": now}
+        return set((await connection.execute(_FINISH_MANY_PG, parameters)).scalars())
     statement = (
         update(jobs)
         .where(jobs.c.id.in_(job_ids), jobs.c.status == RUNNING, jobs.c.locked_by == worker)
@@ -112,6 +160,9 @@ async def extend_leases(
     """Push back the lease of the jobs this worker still holds (the heartbeat); returns their ids."""
     if not job_ids:
         return set()
+    if connection.dialect.name == "postgresql":
+        parameters = {"ids": list(job_ids), "worker": worker, "lease_until": lease_until, "now": now}
+        return set((await connection.execute(_EXTEND_LEASES_PG, parameters)).scalars())
     statement = (
         update(jobs)
         .where(jobs.c.id.in_(job_ids), jobs.c.status == RUNNING, jobs.c.locked_by == worker)
