@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, String, Text, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kohort.db import bulk_insert
 from kohort.events.domain import Event
 from kohort.kit.listing import ListParams, order_clause
 from kohort.models import events, webhook_attempts, webhook_deliveries, webhook_endpoints
+from kohort.models.base import UTCDateTime
 from kohort.tenant import Tenant
 from kohort.webhook.domain import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
 
@@ -83,26 +86,9 @@ async def enabled_endpoints(connection: AsyncConnection, tenants: Sequence[Tenan
     return [WebhookEndpoint.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
-async def claim_undispatched_events(connection: AsyncConnection, *, limit: int) -> list[Event]:
-    """The oldest events not yet turned into deliveries, locked against other sweeps (SKIP LOCKED)."""
-    statement = (
-        select(events)
-        .where(events.c.dispatched_at.is_(None))
-        .order_by(events.c.created_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [Event.from_row(row) for row in (await connection.execute(statement)).all()]
-
-
-async def mark_dispatched(connection: AsyncConnection, event_ids: Sequence[str], *, now: datetime) -> None:
-    if event_ids:
-        await connection.execute(update(events).where(events.c.id.in_(event_ids)).values(dispatched_at=now))
-
-
 async def insert_deliveries(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(webhook_deliveries), list(rows))
+    # One statement for a whole fan-out on PostgreSQL (unnest), not one per delivery.
+    await bulk_insert(connection, webhook_deliveries, list(rows))
 
 
 async def list_deliveries(
@@ -159,21 +145,12 @@ async def claim_due_deliveries(
     ]
 
 
-async def take_back(connection: AsyncConnection, delivery_ids: Sequence[str], *, lease: datetime) -> set[str]:
-    """Release the deliveries still leased until `lease` (the sender's claim still stands; else another
-    sender took them over), locked by this transaction until it records their outcome; returns their ids."""
-    statement = (
-        update(webhook_deliveries)
-        .where(webhook_deliveries.c.id.in_(delivery_ids), webhook_deliveries.c.locked_until == lease)
-        .values(locked_until=None)
-        .returning(webhook_deliveries.c.id)
-    )
-    return set((await connection.execute(statement)).scalars())
-
-
 _DELIVERY_OUTCOME_COLUMNS = ("attempts", "last_attempt_at", "last_status_code", "last_duration_ms", "last_response",
                              "updated_at", "status", "next_attempt_at")
-# Built once: one execution per batch, a row of parameters per delivery.
+_OUTCOME_TYPES = {"attempts": Integer(), "last_attempt_at": UTCDateTime(), "last_status_code": Integer(),
+                  "last_duration_ms": Integer(), "last_response": Text(), "updated_at": UTCDateTime(),
+                  "status": String(), "next_attempt_at": UTCDateTime()}
+# Built once: one execution per batch, a row of parameters per delivery (SQLite).
 _UPDATE_DELIVERY = (
     update(webhook_deliveries)
     .where(webhook_deliveries.c.id == bindparam("delivery_id"))
@@ -181,18 +158,60 @@ _UPDATE_DELIVERY = (
 )
 
 
-async def update_deliveries(connection: AsyncConnection, changes: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Write each delivery's new state (`values` keyed by column, every one of _DELIVERY_OUTCOME_COLUMNS)."""
-    if changes:
+def _given(name: str, values: list[Any], type_: Any) -> Any:
+    return bindparam(name, values, type_=ARRAY(type_))
+
+
+# PostgreSQL: one statement for the whole batch whatever its size (arrays, one per column, unnested), so the
+# SQL text never changes and the server plans it once per connection.
+_OUTCOMES = func.unnest(
+    _given("ids", [], String()), _given("leases", [], UTCDateTime()),
+    *(_given(f"new_{name}", [], _OUTCOME_TYPES[name]) for name in _DELIVERY_OUTCOME_COLUMNS),
+).table_valued("id", "lease", *_DELIVERY_OUTCOME_COLUMNS).render_derived(name="outcome")
+_RECORD_OUTCOMES = (
+    update(webhook_deliveries)
+    .where(webhook_deliveries.c.id == _OUTCOMES.c.id, webhook_deliveries.c.locked_until == _OUTCOMES.c.lease)
+    .values(locked_until=None, **{name: _OUTCOMES.c[name] for name in _DELIVERY_OUTCOME_COLUMNS})
+    .returning(webhook_deliveries.c.id)
+)
+
+
+async def record_outcomes(
+    connection: AsyncConnection, outcomes: Sequence[tuple[str, datetime, dict[str, Any]]]
+) -> set[str]:
+    """Write each delivery's new state — (delivery id, lease it was claimed under, values keyed by every one of
+    _DELIVERY_OUTCOME_COLUMNS) — and release it, for those whose lease still stands (else another sender
+    took it over, and its outcome counts); returns their ids."""
+    if not outcomes:
+        return set()
+    if connection.dialect.name == "postgresql":
+        parameters: dict[str, Any] = {"ids": [item[0] for item in outcomes], "leases": [item[1] for item in outcomes]}
+        parameters.update({f"new_{name}": [item[2][name] for item in outcomes] for name in _DELIVERY_OUTCOME_COLUMNS})
+        return set((await connection.execute(_RECORD_OUTCOMES, parameters)).scalars())
+    # SQLite (one writer, local calls): release those still held, then write their state, one row each.
+    held: set[str] = set()
+    by_lease: dict[datetime, list[str]] = {}
+    for delivery_id, lease, _ in outcomes:
+        by_lease.setdefault(lease, []).append(delivery_id)
+    for lease, delivery_ids in by_lease.items():
+        statement = (
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id.in_(delivery_ids), webhook_deliveries.c.locked_until == lease)
+            .values(locked_until=None)
+            .returning(webhook_deliveries.c.id)
+        )
+        held |= set((await connection.execute(statement)).scalars())
+    kept = [(delivery_id, values) for delivery_id, _, values in outcomes if delivery_id in held]
+    if kept:
         await connection.execute(_UPDATE_DELIVERY, [
             {"delivery_id": delivery_id, **{f"new_{name}": values[name] for name in _DELIVERY_OUTCOME_COLUMNS}}
-            for delivery_id, values in changes
+            for delivery_id, values in kept
         ])
+    return held
 
 
 async def insert_attempts(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(webhook_attempts), list(rows))
+    await bulk_insert(connection, webhook_attempts, list(rows))
 
 
 async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids: Sequence[str]) -> dict[str, list[Attempt]]:
