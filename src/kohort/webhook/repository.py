@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, String, Table, Text, and_, any_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kohort.db import bulk_insert
 from kohort.events.domain import Event
 from kohort.kit.listing import ListParams, order_clause
 from kohort.models import events, webhook_attempts, webhook_deliveries, webhook_endpoints
@@ -86,9 +85,33 @@ async def enabled_endpoints(connection: AsyncConnection, tenants: Sequence[Tenan
     return [WebhookEndpoint.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
+def _unnest_insert(table: Table) -> Any:
+    """PostgreSQL: `INSERT … SELECT FROM unnest(arrays)`, one array parameter per column (named after it), so
+    one statement inserts a whole batch and its SQL text never changes (planned once per connection). Built
+    once: constructing and caching a statement costs more CPU than a small batch's insert."""
+    names = [column.name for column in table.columns]
+    given = func.unnest(*(bindparam(name, [], type_=ARRAY(table.c[name].type)) for name in names)).table_valued(
+        *names).render_derived(name="given")
+    return insert(table).from_select(names, select(*(given.c[name] for name in names)))
+
+
+_INSERT_DELIVERIES = _unnest_insert(webhook_deliveries)
+_INSERT_ATTEMPTS = _unnest_insert(webhook_attempts)
+
+
+async def _insert_many(connection: AsyncConnection, table: Table, unnested: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows holding every column of `table`: one statement for the batch on PostgreSQL, an executemany
+    elsewhere (SQLite: one writer, local calls)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        await connection.execute(unnested, {column.name: [row[column.name] for row in rows] for column in table.columns})
+    else:
+        await connection.execute(insert(table), list(rows))
+
+
 async def insert_deliveries(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    # One statement for a whole fan-out on PostgreSQL (unnest), not one per delivery.
-    await bulk_insert(connection, webhook_deliveries, list(rows))
+    await _insert_many(connection, webhook_deliveries, _INSERT_DELIVERIES, rows)
 
 
 async def list_deliveries(
@@ -211,7 +234,7 @@ async def record_outcomes(
 
 
 async def insert_attempts(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    await bulk_insert(connection, webhook_attempts, list(rows))
+    await _insert_many(connection, webhook_attempts, _INSERT_ATTEMPTS, rows)
 
 
 async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids: Sequence[str]) -> dict[str, list[Attempt]]:
@@ -230,8 +253,20 @@ async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids:
     return found
 
 
+# Built once (every batch of outcomes runs it): `= ANY(array)`, one SQL text whatever the number of endpoints.
+_MARK_SUCCEEDING_PG = (
+    update(webhook_endpoints)
+    .where(webhook_endpoints.c.id == any_(bindparam("ids", type_=ARRAY(String()))),
+           webhook_endpoints.c.failing_since.is_not(None))
+    .values(failing_since=None)
+)
+
+
 async def mark_succeeding(connection: AsyncConnection, endpoint_ids: Sequence[str]) -> None:
     if not endpoint_ids:
+        return
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_MARK_SUCCEEDING_PG, {"ids": list(endpoint_ids)})
         return
     statement = (
         update(webhook_endpoints)
