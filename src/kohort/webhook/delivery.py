@@ -103,9 +103,15 @@ class DeliveryPump:
 
     def start(self, leased: Sequence[service.Leased]) -> None:
         """Send these deliveries, claimed by this process (by `pump`, or inserted claimed by the fan-out,
-        after its transaction committed)."""
+        after its transaction committed). One whose lease has less than half its length left (a claim that
+        took long to commit) is left to whoever claims it once the lease ends: a send must never outlast
+        its lease, or another sender would send it too."""
         bodies: dict[str, bytes] = {}
+        now = clock.now()
         for item in leased:
+            if item.lease - now < LEASE / 2:
+                log.warning("webhook.lease_unsure", extra={"delivery_id": item.delivery.id})
+                continue
             body = bodies.get(item.event.id)
             if body is None:
                 try:
