@@ -52,7 +52,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Connections lent by `Database.autocommit` run each statement in a transaction of its own (the
+        # driver's autocommit): a lone read then takes no write lock.
+        if not connection.get_execution_options().get(_AUTOCOMMIT_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Marks the connections `Database.autocommit` lends on SQLite (SQLAlchemy's own AUTOCOMMIT level would
+# set the driver's isolation level back to implicit BEGINs, and a PRAGMA, at every return to the pool).
+_AUTOCOMMIT_OPTION = "kohort_autocommit"
 
 
 # A database host that swallows packets would hold each request for asyncpg's default 60 s before the
@@ -79,7 +87,10 @@ class Database:
                 connect_args={"timeout": connect_timeout},
             )
         # The same pool, connections lent in autocommit mode (see `autocommit`).
-        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit_engine = (
+            self.engine.execution_options(**{_AUTOCOMMIT_OPTION: True}) if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -89,13 +100,9 @@ class Database:
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for a statement or two outside any request's transaction. On PostgreSQL each
-        statement commits on its own: no BEGIN and ROLLBACK round trips around a single read. On SQLite, a
-        transaction as usual (its begin hook takes the write lock that keeps writers in line)."""
-        if self.is_sqlite:
-            async with self.engine.begin() as connection:
-                yield connection
-            return
+        """A connection for a statement or two outside any request's transaction: each statement commits
+        on its own, with no BEGIN and COMMIT round trips around a single read (on SQLite, a write statement
+        takes the write lock for itself, waiting for it in the busy handler like a transaction's BEGIN)."""
         async with self._autocommit_engine.connect() as connection:
             yield connection
 
