@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,29 @@ async def test_the_connection_is_lent_in_the_order_it_was_asked_for(database: Da
     asked.set()
     await asyncio.gather(first, *others)
     assert turns == ["greedy", "b", "c", "greedy", "greedy"]
+
+
+async def test_a_thread_of_its_own_checkpoints_the_log_and_stops_with_the_connection(tmp_path: Path) -> None:
+    """Commits leave the write-ahead log to a checkpoint thread: what they wrote reaches the database
+    file without any commit copying it there, and the thread goes when the pool closes its connection."""
+    path = tmp_path / "checkpointed.db"
+    threads_before = set(threading.enumerate())
+    database = Database(f"sqlite:///{path}")
+    async with database.transaction() as connection:
+        await connection.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)"))
+    size_before = path.stat().st_size
+    for _ in range(100):
+        async with database.transaction() as connection:
+            await connection.execute(text("INSERT INTO blobs (body) VALUES (randomblob(8000))"))
+        async with database.transaction() as connection:
+            # SQLite would checkpoint in a commit only past the fallback's 20 000 pages.
+            assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 20_000
+    for _ in range(100):
+        if path.stat().st_size > size_before + 100 * 8000:
+            break
+        await asyncio.sleep(0.05)
+    assert path.stat().st_size > size_before + 100 * 8000
+    ours = [thread for thread in set(threading.enumerate()) - threads_before if thread.name == "sqlite-checkpoint"]
+    assert len(ours) == 1
+    await database.dispose()
+    assert not ours[0].is_alive()
