@@ -28,10 +28,12 @@ Run it (needs `wrk`: `apt-get install -y wrk`; PostgreSQL on 127.0.0.1:5432, tru
     .venv/bin/python bench/orders.py --backend postgresql --deployments separate --concurrency 32
 
 The PostgreSQL database `kohort_bench` is dropped and re-created for each deployment (`--postgres-url`
-to point elsewhere); SQLite runs in a temporary directory. The load generator and the sinks share the
+to point elsewhere, `--postgres-database` to name another; several people benchmarking on one server
+each need their own); SQLite runs in a temporary directory. The load generator and the sinks share the
 machine's cores with the server and the database. `cpu ms/ord` is the CPU time the server processes
-(and workers) spent per order, `pg ms/ord` the same for the PostgreSQL backends of the bench database;
-the load average is printed beside the figures. Results are also appended as JSON lines to
+(and workers) spent per order; in the separate deployment it is split into `api ms/ord` (the `kohort
+serve` processes) and `bg ms/ord` (the `kohort worker` processes). `pg ms/ord` is the same for the
+PostgreSQL backends of the bench database; the load average is printed beside the figures. Results are also appended as JSON lines to
 bench/results/ (git-ignored). Nothing is asserted but the absence of duplicates.
 """
 
@@ -130,6 +132,8 @@ class Result:
     non_2xx: int
     socket_errors: int
     server_cpu_ms_per_order: float
+    api_cpu_ms_per_order: float | None
+    background_cpu_ms_per_order: float | None
     postgres_cpu_ms_per_order: float | None
     drain_seconds: float
     sustained_per_second: float
@@ -229,19 +233,25 @@ class Server:
         tail = self.log_path.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"kohort serve not healthy after {STARTUP_SECONDS} s; its log ends with:\n{tail}")
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time used so far by the server's processes (Linux /proc), to tell the cost
-        of an order apart from the throughput, which the other processes on the machine also shape."""
+    def cpu_seconds(self) -> tuple[float, float]:
+        """User + system CPU time used so far by the API server's processes and by the separate `kohort
+        worker` processes (Linux /proc), to tell the cost of an order apart from the throughput, which the
+        other processes on the machine also shape. In the embedded deployment the second is 0: the runners
+        are inside the server's processes."""
         assert self.process is not None
-        ticks = 0
+        worker_groups = {worker.pid for worker in self.job_workers}
+        server_ticks = worker_ticks = 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            if int(fields[2]) in self.process_groups():  # process group id: the server, its workers
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+            group = int(fields[2])  # process group id: the server and its workers, or one `kohort worker`
+            if group == self.process.pid:
+                server_ticks += int(fields[11]) + int(fields[12])
+            elif group in worker_groups:
+                worker_ticks += int(fields[11]) + int(fields[12])
+        return server_ticks / os.sysconf("SC_CLK_TCK"), worker_ticks / os.sysconf("SC_CLK_TCK")
 
     def process_groups(self) -> set[int]:
         """The server's process group and each separate worker's (a session leader's group is its pid)."""
@@ -334,36 +344,46 @@ BACKLOG_SQL = (
 )
 
 
-async def _postgres_backlog(url: str) -> int:
-    import asyncpg  # installed with kohort
-
-    connection = await asyncpg.connect(url)
-    try:
-        return int(await connection.fetchval(BACKLOG_SQL))
-    finally:
-        await connection.close()
-
-
-def backlog(database_url: str) -> int:
-    """Background work not done yet: jobs queued or running, events not fanned out, deliveries pending."""
+async def _wait_drained(database_url: str, timeout: float, poll: float) -> float:
+    # One connection for the whole drain: a new PostgreSQL connection per poll is a new backend process
+    # each time, work the benchmark would add to the machine it measures.
+    started = time.monotonic()
     if database_url.startswith("sqlite"):
         import sqlite3
 
         path = database_url.removeprefix("sqlite:///")
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as connection:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+
+        async def count() -> int:
             return int(connection.execute(BACKLOG_SQL).fetchone()[0])
-    return asyncio.run(_postgres_backlog(database_url))
+
+        async def close() -> None:
+            connection.close()
+    else:
+        import asyncpg  # installed with kohort
+
+        pg_connection = await asyncpg.connect(database_url)
+
+        async def count() -> int:
+            return int(await pg_connection.fetchval(BACKLOG_SQL))
+
+        async def close() -> None:
+            await pg_connection.close()
+    try:
+        while time.monotonic() - started < timeout:
+            if await count() == 0:
+                return time.monotonic() - started
+            await asyncio.sleep(poll)
+        print(f"  (not drained after {timeout:g} s: {await count()} left)", flush=True)
+        return timeout
+    finally:
+        await close()
 
 
-def wait_drained(database_url: str, *, timeout: float) -> float:
-    """Seconds until no background work is left (polled every 0.1 s), or `timeout` if it never is."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if backlog(database_url) == 0:
-            return time.monotonic() - started
-        time.sleep(0.1)
-    print(f"  (not drained after {timeout:g} s: {backlog(database_url)} left)", flush=True)
-    return timeout
+def wait_drained(database_url: str, *, timeout: float, poll: float = 0.2) -> float:
+    """Seconds until no background work is left (jobs queued or running, events not fanned out, webhook
+    deliveries pending), polled every `poll` seconds on one connection, or `timeout` if it never is."""
+    return asyncio.run(_wait_drained(database_url, timeout, poll))
 
 
 def bench_deployment(backend: str, deployment: str, args: argparse.Namespace, script: Path,
@@ -397,10 +417,13 @@ def bench_deployment(backend: str, deployment: str, args: argparse.Namespace, sc
                     run_wrk(server, script, seconds=args.warmup, **common)
                 wait_drained(database_url, timeout=args.drain_timeout)
                 received_before = sinks.stats()
-                cpu_before, pg_before = server.cpu_seconds(), postgres_cpu_ticks(database_name)
+                (api_before, background_before), pg_before = server.cpu_seconds(), postgres_cpu_ticks(database_name)
                 raw = run_wrk(server, script, seconds=args.duration, **common)
                 drain = wait_drained(database_url, timeout=args.drain_timeout)
-                cpu_used = server.cpu_seconds() - cpu_before
+                api_after, background_after = server.cpu_seconds()
+                api_used, background_used = api_after - api_before, background_after - background_before
+                cpu_used = api_used + background_used
+                separate = deployment == "separate"
                 pg_used = postgres_cpu_seconds_between(pg_before, postgres_cpu_ticks(database_name))
                 received = sinks.stats()
                 seconds = raw["duration_us"] / 1e6
@@ -412,6 +435,8 @@ def bench_deployment(backend: str, deployment: str, args: argparse.Namespace, sc
                     p50_ms=raw["p50_us"] / 1000, p90_ms=raw["p90_us"] / 1000, p99_ms=raw["p99_us"] / 1000,
                     max_ms=raw["max_us"] / 1000, non_2xx=raw["status_errors"], socket_errors=raw["socket_errors"],
                     server_cpu_ms_per_order=round(cpu_used * 1000 / max(orders, 1), 2),
+                    api_cpu_ms_per_order=round(api_used * 1000 / max(orders, 1), 2) if separate else None,
+                    background_cpu_ms_per_order=round(background_used * 1000 / max(orders, 1), 2) if separate else None,
                     postgres_cpu_ms_per_order=round(pg_used * 1000 / max(orders, 1), 2) if database_name else None,
                     drain_seconds=round(drain, 2), sustained_per_second=round(orders / (seconds + drain), 1),
                     emails=received["messages"] - received_before["messages"], emails_twice=received["messages_twice"],
@@ -423,24 +448,32 @@ def bench_deployment(backend: str, deployment: str, args: argparse.Namespace, sc
                       f"  emails {result.emails} (twice {result.emails_twice})  webhooks {result.webhooks} "
                       f"(twice {result.webhooks_twice})  p99 {result.p99_ms:.0f} ms  non-2xx {result.non_2xx}"
                       f"  cpu {result.server_cpu_ms_per_order:.2f} ms/ord"
+                      + (f" (api {result.api_cpu_ms_per_order:.2f}, bg {result.background_cpu_ms_per_order:.2f})"
+                         if separate else "")
                       + (f", pg {result.postgres_cpu_ms_per_order:.2f}" if database_name else "")
                       + f"  load {result.load_average}", flush=True)
                 results.append(result)
     return results
 
 
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def print_table(results: list[Result]) -> None:
     header = (f"{'backend':10} {'deploy':8} {'workers':>7} {'scenario':8} {'clients':>7} {'orders':>7} {'API/s':>7} "
               f"{'drain s':>7} {'sustained':>9} {'p99 ms':>7} {'non-2xx':>7} {'emails':>7} {'twice':>5} "
-              f"{'hooks':>7} {'twice':>5} {'cpu ms/ord':>10} {'pg ms/ord':>9} {'load':>5}")
+              f"{'hooks':>7} {'twice':>5} {'cpu ms/ord':>10} {'api ms/ord':>10} {'bg ms/ord':>9} {'pg ms/ord':>9} "
+              f"{'load':>5}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.backend:10} {r.deployment:8} {r.workers:>7} {r.scenario:8} {r.concurrency:>7} {r.requests:>7} "
               f"{r.orders_per_second:>7.1f} {r.drain_seconds:>7.1f} {r.sustained_per_second:>9.1f} {r.p99_ms:>7.1f} "
               f"{r.non_2xx:>7} {r.emails:>7} {r.emails_twice:>5} {r.webhooks:>7} {r.webhooks_twice:>5} "
-              f"{r.server_cpu_ms_per_order:>10.2f} "
-              f"{'-' if r.postgres_cpu_ms_per_order is None else f'{r.postgres_cpu_ms_per_order:.2f}':>9} "
+              f"{r.server_cpu_ms_per_order:>10.2f} {_figure(r.api_cpu_ms_per_order):>10} "
+              f"{_figure(r.background_cpu_ms_per_order):>9} "
+              f"{_figure(r.postgres_cpu_ms_per_order):>9} "
               f"{r.load_average:>5.2f}")
 
 

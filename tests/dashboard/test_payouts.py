@@ -92,8 +92,12 @@ async def test_developers_see_the_version_add_a_webhook_and_resend_an_event(
     assert merchant.api_version in page
     assert "order.created" in page
     created = await dashboard.post("/dashboard/test/developers/webhooks", {"url": "http://localhost:9/hook"})
-    assert created.status_code == 200
-    assert re.search(r"whsec_[A-Za-z0-9+/]{32,}={0,2}", created.text)  # base64: may start with + or /
+    assert created.status_code == 303
+    shown = (await dashboard.get(created.headers["location"])).text
+    assert re.search(r"whsec_[A-Za-z0-9+/]{32,}={0,2}", shown)  # base64: may start with + or /
+    assert "Your new API key" not in shown
+    # The secret is shown on that one page: a refresh neither shows it again nor creates another endpoint.
+    assert "whsec_" not in (await dashboard.get(created.headers["location"])).text
     endpoints = (await merchant.get("/webhook-endpoints")).json()["data"]
     assert [endpoint["url"] for endpoint in endpoints] == ["http://localhost:9/hook"]
     event_id = (await merchant.get("/events")).json()["data"][0]["id"]

@@ -14,7 +14,7 @@ from kohort.events import service as events_service
 from kohort.kit import clock
 from kohort.kit.ids import hash_secret, new_id
 from kohort.models import events
-from kohort.notify.tasks import email_new_events
+from kohort.notify.tasks import consume_new_events
 from kohort.runtime import Runtime
 from kohort.worker.runner import Runner
 from tests.cli.test_cli import kohort
@@ -36,14 +36,14 @@ async def test_a_second_consumer_skips_the_events_the_first_holds(
     await group_with_orders(merchant, [3000, 4000])
     mine = {row["id"] for row in await _merchant_events(database, merchant)}
     async with database.transaction() as first:
-        taken_first = {event.id for event in await events_service.claim_for_emails(first, limit=100_000)}
+        taken_first = {event.id for event in await events_service.claim_new(first, limit=100_000)}
         # While the first holds its claim (uncommitted), a second consumer takes none of those events.
         async with database.transaction() as second:
-            taken_second = {event.id for event in await events_service.claim_for_emails(second, limit=100_000)}
+            taken_second = {event.id for event in await events_service.claim_new(second, limit=100_000)}
     assert mine <= taken_first
     assert not taken_first & taken_second
     async with database.transaction() as third:  # once committed, nothing is left to take
-        assert not mine & {event.id for event in await events_service.claim_for_emails(third, limit=100_000)}
+        assert not mine & {event.id for event in await events_service.claim_new(third, limit=100_000)}
 
 
 async def test_the_link_is_issued_with_its_email_once_and_no_event_holds_it(
@@ -80,7 +80,7 @@ async def test_a_bad_event_costs_only_its_own_emails(
     friend = unique_email()
     await merchant.order(amount=5000, email=friend, share_code=owner["paymentGroupShareId"])
 
-    assert await email_new_events(runtime, batch_size=100) > 0  # one batch: the bad event and the good ones
+    assert await consume_new_events(runtime, batch_size=100) > 0  # one batch: the bad event and the good ones
     await Runner(runtime, batch_size=100).drain()
 
     assert [email.subject for email in outbox.sent if email.to == friend] == ["Tu as déjà débloqué 2,50\xa0€ de cashback"]

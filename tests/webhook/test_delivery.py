@@ -4,7 +4,6 @@ the reference `standardwebhooks` package: retries, rotation, replay, and isolati
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -20,22 +19,23 @@ from kohort.email.sender import MemorySender
 from kohort.http.versions import LEGACY_VERSION
 from kohort.kit import clock
 from kohort.kit.clock import FrozenClock
-from kohort.kit.crypto import Cipher
 from kohort.models import webhook_deliveries, webhook_endpoints
+from kohort.notify.tasks import consume_new_events
 from kohort.runtime import Runtime
 from kohort.webhook import delivery, sender
 from kohort.webhook.delivery import DeliveryPump
-from kohort.webhook.tasks import dispatch_events
+from kohort.webhook.tasks import pump_for
 from kohort.worker.runner import Runner
 from tests.factories.merchant import Merchant, create_merchant, unique_email
 from tests.factories.receiver import Receiver, running_receiver
 
 
 @pytest.fixture
-async def pump(database: Database) -> AsyncIterator[DeliveryPump]:
-    opened = DeliveryPump(database, Cipher(os.environ["KOHORT_ENCRYPTION_KEY"]))
+async def pump(database: Database, runtime: Runtime) -> AsyncIterator[DeliveryPump]:
+    # The process's own sender: the fan-out hands it the deliveries it inserts claimed.
+    opened = pump_for(runtime)
     yield opened
-    await opened.aclose()
+    await opened.wait_idle()
     # A delivery left pending would be retried later by another test's sender, to a loopback port the
     # system may by then have given to that test's receiver.
     async with database.transaction() as connection:
@@ -51,7 +51,7 @@ async def endpoint(merchant: Merchant, url: str, **fields: Any) -> dict[str, Any
 
 async def deliver(runtime: Runtime, pump: DeliveryPump) -> None:
     """Fan out every recorded event, then send everything due until nothing is."""
-    while await dispatch_events(runtime, batch_size=500):
+    while await consume_new_events(runtime, batch_size=500):
         pass
     await pump.drain()
 
@@ -166,7 +166,7 @@ async def test_a_slow_receiver_never_holds_back_another_merchants_deliveries(
         for _ in range(3):
             await slow_merchant.order()
         await fast_merchant.order()
-        while await dispatch_events(runtime, batch_size=500):
+        while await consume_new_events(runtime, batch_size=500):
             pass
         started = asyncio.get_running_loop().time()
         await pump.pump(limit=100)

@@ -54,6 +54,7 @@ from kohort.user import service as user_service
 from kohort.user.domain import SESSION_LIFETIME, Role
 from kohort.webhook import service as webhook_service
 from kohort.webhook.schemas import WebhookEndpointCreate
+from kohort.webhook.signing import SECRET_PREFIX as SIGNING_SECRET_PREFIX
 from kohort.withdrawal import service as withdrawal_service
 
 LOGIN_PATH = "/dashboard/login"
@@ -452,25 +453,32 @@ async def save_payout_settings(request: Request, current: Visit = Depends(acting
 
 @router.get("/{mode}/developers")
 async def developers(request: Request, current: Visit = Depends(visit)) -> Response:
-    """With the key a create or roll just issued, on this one GET after its redirect (a refresh shows it no more)."""
+    """With the key a create or roll just issued, or a new endpoint's signing secret, on this one GET after its
+    redirect (a refresh shows it no more)."""
     async with unit_of_work(request) as connection:
-        new_key = await user_service.take_flash(connection, request.cookies.get(SESSION_COOKIE, ""))
+        shown_once = await user_service.take_flash(connection, request.cookies.get(SESSION_COOKIE, ""))
+    # Both are kept in the same flash; a signing secret is told apart by its prefix.
+    is_secret = shown_once is not None and shown_once.startswith(SIGNING_SECRET_PREFIX)
     return await DEVELOPERS.render(request, current, revoked=request.query_params.get("revoked") == "1",
-                                   new_key=new_key)
+                                   new_key=None if is_secret else shown_once,
+                                   new_secret=shown_once if is_secret else None)
 
 
 @router.post("/{mode}/developers/webhooks")
 async def create_webhook(request: Request, current: Visit = Depends(acting(Role.ADMIN))) -> Response:
-    """A new endpoint for every event; its signing secret is shown once, on the page this answers."""
+    """A new endpoint for every event; its signing secret is shown once, on the page the redirect leads to (kept
+    in the session's flash with the endpoint, so a refresh neither shows it again nor creates another endpoint)."""
     body = {"url": await form_field(request, "url", limit=2048),
             "description": (await form_field(request, "description", limit=500)) or None}
 
     async def create(connection: AsyncConnection) -> webhook_service.EndpointWithSecret:
         data = forms.validated(WebhookEndpointCreate, body)
-        return await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher, data)
+        created = await webhook_service.create_endpoint(connection, current.tenant, get_runtime(request).cipher, data)
+        await user_service.put_flash(connection, request.cookies.get(SESSION_COOKIE, ""), created.secret)
+        return created
 
-    created = await _act(request, current, DEVELOPERS, create)
-    return await DEVELOPERS.render(request, current, new_secret=created.secret)
+    await _act(request, current, DEVELOPERS, create)
+    return RedirectResponse(current.path("developers"), status_code=303)
 
 
 @router.post("/{mode}/developers/keys")

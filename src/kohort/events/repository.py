@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, String, Text, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy import Boolean, String, Text, any_, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
@@ -63,13 +64,50 @@ async def list_events(
 
 
 
+# Marks claimed events handled by both consumers. The email consumer's mark is kept where it was already
+# set (an event it handled alone, before both were served by one claim). PostgreSQL: `= ANY(array)`, one SQL
+# text whatever the batch size, planned once per connection.
+_MARK_CONSUMED_PG = (
+    update(events)
+    .where(events.c.id == any_(bindparam("ids", type_=ARRAY(String()))))
+    .values(dispatched_at=bindparam("now", type_=UTCDateTime()),
+            notified_at=func.coalesce(events.c.notified_at, bindparam("now", type_=UTCDateTime())))
+)
+
+
+async def claim_unconsumed(connection: AsyncConnection, *, now: datetime, limit: int) -> list[Event]:
+    """The oldest events not yet handed to their consumers (webhook fan-out, emails), locked against other
+    claimers (SKIP LOCKED spares them the wait on PostgreSQL; SQLite's writer is alone) and marked handled
+    by this transaction: a rollback gives them back. Returned as they were before the claim, so an event
+    whose `notified_at` is already set had its emails queued before."""
+    statement = (
+        select(events)
+        .where(events.c.dispatched_at.is_(None))
+        .order_by(events.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = [Event.from_row(row) for row in (await connection.execute(statement)).all()]
+    if not claimed:
+        return []
+    ids = [event.id for event in claimed]
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_MARK_CONSUMED_PG, {"ids": ids, "now": now})
+    else:
+        await connection.execute(
+            update(events).where(events.c.id.in_(ids))
+            .values(dispatched_at=now, notified_at=func.coalesce(events.c.notified_at, now))
+        )
+    return claimed
+
+
 async def claim_unnotified(connection: AsyncConnection, *, now: datetime, limit: int) -> list[Event]:
-    """The oldest events the email consumer has not handled, marked handled by this transaction: the
-    conditional write lets one transaction only take each event (SKIP LOCKED spares concurrent claimers
-    the wait on PostgreSQL), and a rollback gives them back."""
+    """The oldest events fanned out to webhooks but not emailed (handled by the two consumers apart, before
+    one claim served both), marked emailed by this transaction: the conditional write lets one transaction
+    only take each event, and a rollback gives them back."""
     oldest = (
         select(events.c.id)
-        .where(events.c.notified_at.is_(None))
+        .where(events.c.notified_at.is_(None), events.c.dispatched_at.is_not(None))
         .order_by(events.c.created_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -40,9 +40,16 @@ async def record_for(
     await record_events(connection, [make(item) for item in await loaders.load(connection, kind, ids)])
 
 
+async def claim_new(connection: AsyncConnection, *, limit: int) -> list[Event]:
+    """Up to `limit` events no consumer has handled yet, oldest first, taken by this transaction for all
+    of them at once (every tenant: the consumers are the system's). An event whose `notified_at` is set
+    had its emails queued already."""
+    return await repository.claim_unconsumed(connection, now=clock.now(), limit=limit)
+
+
 async def claim_for_emails(connection: AsyncConnection, *, limit: int) -> list[Event]:
-    """Up to `limit` events the email consumer has not handled yet, oldest first, taken by this transaction
-    (every tenant: the consumer is the system's)."""
+    """Up to `limit` events fanned out to webhooks whose emails were not queued (left by consumers that
+    claimed apart), oldest first, taken by this transaction."""
     return await repository.claim_unnotified(connection, now=clock.now(), limit=limit)
 
 

@@ -1,7 +1,7 @@
 """The email consumer: which shopper email each event causes (SURFACES.md §3), and what it shows.
 
-Services record events and know nothing of emails. The consumer's sweep takes new events in batches
-(`events.service.claim_for_emails`) and, in the same transaction, queues their emails in one insert:
+Services record events and know nothing of emails. The consumers' sweep takes new events in batches
+(`events.service.claim_new`) and, in the same transaction, queues their emails in one insert:
 the claim and the emails commit together, so each event's emails are queued exactly once, and an
 email problem never touches the change that caused the event (it committed before).
 

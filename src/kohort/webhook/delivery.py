@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,27 +82,37 @@ class DeliveryPump:
         # Decrypted signing secrets by endpoint id, valid while the endpoint's ciphertexts are unchanged.
         self._secrets: dict[str, tuple[tuple[str, str | None, datetime | None], list[str]]] = {}
 
+    @property
+    def free_slots(self) -> int:
+        return max(0, self.concurrency - len(self._in_flight))
+
     async def pump(self, *, limit: int) -> int:
-        free = min(limit, self.concurrency - len(self._in_flight))
+        """Claim up to `limit` due deliveries (as many as there are free slots) and start sending them."""
+        free = min(limit, self.free_slots)
         if free <= 0:
             return 0
         now = clock.now()
         lease = now + LEASE
         async with self.database.transaction() as connection:
             claimed = await service.claim_due(connection, now=now, lease_until=lease, limit=free)
+        self.start([service.Leased(delivery, event, endpoint, lease) for delivery, event, endpoint in claimed])
+        return len(claimed)
+
+    def start(self, leased: Sequence[service.Leased]) -> None:
+        """Send these deliveries, claimed by this process (by `pump`, or inserted claimed by the fan-out,
+        after its transaction committed)."""
         bodies: dict[str, bytes] = {}
-        for delivery, event, endpoint in claimed:
-            body = bodies.get(event.id)
+        for item in leased:
+            body = bodies.get(item.event.id)
             if body is None:
                 try:
-                    body = bodies[event.id] = payload(event)
+                    body = bodies[item.event.id] = payload(item.event)
                 except Exception:  # a bug here must not hold back the others; the lease expires, it is retried
-                    log.exception("webhook.delivery_crashed", extra={"delivery_id": delivery.id})
+                    log.exception("webhook.delivery_crashed", extra={"delivery_id": item.delivery.id})
                     continue
-            task = asyncio.create_task(self._deliver(delivery, event, endpoint, lease, body))
+            task = asyncio.create_task(self._deliver(item.delivery, item.event, item.endpoint, item.lease, body))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return len(claimed)
 
     async def wait_idle(self) -> None:
         """Until every send has ended and its outcome is recorded."""

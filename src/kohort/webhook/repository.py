@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, String, Table, Text, and_, any_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.events.domain import Event
 from kohort.kit.listing import ListParams, order_clause
 from kohort.models import events, webhook_attempts, webhook_deliveries, webhook_endpoints
+from kohort.models.base import UTCDateTime
 from kohort.tenant import Tenant
 from kohort.webhook.domain import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
 
@@ -83,26 +85,33 @@ async def enabled_endpoints(connection: AsyncConnection, tenants: Sequence[Tenan
     return [WebhookEndpoint.from_row(row) for row in (await connection.execute(statement)).all()]
 
 
-async def claim_undispatched_events(connection: AsyncConnection, *, limit: int) -> list[Event]:
-    """The oldest events not yet turned into deliveries, locked against other sweeps (SKIP LOCKED)."""
-    statement = (
-        select(events)
-        .where(events.c.dispatched_at.is_(None))
-        .order_by(events.c.created_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [Event.from_row(row) for row in (await connection.execute(statement)).all()]
+def _unnest_insert(table: Table) -> Any:
+    """PostgreSQL: `INSERT … SELECT FROM unnest(arrays)`, one array parameter per column (named after it), so
+    one statement inserts a whole batch and its SQL text never changes (planned once per connection). Built
+    once: constructing and caching a statement costs more CPU than a small batch's insert."""
+    names = [column.name for column in table.columns]
+    given = func.unnest(*(bindparam(name, [], type_=ARRAY(table.c[name].type)) for name in names)).table_valued(
+        *names).render_derived(name="given")
+    return insert(table).from_select(names, select(*(given.c[name] for name in names)))
 
 
-async def mark_dispatched(connection: AsyncConnection, event_ids: Sequence[str], *, now: datetime) -> None:
-    if event_ids:
-        await connection.execute(update(events).where(events.c.id.in_(event_ids)).values(dispatched_at=now))
+_INSERT_DELIVERIES = _unnest_insert(webhook_deliveries)
+_INSERT_ATTEMPTS = _unnest_insert(webhook_attempts)
+
+
+async def _insert_many(connection: AsyncConnection, table: Table, unnested: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows holding every column of `table`: one statement for the batch on PostgreSQL, an executemany
+    elsewhere (SQLite: one writer, local calls)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        await connection.execute(unnested, {column.name: [row[column.name] for row in rows] for column in table.columns})
+    else:
+        await connection.execute(insert(table), list(rows))
 
 
 async def insert_deliveries(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(webhook_deliveries), list(rows))
+    await _insert_many(connection, webhook_deliveries, _INSERT_DELIVERIES, rows)
 
 
 async def list_deliveries(
@@ -159,21 +168,12 @@ async def claim_due_deliveries(
     ]
 
 
-async def take_back(connection: AsyncConnection, delivery_ids: Sequence[str], *, lease: datetime) -> set[str]:
-    """Release the deliveries still leased until `lease` (the sender's claim still stands; else another
-    sender took them over), locked by this transaction until it records their outcome; returns their ids."""
-    statement = (
-        update(webhook_deliveries)
-        .where(webhook_deliveries.c.id.in_(delivery_ids), webhook_deliveries.c.locked_until == lease)
-        .values(locked_until=None)
-        .returning(webhook_deliveries.c.id)
-    )
-    return set((await connection.execute(statement)).scalars())
-
-
 _DELIVERY_OUTCOME_COLUMNS = ("attempts", "last_attempt_at", "last_status_code", "last_duration_ms", "last_response",
                              "updated_at", "status", "next_attempt_at")
-# Built once: one execution per batch, a row of parameters per delivery.
+_OUTCOME_TYPES = {"attempts": Integer(), "last_attempt_at": UTCDateTime(), "last_status_code": Integer(),
+                  "last_duration_ms": Integer(), "last_response": Text(), "updated_at": UTCDateTime(),
+                  "status": String(), "next_attempt_at": UTCDateTime()}
+# Built once: one execution per batch, a row of parameters per delivery (SQLite).
 _UPDATE_DELIVERY = (
     update(webhook_deliveries)
     .where(webhook_deliveries.c.id == bindparam("delivery_id"))
@@ -181,18 +181,60 @@ _UPDATE_DELIVERY = (
 )
 
 
-async def update_deliveries(connection: AsyncConnection, changes: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Write each delivery's new state (`values` keyed by column, every one of _DELIVERY_OUTCOME_COLUMNS)."""
-    if changes:
+def _given(name: str, values: list[Any], type_: Any) -> Any:
+    return bindparam(name, values, type_=ARRAY(type_))
+
+
+# PostgreSQL: one statement for the whole batch whatever its size (arrays, one per column, unnested), so the
+# SQL text never changes and the server plans it once per connection.
+_OUTCOMES = func.unnest(
+    _given("ids", [], String()), _given("leases", [], UTCDateTime()),
+    *(_given(f"new_{name}", [], _OUTCOME_TYPES[name]) for name in _DELIVERY_OUTCOME_COLUMNS),
+).table_valued("id", "lease", *_DELIVERY_OUTCOME_COLUMNS).render_derived(name="outcome")
+_RECORD_OUTCOMES = (
+    update(webhook_deliveries)
+    .where(webhook_deliveries.c.id == _OUTCOMES.c.id, webhook_deliveries.c.locked_until == _OUTCOMES.c.lease)
+    .values(locked_until=None, **{name: _OUTCOMES.c[name] for name in _DELIVERY_OUTCOME_COLUMNS})
+    .returning(webhook_deliveries.c.id)
+)
+
+
+async def record_outcomes(
+    connection: AsyncConnection, outcomes: Sequence[tuple[str, datetime, dict[str, Any]]]
+) -> set[str]:
+    """Write each delivery's new state — (delivery id, lease it was claimed under, values keyed by every one of
+    _DELIVERY_OUTCOME_COLUMNS) — and release it, for those whose lease still stands (else another sender
+    took it over, and its outcome counts); returns their ids."""
+    if not outcomes:
+        return set()
+    if connection.dialect.name == "postgresql":
+        parameters: dict[str, Any] = {"ids": [item[0] for item in outcomes], "leases": [item[1] for item in outcomes]}
+        parameters.update({f"new_{name}": [item[2][name] for item in outcomes] for name in _DELIVERY_OUTCOME_COLUMNS})
+        return set((await connection.execute(_RECORD_OUTCOMES, parameters)).scalars())
+    # SQLite (one writer, local calls): release those still held, then write their state, one row each.
+    held: set[str] = set()
+    by_lease: dict[datetime, list[str]] = {}
+    for delivery_id, lease, _ in outcomes:
+        by_lease.setdefault(lease, []).append(delivery_id)
+    for lease, delivery_ids in by_lease.items():
+        statement = (
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id.in_(delivery_ids), webhook_deliveries.c.locked_until == lease)
+            .values(locked_until=None)
+            .returning(webhook_deliveries.c.id)
+        )
+        held |= set((await connection.execute(statement)).scalars())
+    kept = [(delivery_id, values) for delivery_id, _, values in outcomes if delivery_id in held]
+    if kept:
         await connection.execute(_UPDATE_DELIVERY, [
             {"delivery_id": delivery_id, **{f"new_{name}": values[name] for name in _DELIVERY_OUTCOME_COLUMNS}}
-            for delivery_id, values in changes
+            for delivery_id, values in kept
         ])
+    return held
 
 
 async def insert_attempts(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(webhook_attempts), list(rows))
+    await _insert_many(connection, webhook_attempts, _INSERT_ATTEMPTS, rows)
 
 
 async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids: Sequence[str]) -> dict[str, list[Attempt]]:
@@ -211,8 +253,20 @@ async def attempts_of(connection: AsyncConnection, tenant: Tenant, delivery_ids:
     return found
 
 
+# Built once (every batch of outcomes runs it): `= ANY(array)`, one SQL text whatever the number of endpoints.
+_MARK_SUCCEEDING_PG = (
+    update(webhook_endpoints)
+    .where(webhook_endpoints.c.id == any_(bindparam("ids", type_=ARRAY(String()))),
+           webhook_endpoints.c.failing_since.is_not(None))
+    .values(failing_since=None)
+)
+
+
 async def mark_succeeding(connection: AsyncConnection, endpoint_ids: Sequence[str]) -> None:
     if not endpoint_ids:
+        return
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_MARK_SUCCEEDING_PG, {"ids": list(endpoint_ids)})
         return
     statement = (
         update(webhook_endpoints)

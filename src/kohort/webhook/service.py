@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.errors import KohortError, NotFound
 from kohort.events import service as events_service
-from kohort.events.domain import WebhookEndpointDisabled
+from kohort.events.domain import Event, WebhookEndpointDisabled
 from kohort.kit import clock
 from kohort.kit.crypto import Cipher, Rotation
 from kohort.kit.ids import new_id
@@ -131,35 +131,55 @@ async def rotate_secret(
     return EndpointWithSecret(endpoint=updated, secret=secret)
 
 
-def _delivery_row(tenant: Tenant, *, endpoint_id: str, event_id: str, now: datetime) -> dict[str, Any]:
+def _delivery_row(tenant: Tenant, *, endpoint_id: str, event_id: str, now: datetime,
+                  locked_until: datetime | None = None) -> dict[str, Any]:
     return {
         "id": new_id("whd"), **tenant.stamp(), "endpoint_id": endpoint_id, "event_id": event_id,
-        "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "locked_until": None,
+        "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now, "locked_until": locked_until,
         "last_attempt_at": None, "last_status_code": None, "last_duration_ms": None, "last_response": None,
         "created_at": now, "updated_at": now,
     }
 
 
-async def dispatch_events(connection: AsyncConnection, *, limit: int) -> int:
-    """Turn the oldest undispatched events into one pending delivery per interested endpoint: a few
-    statements for the whole batch, whatever its size. Returns how many events were dispatched."""
-    claimed = await repository.claim_undispatched_events(connection, limit=limit)
+@dataclass(frozen=True)
+class Leased:
+    """A delivery inserted already claimed by its sender (`lease`), with what sending it needs."""
+
+    delivery: Delivery
+    event: Event
+    endpoint: WebhookEndpoint
+    lease: datetime
+
+
+async def fan_out(
+    connection: AsyncConnection, claimed: Sequence[Event], *, lease_until: datetime, leased: int
+) -> list[Leased]:
+    """One pending delivery per interested endpoint for each of these events (claimed by the caller's
+    transaction), inserted in one statement. The first `leased` are inserted claimed until `lease_until`,
+    for this process to send once the transaction commits (no second claim); the others wait for any
+    sender's claim. Returns the leased ones."""
     if not claimed:
-        return 0
+        return []
     endpoints = await repository.enabled_endpoints(connection, [event.tenant for event in claimed])
+    if not endpoints:
+        return []
     by_tenant: dict[Tenant, list[WebhookEndpoint]] = {}
     for endpoint in endpoints:
         by_tenant.setdefault(endpoint.tenant, []).append(endpoint)
     now = clock.now()
-    rows = [
-        _delivery_row(event.tenant, endpoint_id=endpoint.id, event_id=event.id, now=now)
-        for event in claimed
-        for endpoint in by_tenant.get(event.tenant, [])
-        if endpoint.wants(event.type)
-    ]
+    rows: list[dict[str, Any]] = []
+    handed: list[Leased] = []
+    for event in claimed:
+        for endpoint in by_tenant.get(event.tenant, []):
+            if not endpoint.wants(event.type):
+                continue
+            lease = lease_until if len(handed) < leased else None
+            row = _delivery_row(event.tenant, endpoint_id=endpoint.id, event_id=event.id, now=now, locked_until=lease)
+            rows.append(row)
+            if lease is not None:
+                handed.append(Leased(Delivery.from_row(tuple(row.values())), event, endpoint, lease))
     await repository.insert_deliveries(connection, rows)
-    await repository.mark_dispatched(connection, [event.id for event in claimed], now=now)
-    return len(claimed)
+    return handed
 
 
 async def resend_event(
@@ -199,14 +219,8 @@ async def record_attempts(connection: AsyncConnection, outcomes: Sequence[Outcom
     Real attempts (ones that reached out to the endpoint) also tell whether the endpoint works, the last
     of the batch for each endpoint: one failing for `DISABLE_AFTER` is disabled, once, with a
     `webhook_endpoint.disabled` event (the email consumer writes to the merchant)."""
-    by_lease: dict[datetime, list[str]] = {}
-    for item in outcomes:
-        by_lease.setdefault(item.lease, []).append(item.delivery.id)
-    held: set[str] = set()
-    for lease, delivery_ids in by_lease.items():
-        held |= await repository.take_back(connection, delivery_ids, lease=lease)
+    held = await repository.record_outcomes(connection, [(item.delivery.id, item.lease, item.values) for item in outcomes])
     kept = [item for item in outcomes if item.delivery.id in held]
-    await repository.update_deliveries(connection, [(item.delivery.id, item.values) for item in kept])
     await repository.insert_attempts(connection, [
         {
             "id": new_id("wha"), "organization_id": item.delivery.organization_id, "livemode": item.delivery.livemode,

@@ -1,13 +1,13 @@
-"""Background work of webhooks: the sweep that fans new events out into deliveries, and the one that
-sends due deliveries (retries included)."""
+"""Background work of webhooks: the sender of due deliveries (retries, and whatever the fan-out did not hand
+to its own process's sender). The fan-out of new events into deliveries is done with the emails, in one
+claim of the events (`kohort.notify.tasks`)."""
 
 from __future__ import annotations
 
 import weakref
 
 from kohort.db import Database
-from kohort.runtime import Runtime, session_scope
-from kohort.webhook import service
+from kohort.runtime import Runtime
 from kohort.webhook.delivery import DeliveryPump
 from kohort.worker.registry import periodic
 
@@ -22,14 +22,6 @@ def pump_for(runtime: Runtime) -> DeliveryPump:
     if pump is None:
         pump = _pumps[runtime.database] = DeliveryPump(runtime.database, runtime.cipher)
     return pump
-
-
-@periodic("webhook.dispatch", every_seconds=SWEEP_SECONDS)
-async def dispatch_events(runtime: Runtime, *, batch_size: int) -> int:
-    """Fan-out in a sweep rather than in the change's transaction: the order path writes one event row
-    and nothing more, and a settlement's thousands of events become deliveries in a few bulk statements."""
-    async with session_scope(runtime) as connection:
-        return await service.dispatch_events(connection, limit=batch_size)
 
 
 @periodic("webhook.deliver", every_seconds=SWEEP_SECONDS)
