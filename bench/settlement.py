@@ -4,14 +4,18 @@ groups of three orders each, on PostgreSQL?
     .venv/bin/python bench/settlement.py [--sizes 1000,10000,100000] [--workers 1,2] [--batch 1000]
                                          [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
-For each size it builds a scratch database (`kohort_settlement_bench`, dropped at the end), bulk-inserts
+For each size it builds a scratch database (`--database`, default `kohort_settlement_bench`, dropped at the
+end; give each concurrent run its own name), bulk-inserts
 N groups with three orders each (owner + two joiners with fees) directly in SQL, starts the workers,
 waits until they are idle, then makes every group due in one statement and times until none is OPEN.
 Afterwards it checks the books: one posting per group, the ledger audit finds nothing wrong.
 
 With `--email-workers N` it also starts an SMTP sink (`bench/sinks.py`, its own process) and N
 `kohort worker --only notify --only email` processes sending to it, and times until every "cashback
-available" email is handed to the sink (no job left queued or running), counting any sent twice:
+available" email is handed to the sink (no job left queued or running), counting any sent twice. The
+emails' time runs from the moment every group became due (settlement included) to the moment the queue
+is empty; beside it, the CPU time per email of the email workers, of the sink and of PostgreSQL's backends
+serving the scratch database (settlement included), measured from /proc:
 
     .venv/bin/python bench/settlement.py --sizes 100000 --workers 1 --email-workers 1
 """
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from orders import postgres_cpu_seconds_between, postgres_cpu_ticks
 from sinks import Sinks
 from sqlalchemy.engine import make_url
 
@@ -42,6 +47,7 @@ from kohort.organization import service as organization_service
 ROOT = Path(__file__).resolve().parents[1]
 KOHORT = ROOT / ".venv" / "bin" / "kohort"
 DATABASE = "kohort_settlement_bench"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ORGANIZATIONS = 4
 LEVELS = '[{"level": 1, "participantsToUnlock": 2, "value": 5}, {"level": 2, "participantsToUnlock": 3, "value": 10}]'
 
@@ -56,10 +62,10 @@ async def admin(url: str, sql: str) -> None:
         await connection.close()
 
 
-async def fresh_database(admin_url: str) -> str:
-    await admin(admin_url, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await admin(admin_url, f'CREATE DATABASE "{DATABASE}"')
-    url = make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
+async def fresh_database(admin_url: str, name: str) -> str:
+    await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin(admin_url, f'CREATE DATABASE "{name}"')
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     await upgrade_async(url)
     return url
 
@@ -130,6 +136,10 @@ class Timings:
     emails_seconds: float | None = None
     emails: int = 0
     emails_twice: int = 0
+    # CPU seconds from "every group is due" to "no email left", per kind of process.
+    email_workers_cpu: float = 0.0
+    sink_cpu: float = 0.0
+    postgres_cpu: float = 0.0
 
 
 async def run(url: str, workers: int, batch: int, email_workers: int, scratch: Path) -> Timings:
@@ -158,6 +168,10 @@ async def run(url: str, workers: int, batch: int, email_workers: int, scratch: P
             await asyncio.sleep(3)  # imports and first (empty) sweeps
             # Every group becomes due when this commits; the clock starts then (the workers may start a few
             # milliseconds earlier, which is negligible next to the seconds measured).
+            mailers = processes[workers:]
+            cpu_before = [process_cpu_seconds(process.pid) for process in mailers]
+            sink_before = process_cpu_seconds(sinks.process.pid) if sinks is not None and sinks.process else 0.0
+            postgres_before = postgres_cpu_ticks(parsed.database or "")
             await connection.execute("UPDATE payment_groups SET expires_at = now() - interval '1 second'")
             started = time.perf_counter()
             deadline = started + 600
@@ -174,6 +188,12 @@ async def run(url: str, workers: int, batch: int, email_workers: int, scratch: P
                 received = sinks.stats()
                 timings.emails_seconds = time.perf_counter() - started
                 timings.emails, timings.emails_twice = received["messages"], received["messages_twice"]
+                timings.email_workers_cpu = sum(process_cpu_seconds(process.pid) - before
+                                                for process, before in zip(mailers, cpu_before, strict=True))
+                assert sinks.process is not None
+                timings.sink_cpu = process_cpu_seconds(sinks.process.pid) - sink_before
+                timings.postgres_cpu = postgres_cpu_seconds_between(postgres_before,
+                                                                    postgres_cpu_ticks(parsed.database or ""))
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -184,6 +204,12 @@ async def run(url: str, workers: int, batch: int, email_workers: int, scratch: P
                     process.kill()
             await connection.close()
     return timings
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by one process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 async def _wait_until_none(connection: asyncpg.Connection, probe: str, *, deadline: float, pause: float) -> None:
@@ -218,6 +244,8 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="groups settled per transaction")
     parser.add_argument("--email-workers", type=int, default=0,
                         help="also send the emails: this many `kohort worker` processes for them (default 0)")
+    parser.add_argument("--database", default=DATABASE,
+                        help="the scratch database's name (created, then dropped; default %(default)s)")
     parser.add_argument("--admin-url", default=os.environ.get("KOHORT_TEST_POSTGRES_URL",
                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
     options = parser.parse_args()
@@ -226,12 +254,13 @@ async def main() -> None:
 
     results = []
     print(f"{'groups':>8} {'orders':>8} {'workers':>7} {'seconds':>8} {'groups/s':>9} {'µs/group':>9}  books"
-          + ("  emails sent by (s)  emails  twice" if options.email_workers else "")
+          + ("  emails sent by (s)  emails  twice  emails/s  cpu ms/email: workers sink pg"
+             if options.email_workers else "")
           + f"   (load average {os.getloadavg()[0]:.2f})")
     try:
         for groups in sizes:
             for workers in worker_counts:
-                url = await fresh_database(options.admin_url)
+                url = await fresh_database(options.admin_url, options.database)
                 await populate(url, groups)
                 with tempfile.TemporaryDirectory(prefix="kohort-settlement-") as scratch:
                     timings = await run(url, workers, options.batch, options.email_workers, Path(scratch))
@@ -240,12 +269,16 @@ async def main() -> None:
                 books = "ok" if postings == groups and not violations else f"WRONG ({postings} postings, {violations[:3]})"
                 per_group = elapsed / groups * 1e6
                 results.append((groups, workers, per_group))
+                per_email = 1000 / max(timings.emails, 1)
                 emails = ("" if timings.emails_seconds is None else
-                          f"  {timings.emails_seconds:>18.1f}  {timings.emails:>6}  {timings.emails_twice:>5}")
+                          f"  {timings.emails_seconds:>18.1f}  {timings.emails:>6}  {timings.emails_twice:>5}"
+                          f"  {timings.emails / timings.emails_seconds:>8.0f}"
+                          f"  {timings.email_workers_cpu * per_email:>20.2f} {timings.sink_cpu * per_email:.2f}"
+                          f" {timings.postgres_cpu * per_email:.2f}")
                 print(f"{groups:>8,} {3 * groups:>8,} {workers:>7} {elapsed:>8.2f} {groups / elapsed:>9,.0f} "
                       f"{per_group:>9,.0f}  {books}{emails}", flush=True)
     finally:
-        await admin(options.admin_url, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        await admin(options.admin_url, f'DROP DATABASE IF EXISTS "{options.database}" WITH (FORCE)')
     print()
     print(chart(results))
 

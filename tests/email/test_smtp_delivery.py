@@ -4,7 +4,6 @@ commit by the runner, retried when the server refuses, never twice for the same 
 from __future__ import annotations
 
 import dataclasses
-import smtplib
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from kohort.db import Database
 from kohort.email import outbox as email_outbox
 from kohort.email.sender import OutgoingEmail, SmtpSender
+from kohort.email.smtp import SmtpRefused
 from kohort.kit.clock import FrozenClock
 from kohort.models import jobs
 from kohort.runtime import Runtime
@@ -158,7 +158,7 @@ async def test_the_smtp_sender_reuses_its_connections(smtp_runtime: Runtime, inb
     assert len(set(inbox.peers)) == 1  # one after the other: all over one connection
 
     inbox.refuse = True  # a failed conversation: that connection is closed, not reused
-    with pytest.raises(smtplib.SMTPDataError):
+    with pytest.raises(SmtpRefused, match="451"):
         await smtp_runtime.sender.send(OutgoingEmail(to="refused@example.com", subject="Hi", html="", text="Hi",
                                                      from_name="Shop"))
     inbox.refuse = False

@@ -16,15 +16,25 @@ from tests.factories.server import free_port
 
 
 class Inbox:
-    """aiosmtpd handler: every accepted message, parsed."""
+    """aiosmtpd handler: every accepted message, parsed. It advertises PIPELINING as Postfix does (aiosmtpd
+    reads commands one line at a time, so pipelined ones work) unless told not to."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, pipelining: bool = True) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = False
         # Seconds the server takes to accept each message (a slow mail server).
         self.delay = delay
         # The client port of the connection each message came over: tells reused connections apart.
         self.peers: list[int] = []
+        self.pipelining = pipelining
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd's name
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         if self.delay:
@@ -41,8 +51,8 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server(*, delay: float = 0.0) -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox(delay=delay)
+def smtp_server(*, delay: float = 0.0, pipelining: bool = True) -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox(delay=delay, pipelining=pipelining)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -14,11 +14,13 @@ from standardwebhooks import Webhook
 
 from kohort.db import Database
 from kohort.email.sender import MemorySender
+from kohort.events import service as events_service
 from kohort.kit import clock
+from kohort.kit.clock import FrozenClock
 from kohort.models import events, webhook_deliveries
 from kohort.notify.tasks import consume_new_events, email_fanned_out_events
 from kohort.runtime import Runtime
-from kohort.webhook import sender, service
+from kohort.webhook import delivery, sender, service
 from kohort.webhook.delivery import DeliveryPump, outcome
 from kohort.webhook.domain import Delivery, Outcome
 from kohort.webhook.tasks import pump_for
@@ -147,3 +149,28 @@ async def test_events_one_consumer_handled_alone_are_finished_by_the_other_once(
     async with database.transaction() as connection:
         rows = (await connection.execute(select(events).where(events.c.organization_id == merchant.id))).mappings()
         assert all(row["notified_at"] is not None and row["dispatched_at"] is not None for row in rows)
+
+
+async def test_deliveries_whose_claim_took_long_to_commit_are_left_to_the_next_claim(
+    database: Database, runtime: Runtime, merchant: Merchant, pump: DeliveryPump, frozen_clock: FrozenClock
+) -> None:
+    """A send must not outlast its lease: if the fan-out's transaction committed with less than half the
+    lease left, this process does not send; any sender claims the deliveries once the lease has ended."""
+    async with running_receiver() as receiver:
+        await _endpoint(merchant, receiver.url)
+        await merchant.order()
+        async with database.transaction() as connection:
+            claimed = await events_service.claim_new(connection, limit=500)
+            leased = await service.fan_out(connection, claimed, lease_until=clock.now() + delivery.LEASE,
+                                           leased=pump.free_slots)
+        assert len(leased) == 2
+        frozen_clock.advance(delivery.LEASE * 0.6)  # the commit came late
+        pump.start(leased)
+        await pump.wait_idle()
+        assert receiver.received == []
+        assert await pump.pump(limit=100) == 0  # still leased
+        frozen_clock.advance(delivery.LEASE * 0.5)
+        await pump.drain()
+    assert len(receiver.received) == 2
+    assert [(row["status"], row["attempts"]) for row in await _deliveries(database, merchant.id)] == [
+        ("succeeded", 1)] * 2

@@ -20,7 +20,7 @@ from kohort.kit.clock import FrozenClock
 from kohort.models import JobStatus, jobs
 from kohort.runtime import Runtime
 from kohort.worker import registry, repository
-from kohort.worker.queue import enqueue
+from kohort.worker.queue import enqueue, enqueue_many
 from kohort.worker.runner import Runner
 
 _kinds = itertools.count(1)
@@ -80,6 +80,27 @@ async def test_enqueueing_the_same_event_twice_is_a_no_op(database: Database) ->
     async with database.transaction() as connection:
         rows = (await connection.execute(select(jobs).where(jobs.c.kind == kind))).mappings().all()
     assert [row["payload"] for row in rows] == [{"n": 1}]
+
+
+async def test_a_batch_of_jobs_is_queued_once_per_key_and_keeps_its_payloads(database: Database) -> None:
+    """The bulk enqueue (a batch of emails): a key used before, or twice in the batch, queues one job."""
+    kind = new_kind("ok")
+    async with database.transaction() as connection:
+        await enqueue(connection, kind, {"n": 0}, dedupe_key=f"bulk:{kind}:0")
+    payloads = [{"n": 0}, {"n": 1, "text": "é \"quoted\" ✓", "nested": {"list": [1, None]}}, {"n": 2}, {"n": 3}]
+    async with database.transaction() as connection:
+        await enqueue_many(connection, kind, [
+            (payloads[0], f"bulk:{kind}:0"), (payloads[1], f"bulk:{kind}:1"), (payloads[2], f"bulk:{kind}:2"),
+            (payloads[3], f"bulk:{kind}:2"),
+        ], max_attempts=5)
+    async with database.transaction() as connection:
+        rows = (await connection.execute(select(jobs).where(jobs.c.kind == kind).order_by(jobs.c.dedupe_key)))
+        found = [(row["dedupe_key"], row["payload"], row["status"], row["max_attempts"]) for row in rows.mappings()]
+    assert found == [
+        (f"bulk:{kind}:0", {"n": 0}, JobStatus.QUEUED, 8),
+        (f"bulk:{kind}:1", payloads[1], JobStatus.QUEUED, 5),
+        (f"bulk:{kind}:2", {"n": 2}, JobStatus.QUEUED, 5),
+    ]
 
 
 async def test_the_runner_runs_a_due_job_once_and_marks_it_done(

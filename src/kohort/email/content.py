@@ -8,6 +8,7 @@ original wrote French units even for English readers).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,6 +52,12 @@ def duration(seconds: int, locale: str) -> str:
     return tr.gettext("{first} and {second}", first=parts[0], second=parts[1]) if len(parts) == 2 else parts[0]
 
 
+@functools.lru_cache(maxsize=4096)
+def _money(cents: int, locale: str) -> str:
+    # Babel builds the amount anew at each call, a sixth of an email's rendering; amounts repeat.
+    return fmt.money(cents, locale)
+
+
 def _level(context: dict[str, Any], value: int | None, locale: str) -> str:
     if value is None:
         return ""
@@ -65,7 +72,7 @@ def build(kind: str, locale: str, context: dict[str, Any]) -> EmailContent:
     _ = tr.gettext
 
     def money(cents: Any) -> str:  # the context's amounts, as the JSON job payload carried them
-        return fmt.money(int(cents), locale)
+        return _money(int(cents), locale)
 
     shop = context["brand"]["name"]
     first_name = context.get("first_name")

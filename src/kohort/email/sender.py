@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import functools
 import logging
 import re
 import secrets
-import smtplib
+import socket
 import ssl
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email import policy as email_policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
 
+from kohort.email.smtp import SmtpConnection
 from kohort.kit.text import has_control_characters, single_line
 
 log = logging.getLogger("kohort.email")
@@ -49,13 +50,11 @@ class OutgoingEmail:
     def to_bytes(self, sender_address: str) -> bytes | None:
         """The same message as `to_mime`, written out directly: building an `EmailMessage` parses and
         refolds every header it is given, which cost more than the SMTP conversation. None when an address
-        is not plain ASCII (the message then needs SMTPUTF8: `to_mime` and smtplib handle it)."""
+        is not plain ASCII (the message then needs SMTPUTF8: `to_mime` handles it)."""
         if not (self.to.isascii() and sender_address.isascii()) or has_control_characters(self.to):
             return None
         boundary = f"==kohort_{secrets.token_hex(16)}=="
-        subject = single_line(self.subject)
-        if not subject.isascii() or len(subject) > 900:
-            subject = Header(subject, "utf-8").encode(linesep="\r\n")
+        subject = _subject_header(self.subject)
         head = (
             f"From: {formataddr((single_line(self.from_name), sender_address))}\r\n"
             f"To: {self.to}\r\n"
@@ -71,12 +70,24 @@ class OutgoingEmail:
         ))
 
 
+@functools.lru_cache(maxsize=1024)
+def _subject_header(subject: str) -> str:
+    """The Subject header's value: on one line, RFC 2047-encoded unless plain ASCII of a sane length.
+    Cached: encoding cost a third of writing a message, and most subjects are the same for every recipient."""
+    subject = single_line(subject)
+    if not subject.isascii() or len(subject) > 900:
+        return Header(subject, "utf-8").encode(linesep="\r\n")
+    return subject
+
+
 def _part(boundary: str, subtype: str, content: str) -> bytes:
     """One text part, quoted-printable (readable where it is ASCII, safe for any line length)."""
-    # Ends with a line break, as EmailMessage.set_content writes it.
-    lines = [*content.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n").split("\n"), ""]
-    encoded = b"\r\n".join(binascii.b2a_qp(line.encode("utf-8"), istext=True) for line in lines)
+    # Ends with a line break, as EmailMessage.set_content writes it. One call for the whole part (it
+    # keeps line breaks as they are): a call per line cost more than the encoding.
+    lines = content.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n") + "\n"
+    encoded = binascii.b2a_qp(lines.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
     return (f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+            # The line break before the next boundary belongs to the boundary (RFC 2046 5.1.1).
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n").encode("ascii") + encoded + b"\r\n"
 
 
@@ -102,82 +113,94 @@ class SmtpSender:
     """Sends through an SMTP server, reusing up to `pool_size` open connections (one conversation at a
     time on each): connecting, greeting and logging in cost more than the message itself.
 
-    smtplib blocks, so each conversation runs on one of the sender's own threads (the event loop, and the
-    API in the same process, stay responsive). A connection that failed in any way is closed rather than
-    reused, and one left idle longer than `max_idle_seconds` is replaced: servers drop idle clients, and
-    a message must never be resent on a fresh connection after an ambiguous failure."""
+    It speaks SMTP on the event loop (`kohort.email.smtp`, no threads), pipelining the envelope when the
+    server allows it. A connection that failed in any way is closed rather than reused, and one left idle
+    longer than `max_idle_seconds` is replaced: servers drop idle clients, and a message must never be
+    resent on a fresh connection after an ambiguous failure. Once a conversation has begun it runs to its
+    end even if the send is cancelled (a lost lease): the server may already hold the message."""
 
     def __init__(self, *, host: str, port: int, tls: str = "none", username: str | None = None,
                  password: str | None = None, sender: str, timeout: float = 10.0, pool_size: int = 16,
-                 max_idle_seconds: float = 30.0) -> None:
+                 max_idle_seconds: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
         if tls not in ("none", "starttls", "ssl"):
             raise ValueError("smtp tls must be none, starttls or ssl")
         self.host, self.port, self.tls = host, port, tls
         self.username, self.password = username, password
         self.sender_address = sender_address(sender)
         self.timeout = timeout
+        self.pool_size = pool_size
         self.max_idle_seconds = max_idle_seconds
-        self._threads = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="kohort-smtp")
-        # Idle connections with the monotonic time they were last used; taken and returned under the lock.
-        self._idle: list[tuple[smtplib.SMTP, float]] = []
-        self._lock = threading.Lock()
+        # Idle connections with the monotonic time they were last used. They belong to the event loop that
+        # opened them (`_loop`); the pool starts afresh on another (tests run one loop per test).
+        self._idle: list[tuple[SmtpConnection, float]] = []
+        self._slots = asyncio.Semaphore(pool_size)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._local_hostname: str | None = None
+        # None: the system's trust store (tests pass one trusting their own certificate).
+        self._context = ssl_context
+        self._conversations: set[asyncio.Future[None]] = set()
 
-    def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if self.tls == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
-            if self.tls == "starttls":
-                client.starttls(context=context)
-            if self.username:
-                client.login(self.username, self.password or "")
-        except BaseException:
-            _close(client)
-            raise
-        return client
+    def _pool(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._idle, self._slots = loop, [], asyncio.Semaphore(self.pool_size)
+        return self._slots
 
-    def _take(self) -> smtplib.SMTP:
-        with self._lock:
-            while self._idle:
-                client, used_at = self._idle.pop()
-                if time.monotonic() - used_at <= self.max_idle_seconds:
-                    return client
-                _close(client)
-        return self._connect()
+    async def _connect(self) -> SmtpConnection:
+        if self._local_hostname is None:
+            # What smtplib says in EHLO; resolving it may block, so once and off the loop.
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        if self._context is None and self.tls != "none":
+            self._context = ssl.create_default_context()
+        return await SmtpConnection.open(
+            self.host, self.port, tls=self.tls, username=self.username, password=self.password,
+            timeout=self.timeout, local_hostname=self._local_hostname, context=self._context,
+        )
 
-    def _send_blocking(self, email: OutgoingEmail) -> None:
-        written = email.to_bytes(self.sender_address)
-        client = self._take()
-        try:
-            if written is None:
-                client.send_message(email.to_mime(self.sender_address))
-            else:
-                client.sendmail(self.sender_address, [email.to], written)
-        except BaseException:
-            _close(client)
-            raise
-        with self._lock:
-            self._idle.append((client, time.monotonic()))
+    async def _take(self) -> SmtpConnection:
+        while self._idle:
+            connection, used_at = self._idle.pop()
+            if time.monotonic() - used_at <= self.max_idle_seconds and connection.usable:
+                return connection
+            connection.abort()
+        return await self._connect()
 
     async def send(self, email: OutgoingEmail) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._threads, self._send_blocking, email)
+        written = email.to_bytes(self.sender_address)
+        smtputf8 = written is None and not (email.to.isascii() and self.sender_address.isascii())
+        if written is None:
+            mime = email.to_mime(self.sender_address)
+            written = mime.as_bytes(policy=email_policy.SMTPUTF8 if smtputf8 else email_policy.SMTP)
+        slots = self._pool()
+        await slots.acquire()
+        try:
+            connection = await self._take()
+        except BaseException:
+            slots.release()
+            raise
+        conversation = asyncio.ensure_future(self._converse(connection, slots, email.to, written, smtputf8))
+        # Kept until it ends: a cancelled send leaves it running, and the loop only holds tasks weakly.
+        self._conversations.add(conversation)
+        conversation.add_done_callback(self._conversations.discard)
+        await asyncio.shield(conversation)
+
+    async def _converse(self, connection: SmtpConnection, slots: asyncio.Semaphore, to: str, message: bytes,
+                        smtputf8: bool) -> None:
+        try:
+            await connection.send(self.sender_address, to, message, smtputf8=smtputf8)
+        except BaseException:
+            connection.abort()
+            raise
+        else:
+            self._idle.append((connection, time.monotonic()))
+        finally:
+            slots.release()
 
     async def aclose(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for client, _ in idle:
-            _close(client)
-        self._threads.shutdown(wait=False)
-
-
-def _close(client: smtplib.SMTP) -> None:
-    """QUIT if the server still listens, and close the socket in any case."""
-    try:
-        client.quit()
-    except (smtplib.SMTPException, OSError):
-        client.close()
+        idle, self._idle = self._idle, []
+        if self._conversations:
+            await asyncio.gather(*self._conversations, return_exceptions=True)
+        await asyncio.gather(*(connection.close() for connection, _ in idle), return_exceptions=True)
 
 
 # The single-use withdrawal token in a link (`/w/ord_…?token=…`): whoever reads it can redirect a payout.

@@ -36,6 +36,9 @@ RETRY_SCHEDULE = (
 # Longer than a send can take (its 10 s timeout) with a wide margin, so a lease never expires mid-send.
 LEASE = timedelta(seconds=60)
 CONCURRENCY = 32
+# How long the recorder waits for the other sends in flight before it writes what finished: the outcomes of
+# a batch (sent together, answered within milliseconds of each other) then go in one transaction, not a few.
+RECORD_GATHER_SECONDS = 0.05
 
 
 def retry_delay(attempts: int) -> timedelta | None:
@@ -100,9 +103,15 @@ class DeliveryPump:
 
     def start(self, leased: Sequence[service.Leased]) -> None:
         """Send these deliveries, claimed by this process (by `pump`, or inserted claimed by the fan-out,
-        after its transaction committed)."""
+        after its transaction committed). One whose lease has less than half its length left (a claim that
+        took long to commit) is left to whoever claims it once the lease ends: a send must never outlast
+        its lease, or another sender would send it too."""
         bodies: dict[str, bytes] = {}
+        now = clock.now()
         for item in leased:
+            if item.lease - now < LEASE / 2:
+                log.warning("webhook.lease_unsure", extra={"delivery_id": item.delivery.id})
+                continue
             body = bodies.get(item.event.id)
             if body is None:
                 try:
@@ -173,6 +182,8 @@ class DeliveryPump:
         """Write the finished attempts, batch after batch, until none is waiting."""
         try:
             while self._outcomes:
+                if self._in_flight:
+                    await asyncio.wait(list(self._in_flight), timeout=RECORD_GATHER_SECONDS)
                 batch, self._outcomes = self._outcomes, []
                 try:
                     async with self.database.transaction() as connection:

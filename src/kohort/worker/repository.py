@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, true, union_all, update
+from sqlalchemy import Text, bindparam, cast, delete, func, insert, or_, select, text, true, union_all, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kohort.db import insert_ignoring_conflicts
@@ -190,8 +193,30 @@ async def insert_jobs_unless_duplicate(
                      max_attempts=max_attempts, now=now)
         for job_id, payload, dedupe_key in items
     ]
-    if rows:
-        await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        parameters = {column.name: [row[column.name] for row in rows] for column in jobs.columns}
+        parameters["payload"] = [json.dumps(payload) for payload in parameters["payload"]]
+        await connection.execute(_INSERT_JOBS_UNLESS_DUPLICATE_PG, parameters)
+        return
+    await connection.execute(insert_ignoring_conflicts(connection, jobs, ["dedupe_key"]), rows)
+
+
+def _unnest_jobs_insert() -> Any:
+    """PostgreSQL: `INSERT … SELECT FROM unnest(arrays) ON CONFLICT (dedupe_key) DO NOTHING`, one array per
+    column (payloads as JSON text): one statement for a batch of emails, and one SQL text whatever its size,
+    where an executemany runs the insert once per job."""
+    names = [column.name for column in jobs.columns]
+    given = func.unnest(*(
+        bindparam(name, [], type_=ARRAY(Text() if name == "payload" else jobs.c[name].type)) for name in names
+    )).table_valued(*names).render_derived(name="given")
+    values = [cast(given.c.payload, JSONB) if name == "payload" else given.c[name] for name in names]
+    return postgresql_insert(jobs).from_select(names, select(*values)).on_conflict_do_nothing(
+        index_elements=["dedupe_key"])
+
+
+_INSERT_JOBS_UNLESS_DUPLICATE_PG = _unnest_jobs_insert()
 
 
 async def purge_finished(connection: AsyncConnection, *, before: datetime, limit: int) -> int:

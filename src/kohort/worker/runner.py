@@ -98,7 +98,7 @@ class Runner:
         self._finished: list[str] = []
         self._failed: list[_Failure] = []
         self._transactions = asyncio.Semaphore(self.transactional_concurrency)
-        # Set when enough running jobs finished to claim a new batch.
+        # Set when enough running jobs finished to claim a new batch, or a sweep found work.
         self._room = asyncio.Event()
 
     @property
@@ -154,33 +154,65 @@ class Runner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: keep up to `concurrency` jobs running, claiming more when half the slots
-        are free, and run the sweeps; when there is nothing to do, wait `poll_interval`. On stop, the
-        running jobs finish and are recorded."""
+        are free, and run the sweeps beside them; when there is nothing to do, wait `poll_interval`. On
+        stop, the running jobs finish and are recorded.
+
+        Sweeps and jobs run in two loops of their own: taking turns, a sweep that keeps finding work (the
+        email consumer after a settlement: seconds per batch) left the jobs it had queued unclaimed and
+        the slots idle meanwhile."""
         log.info("worker.started", extra={"worker": self.name})
         async with self._heartbeat():
-            while not stop.is_set():
-                self._room.clear()
-                limit = min(self.batch_size, self.concurrency - len(self._tasks))
-                try:
-                    found = await self.run_sweeps()
-                    claimed = await self._turn(limit=limit)
-                except Exception:  # e.g. the database restarting: wait and try again
-                    log.exception("worker.pass_failed")
-                    found = claimed = 0
-                if claimed >= limit > 0 and self._has_room():
-                    continue  # a full batch: more is likely waiting
-                if found or claimed:
-                    # Work trickles in: let it gather (claiming each job or event alone costs a
-                    # transaction apiece), unless stopped meanwhile.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=self._busy_pause)
-                    continue
-                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._room.wait())]
-                await asyncio.wait(waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
-                for waiting in waits:
-                    waiting.cancel()
+            sweeping = asyncio.create_task(self._sweep_until(stop), name="kohort-worker-sweeps")
+            try:
+                await self._claim_until(stop)
+            finally:
+                await sweeping
             await self._settle()
         log.info("worker.stopped", extra={"worker": self.name})
+
+    async def _claim_until(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._room.clear()
+            limit = min(self.batch_size, self.concurrency - len(self._tasks))
+            try:
+                claimed = await self._turn(limit=limit)
+            except Exception:  # e.g. the database restarting: wait and try again
+                log.exception("worker.pass_failed")
+                claimed = 0
+            if claimed >= limit > 0:
+                # A full batch: more is likely waiting. Claim again as soon as half the slots are free,
+                # not after a fixed pause: with a deep queue (a settlement's emails) the pause left the
+                # slots idle once the batch was sent.
+                if not self._has_room():
+                    await self._wait_for_room(stop)
+                continue
+            if claimed:
+                # Work trickles in: let it gather (claiming each job alone costs a transaction apiece),
+                # unless stopped meanwhile.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._busy_pause)
+                continue
+            await self._wait_for_room(stop)
+
+    async def _sweep_until(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if await self.run_sweeps():
+                self._room.set()  # it may have queued jobs: claim them now rather than at the next poll
+            now = time.monotonic()
+            # None of this runner's (`only`): nothing is ever due, look again after a poll.
+            due = min(self._next_sweep.values(), default=now + self.poll_interval) - now
+            if due > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=min(due, self.poll_interval))
+            else:
+                await asyncio.sleep(0)  # a sweep that skipped all its work never awaited: let the jobs run
+
+    async def _wait_for_room(self, stop: asyncio.Event) -> None:
+        """Until half the slots are free, a sweep found work, `stop` is set, or `poll_interval` passed."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._room.wait())]
+        await asyncio.wait(waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
 
     def _has_room(self) -> bool:
         return len(self._tasks) <= self.concurrency // 2
