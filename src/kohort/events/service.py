@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,11 +27,18 @@ async def record_event(connection: AsyncConnection, event: DomainEvent) -> None:
 async def record_events(connection: AsyncConnection, events: Iterable[DomainEvent]) -> None:
     """Write several events with one statement (a settlement batch records thousands)."""
     now = clock.now()
-    await repository.insert_events(connection, [
-        dict(id=new_id("evt"), **event.tenant.stamp(), type=event.type.value, created_at=now,
-             data=event.wire_object(), refs=event.refs() or None)
-        for event in events
-    ])
+    # Events about one object (a join that unlocks a level: payment_group.joined and .level_unlocked)
+    # share its wire form, rendered once (the object is kept beside it, so its id cannot be reused).
+    rendered: dict[tuple[int, Any], tuple[Any, dict[str, Any]]] = {}
+    rows = []
+    for event in events:
+        key = (id(event.object), type(event).wire_object)
+        if key not in rendered:
+            rendered[key] = (event.object, event.wire_object())
+        data = rendered[key][1]
+        rows.append(dict(id=new_id("evt"), **event.tenant.stamp(), type=event.type.value, created_at=now,
+                         data=data, refs=event.refs() or None))
+    await repository.insert_events(connection, rows)
 
 
 async def record_for(

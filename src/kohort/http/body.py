@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from kohort.errors import KohortError, describe_validation_errors
+from kohort.http.direct import direct_handler
 from kohort.kit.numbers import MAX_NUMBER_TEXT_LENGTH, has_long_number_token
 
 MAX_BODY_BYTES = 64 * 1024
@@ -89,6 +90,9 @@ class _JsonBody:
     optional body parameter (plugins may send none): that is all /openapi.json needs. The parameter
     itself is never filled; the body is read by `parse_body`."""
 
+    # Called with the request alone (kohort.http.direct).
+    reads_its_own_body = True
+
     def __init__(self, model: type[BaseModel]) -> None:
         self.model = model
         self.__signature__ = inspect.Signature([
@@ -128,9 +132,13 @@ def _body_only_through_json_body(dependant: Dependant) -> bool:
 
 class JsonBodyRoute(APIRoute):
     """A route whose body, if it has one, comes from `json_body`: FastAPI documents it but does not
-    read it (it would buffer any size, parse it and answer 4xx of its own before authentication)."""
+    read it (it would buffer any size, parse it and answer 4xx of its own before authentication).
+    Routes that need nothing of FastAPI's dependency solver skip it (kohort.http.direct)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        direct = direct_handler(self.dependant)
+        if direct is not None:
+            return direct
         handler = super().get_route_handler()
         if not _takes_body(self.dependant) or not _body_only_through_json_body(self.dependant):
             return handler

@@ -39,7 +39,7 @@ async def create_order(
     Repeating a request with the same `clientReferenceId` and amount returns the first order (200)."""
     async with unit_of_work(request) as connection:
         intake = await service.create_order(connection, principal.tenant, principal.key_id, data)
-    return render(request, to_wire_order(intake.order), status_code=200 if intake.replayed else 201)
+    return render(request, intake.wire_order(), status_code=200 if intake.replayed else 201)
 
 
 @router.get("", **list_operation(Order, order_by=LIST_COLUMNS, search=LIST_COLUMNS, expand=ORDER_EXPANSIONS))

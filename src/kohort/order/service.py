@@ -41,6 +41,11 @@ class OrderIntake:
     # True when the request repeated an earlier one (same clientReferenceId, same amount): the
     # existing order is returned instead of a second one, so a shop hook firing twice is harmless.
     replayed: bool
+    # The new order as the API shows it, built once for its `order.created` event and the response.
+    wire: WireOrder | None = None
+
+    def wire_order(self) -> WireOrder:
+        return self.wire or to_wire_order(self.order)
 
 
 def _order_locale(requested: str | None, customer_locale: str | None) -> str:
@@ -156,10 +161,11 @@ async def create_order(
             happened.append(LevelUnlocked(wire_group, order_id=order.id))
     else:
         happened.append(GroupCreated(to_wire_group(group), order_id=order.id))
-    happened.append(OrderCreated(to_wire_order(order)))
+    wire = to_wire_order(order)
+    happened.append(OrderCreated(wire))
     # The shopper emails are the email consumer's, from these events (`order_id` says whose order it was).
     await events.record_events(connection, happened)
-    return OrderIntake(order=order, replayed=False)
+    return OrderIntake(order=order, replayed=False, wire=wire)
 
 
 async def get_order(connection: AsyncConnection, tenant: Tenant, order_id: str) -> Order:

@@ -42,11 +42,10 @@ _BY_ID_FOR_CUSTOMER = select(payment_groups, _CUSTOMER_IS_MEMBER).where(
 # The conditional UPDATE locks the row and re-checks the limit against the committed count, so
 # concurrent joins queue on the row and the group can never exceed `max_participants`, on any number
 # of processes.
-_CLAIM_SEAT = (
+_TAKE_SEAT = (
     update(payment_groups)
     .where(
         tenant_scope(payment_groups),
-        payment_groups.c.id == bindparam("group_id"),
         payment_groups.c.status == GroupStatus.OPEN,
         payment_groups.c.expires_at > bindparam("now"),
         payment_groups.c.participant_count < payment_groups.c.max_participants,
@@ -61,6 +60,20 @@ _CLAIM_SEAT = (
         .label("acquisition_fee_basis_points"),
     )
 )
+_CLAIM_SEAT = _TAKE_SEAT.where(payment_groups.c.id == bindparam("group_id"))
+
+# A join's happy path in one round trip: `_CLAIM_SEAT` on the group a share code (or id) names, only if
+# the shopper could take the seat (not its owner, no order in it yet, the amount reaches its minimum).
+# No row: the caller reads the group to say why, as `check_can_take` always did.
+_CLAIMABLE_BY = and_(
+    payment_groups.c.customer_id.is_distinct_from(bindparam("joiner_id")),
+    ~exists().where(orders.c.payment_group_id == payment_groups.c.id, orders.c.customer_id == bindparam("joiner_id")),
+    payment_groups.c.min_purchase_value <= bindparam("joiner_amount"),
+)
+_CLAIM_SEAT_BY_SHARE_KEY = _TAKE_SEAT.where(
+    payment_groups.c.share_key == bindparam("reference"), _CLAIMABLE_BY
+)
+_CLAIM_SEAT_BY_ID = _TAKE_SEAT.where(payment_groups.c.id == bindparam("reference"), _CLAIMABLE_BY)
 
 
 def _group(row: Sequence[Any] | None) -> ReferralGroup | None:
@@ -101,6 +114,22 @@ async def claim_seat(connection: AsyncConnection, tenant: Tenant, group_id: str,
     means the group cannot take anyone (the caller re-reads it to say why)."""
     parameters = {**tenant.params(), "group_id": group_id, "now": now}
     row = (await connection.execute(_CLAIM_SEAT, parameters)).first()
+    if row is None:
+        return None
+    return JoinedGroup(group=ReferralGroup.from_row(row), acquisition_fee_basis_points=int(row[-1]))
+
+
+async def claim_seat_for(
+    connection: AsyncConnection, tenant: Tenant, reference: str, *, customer_id: str, amount: int, now: datetime
+) -> JoinedGroup | None:
+    """`claim_seat` on the group `reference` names (as `get`), if this customer may take a seat in it for
+    `amount`; None when it cannot (unknown group, or a refusal: the caller finds out which)."""
+    if reference.startswith("pg_"):
+        statement, key = _CLAIM_SEAT_BY_ID, reference
+    else:
+        statement, key = _CLAIM_SEAT_BY_SHARE_KEY, share_code_key(reference)
+    parameters = {**tenant.params(), "reference": key, "joiner_id": customer_id, "joiner_amount": amount, "now": now}
+    row = (await connection.execute(statement, parameters)).first()
     if row is None:
         return None
     return JoinedGroup(group=ReferralGroup.from_row(row), acquisition_fee_basis_points=int(row[-1]))
