@@ -112,7 +112,7 @@ class Database:
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
         """A connection for a statement or two outside any request's transaction: each statement commits
         on its own, with no BEGIN and COMMIT round trips around a single read (on SQLite, a write statement
-        takes the write lock for itself, waiting for it in the busy handler like a transaction's BEGIN)."""
+        takes the write lock for itself, and waits for it as a transaction's BEGIN does: kohort.kit.sqlite)."""
         if self._turns is not None:
             async with self._turns, self._autocommit_engine.connect() as connection:
                 yield connection

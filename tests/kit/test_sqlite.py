@@ -145,3 +145,37 @@ async def test_a_thread_of_its_own_checkpoints_the_log_and_stops_with_the_connec
     assert len(ours) == 1
     await database.dispose()
     assert not ours[0].is_alive()
+
+
+async def test_an_autocommit_write_waits_for_another_writer_without_blocking_the_loop(
+    database: Database, tmp_path: Path
+) -> None:
+    # `Database.autocommit` sends no BEGIN: its write statement takes the write lock itself (the API key's
+    # last use is recorded so), and must wait for it as a transaction's BEGIN IMMEDIATE does.
+    async with database.transaction() as connection:  # the connection is set up (busy handler off)
+        await connection.execute(text("INSERT INTO things (name) VALUES ('first')"))
+    other = sqlite3.connect(tmp_path / "kohort.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def rename() -> int:
+        async with database.autocommit() as connection:
+            return (await connection.execute(text("UPDATE things SET name = 'renamed'"))).rowcount
+
+    ticker = asyncio.create_task(tick())
+    waiting = asyncio.create_task(rename())
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    assert ticks >= 10
+    other.execute("COMMIT")
+    assert await asyncio.wait_for(waiting, timeout=5) == 1
+    ticker.cancel()
+    other.close()
+    async with database.transaction() as connection:
+        assert (await connection.execute(text("SELECT name FROM things"))).scalar_one() == "renamed"

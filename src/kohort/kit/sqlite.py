@@ -7,10 +7,11 @@ takes a few microseconds), and with one connection per process nothing runs in t
 This module offers the same dialect (`sqlite+aiosqlite`) with a DBAPI whose connections run `sqlite3`
 right on the event loop's thread (`create_async_engine(url, module=inline_dbapi())`).
 
-Only taking the write lock can wait: `BEGIN IMMEDIATE` while another connection (another process, the
-CLI) holds it. SQLite's busy handler would sleep on the event loop's thread; instead the statement is
-tried without waiting and, while the lock is taken, tried again after an asyncio sleep (1 ms, doubling up
-to 20 ms) until the busy timeout, so the event loop serves everything else meanwhile.
+Only taking the write lock can wait: `BEGIN IMMEDIATE`, or a write outside a transaction, while another
+connection (another process, the CLI) holds it. SQLite's busy handler would sleep on the event loop's
+thread; instead the statement is tried without waiting and, while the lock is taken, tried again after an
+asyncio sleep (1 ms, doubling up to 20 ms) until the busy timeout, so the event loop serves everything
+else meanwhile.
 
 Nor does a commit copy the write-ahead log back into the database file (a checkpoint): SQLite does it in
 the commit that takes the log past 1000 pages, and waits there for its fsyncs, 15–40 ms of a stalled
@@ -105,7 +106,12 @@ class _InlineCursor:
         # A coroutine that never suspends: SQLAlchemy's asyncio layer insists that each statement awaits
         # something (else it suspects a sync driver used by mistake); this costs two greenlet switches
         # and no turn of the event loop.
-        result = self._cursor.execute(operation, parameters)
+        if self._connection.sqlite.in_transaction:
+            result = self._cursor.execute(operation, parameters)
+        else:
+            # Outside a transaction (`Database.autocommit`) a write takes the write lock itself, so it
+            # may find it taken, as BEGIN IMMEDIATE may: it waits the same way.
+            result = await self._connection.when_unlocked(lambda: self._cursor.execute(operation, parameters))
         if self._cursor.description is not None:
             self._rows = collections.deque(self._cursor.fetchall())
         return result
@@ -191,19 +197,23 @@ class InlineConnection(AdaptedConnection):
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                 raise
-        return await_(self._wait_for_write_lock(cursor))
+        return await_(self.when_unlocked(lambda: cursor.execute("BEGIN IMMEDIATE"), waited=True))
 
-    async def _wait_for_write_lock(self, cursor: sqlite3.Cursor) -> Any:
+    async def when_unlocked(self, attempt: Callable[[], Any], *, waited: bool = False) -> Any:
+        """`attempt()`, tried again after asyncio sleeps while another connection holds the write lock
+        (SQLITE_BUSY), until the busy timeout. `waited`: it was tried once already."""
         deadline = time.monotonic() + self.busy_timeout
         pause = _FIRST_RETRY_SECONDS
         while True:
-            await asyncio.sleep(pause)
+            if waited:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _LONGEST_RETRY_SECONDS)
+            waited = True
             try:
-                return cursor.execute("BEGIN IMMEDIATE")
+                return attempt()
             except sqlite3.OperationalError as error:
                 if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
                     raise
-            pause = min(pause * 2, _LONGEST_RETRY_SECONDS)
 
     def cursor(self, server_side: bool = False) -> _InlineCursor:
         return _InlineCursor(self)
