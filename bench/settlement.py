@@ -181,8 +181,11 @@ async def run(url: str, workers: int, batch: int, email_workers: int, scratch: P
             timings = Timings(settled_seconds=time.perf_counter() - started,
                               postings=await connection.fetchval("SELECT count(*) FROM ledger_transactions"))
             if sinks is not None:
+                # Done when no event waits for the email consumer and no email job is queued or running (a
+                # moment with no job left can come before the consumer has queued the last events' emails).
                 await _wait_until_none(
-                    connection, "SELECT EXISTS (SELECT 1 FROM jobs WHERE status IN ('queued', 'running'))",
+                    connection, "SELECT EXISTS (SELECT 1 FROM events WHERE notified_at IS NULL)"
+                    " OR EXISTS (SELECT 1 FROM jobs WHERE status IN ('queued', 'running'))",
                     deadline=deadline, pause=0.2,
                 )
                 received = sinks.stats()
